@@ -1,0 +1,70 @@
+// Journal entries: the only way money moves in the ledger.
+//
+// An entry has at least two postings, every posting a positive amount on the debit or the credit
+// side; debits equal credits in total and, separately, within each province's books. Entries are
+// never changed or deleted: a correction is a new kReversal entry naming the entry it reverses.
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xclear/account.h"
+#include "xclear/config.h"
+#include "xclear/money.h"
+#include "xclear/sha256.h"
+#include "xclear/status.h"
+#include "xclear/time.h"
+
+namespace xclear {
+
+enum class EntryKind : uint16_t {
+  kClaimsDeclared = 1,      // a declaration batch: T's receivable from I, I's payable to T
+  kClaimPayment = 2,        // I pays T for cleared claims
+  kPrepaymentPaid = 3,      // I advances prepayment to T (annual adjustment up, top-up)
+  kPrepaymentRefunded = 4,  // T refunds prepayment to I (annual adjustment down)
+  kReversal = 5,            // negates an earlier entry, named in `reverses_sequence`
+  kManual = 6,              // an operator's entry posted from JSON (opening balances, fixes)
+};
+
+std::string_view EntryKindName(EntryKind kind);
+Result<EntryKind> ParseEntryKind(std::string_view name);
+
+enum class Side : uint8_t { kDebit = 0, kCredit = 1 };
+
+struct Posting {
+  AccountId account;
+  Side side = Side::kDebit;
+  Money amount;  // > 0
+
+  // The signed effect on the account's balance (debit positive).
+  Money Signed() const { return side == Side::kDebit ? amount : -amount; }
+  bool operator==(const Posting&) const = default;
+};
+
+// What a caller asks to record.
+struct EntryDraft {
+  EntryKind kind = EntryKind::kManual;
+  Date effective_date;             // the business date (value date, declaration date)
+  std::string actor;               // who asked: "province:110000", "operator:alice"
+  std::string idempotency_key;     // optional; same key + same content → the original entry
+  std::string source_reference;    // e.g. the declaration file, bank serial number
+  std::string memo;
+  uint64_t reverses_sequence = 0;  // kReversal only: the entry being corrected
+  std::vector<Posting> postings;
+};
+
+// A recorded entry.
+struct JournalEntry : EntryDraft {
+  uint64_t sequence = 0;           // 1, 2, 3, … without gaps
+  Instant recorded_at;             // when the ledger committed it (never earlier than the previous)
+  Digest hash{};                   // SHA-256(previous entry's hash ‖ canonical bytes)
+};
+
+// Checks a draft against the rules above, the configured participants and limits. The message
+// names the posting and the reason.
+Status ValidateDraft(const EntryDraft& draft, const Participants& participants,
+                     const LimitConfig& limits);
+
+}  // namespace xclear

@@ -1,0 +1,511 @@
+// Storage layout of the ledger in RocksDB. One column family per record type; every commit is one
+// WriteBatch written with a synced WAL, so a crash leaves all of a commit or none of it.
+//
+//   default      "meta:format"            -> format_version:fixed32 (= 1)
+//                "meta:head"              -> sequence:fixed64 hash:32 recorded_ms:fixed64
+//   journal      sequence:fixed64         -> entry_value            (grammar in codec.cc)
+//   history      account sequence:fixed64 -> balance:amount         (after that entry; one per
+//                                                                    account touched by it)
+//   balances     account                  -> balance:amount last_sequence:fixed64
+//   time_index   recorded:instant last_sequence:fixed64 -> ""       (one per commit)
+//   idempotency  key:bytes                -> sequence:fixed64 content_digest:32
+//   reversals    reversed_sequence:fixed64 -> reversing_sequence:fixed64
+//
+// `instant` is the Unix millisecond count with its sign bit flipped, so keys sort by time.
+// Balance as of sequence S = the history record at or before (account, S): one SeekForPrev.
+#include "rocksdb_ledger.h"
+
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <cassert>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include "codec.h"
+
+namespace xclear::ledger_internal {
+namespace {
+
+constexpr uint32_t kFormatVersion = 1;
+const char* const kFormatKey = "meta:format";
+const char* const kHeadKey = "meta:head";
+const char* const kColumnFamilyNames[kColumnFamilyCount] = {
+    rocksdb::kDefaultColumnFamilyName.c_str(), "journal", "history", "balances", "time_index",
+    "idempotency", "reversals"};
+
+Status FromRocks(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::Ok();
+  if (status.IsCorruption()) return Status::Corruption(what + ": " + status.ToString());
+  return Status::IoError(what + ": " + status.ToString());
+}
+
+std::string AccountKey(const AccountId& account) {
+  std::string key;
+  PutAccount(key, account);
+  return key;
+}
+
+std::string HistoryKey(const AccountId& account, uint64_t sequence) {
+  std::string key = AccountKey(account);
+  PutFixed64(key, sequence);
+  return key;
+}
+
+std::string EncodeHead(const LedgerHead& head) {
+  std::string value;
+  PutFixed64(value, head.sequence);
+  value.append(reinterpret_cast<const char*>(head.hash.data()), head.hash.size());
+  PutFixed64(value, static_cast<uint64_t>(head.recorded_at.unix_millis()));
+  return value;
+}
+
+bool DecodeHead(std::string_view value, LedgerHead& head) {
+  if (value.size() != 48) return false;
+  head.sequence = DecodeFixed64(value.data());
+  std::memcpy(head.hash.data(), value.data() + 8, 32);
+  head.recorded_at = Instant::FromUnixMillis(static_cast<int64_t>(DecodeFixed64(value.data() + 40)));
+  return true;
+}
+
+std::string BalanceValue(const Fen& balance, uint64_t sequence) {
+  std::string value;
+  PutAmount(value, balance);
+  PutFixed64(value, sequence);
+  return value;
+}
+
+bool SamePostingsNegated(const std::vector<Posting>& original, const std::vector<Posting>& reversal) {
+  if (original.size() != reversal.size()) return false;
+  for (size_t i = 0; i < original.size(); ++i) {
+    if (original[i].account != reversal[i].account || original[i].amount != reversal[i].amount ||
+        original[i].side == reversal[i].side) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<Posting> Negated(const std::vector<Posting>& postings) {
+  std::vector<Posting> out = postings;
+  for (Posting& posting : out) {
+    posting.side = posting.side == Side::kDebit ? Side::kCredit : Side::kDebit;
+  }
+  return out;
+}
+
+}  // namespace
+
+// Everything an Append stages before the single write: applied to memory only after the write.
+struct RocksLedger::PendingBatch {
+  rocksdb::WriteBatch batch;
+  LedgerHead head;                                    // advances as entries are staged
+  std::map<AccountId, Fen> balances;                  // touched accounts' new balances
+  std::map<std::string, std::pair<uint64_t, Digest>> keys;  // idempotency keys staged
+  std::map<uint64_t, uint64_t> reversals;             // reversed → reversing, staged
+  std::vector<JournalEntry> entries;                  // staged entries, in order
+  Instant recorded_at;
+};
+
+RocksLedger::RocksLedger(const LedgerOptions& options, const Participants& participants,
+                         const Clock& clock)
+    : options_(options), participants_(participants), clock_(clock) {}
+
+RocksLedger::~RocksLedger() {
+  for (auto* handle : handles_) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
+                                                  const Participants& participants,
+                                                  const Clock& clock) {
+  const std::filesystem::path current = options.data_dir / "CURRENT";
+  std::error_code error;
+  const bool exists = std::filesystem::exists(current, error);
+  if (!exists && !options.create_if_missing) {
+    return Status::NotFound("no ledger in " + options.data_dir.string() +
+                            " (run `xclear init` to create one)");
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = !exists;
+  db_options.IncreaseParallelism(options.storage.background_jobs);
+  db_options.write_buffer_size = options.storage.write_buffer_bytes;
+  db_options.paranoid_checks = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : kColumnFamilyNames) {
+    rocksdb::ColumnFamilyOptions family_options(db_options);
+    families.emplace_back(name, family_options);
+  }
+  std::unique_ptr<RocksLedger> ledger(new RocksLedger(options, participants, clock));
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status opened =
+      rocksdb::DB::Open(db_options, options.data_dir.string(), families, &ledger->handles_, &raw);
+  if (!opened.ok()) {
+    if (opened.IsIOError() && opened.ToString().find("lock") != std::string::npos) {
+      return Status::FailedPrecondition("the ledger in " + options.data_dir.string() +
+                                        " is in use by another process");
+    }
+    return FromRocks(opened, "cannot open the ledger in " + options.data_dir.string());
+  }
+  ledger->db_.reset(raw);
+  if (!exists) {
+    std::string format;
+    PutFixed32(format, kFormatVersion);
+    rocksdb::WriteBatch batch;
+    batch.Put(ledger->cf(kMeta), kFormatKey, format);
+    batch.Put(ledger->cf(kMeta), kHeadKey, EncodeHead(LedgerHead{}));
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    XCLEAR_RETURN_IF_ERROR(FromRocks(ledger->db_->Write(write, &batch), "initialising the ledger"));
+  }
+  XCLEAR_RETURN_IF_ERROR(ledger->LoadState());
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+Status RocksLedger::LoadState() {
+  std::string value;
+  const rocksdb::Status format = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kFormatKey, &value);
+  if (format.IsNotFound() || value.size() != 4) {
+    return Status::Corruption(options_.data_dir.string() + " is not an xclear ledger");
+  }
+  XCLEAR_RETURN_IF_ERROR(FromRocks(format, "reading the format"));
+  if (DecodeFixed32(value.data()) != kFormatVersion) {
+    return Status::FailedPrecondition("ledger format " + std::to_string(DecodeFixed32(value.data())) +
+                                      " is not supported by this version");
+  }
+  XCLEAR_RETURN_IF_ERROR(
+      FromRocks(db_->Get(rocksdb::ReadOptions(), cf(kMeta), kHeadKey, &value), "reading the head"));
+  if (!DecodeHead(value, head_)) return Status::Corruption("the ledger head record is malformed");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != kAccountKeyBytes || it->value().size() != kAmountBytes + 8) {
+      return Status::Corruption("a stored balance record is malformed");
+    }
+    balances_[DecodeAccount(it->key().data())] = DecodeAmount(it->value().data());
+  }
+  return FromRocks(it->status(), "loading balances");
+}
+
+Result<std::vector<AppendResult>> RocksLedger::Append(const std::vector<EntryDraft>& drafts) {
+  if (drafts.empty()) return Status::InvalidArgument("nothing to append");
+  if (drafts.size() > options_.storage.write_group_entries_max) {
+    return Status::InvalidArgument(std::to_string(drafts.size()) +
+                                   " entries in one commit; at most " +
+                                   std::to_string(options_.storage.write_group_entries_max) +
+                                   " are allowed (storage.write_group_entries_max)");
+  }
+  std::lock_guard lock(mutex_);
+  PendingBatch pending;
+  pending.head = head_;
+  // Recorded times never go backwards, even if the system clock does.
+  pending.recorded_at = std::max(clock_.Now(), head_.recorded_at);
+  std::vector<AppendResult> results;
+  results.reserve(drafts.size());
+  try {
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      const Status staged = StageDraft(drafts[i], i, pending, results);
+      if (!staged.ok()) {
+        return drafts.size() == 1 ? staged : staged.WithContext("entry " + std::to_string(i + 1));
+      }
+    }
+  } catch (const std::overflow_error&) {
+    return Status::Overflow("a balance would overflow 128-bit fen; nothing was recorded");
+  }
+  if (pending.entries.empty()) return results;  // every draft was an idempotent replay
+  for (const auto& [account, balance] : pending.balances) {
+    pending.batch.Put(cf(kBalances), AccountKey(account), BalanceValue(balance, pending.head.sequence));
+  }
+  std::string time_key;
+  PutInstantKey(time_key, pending.recorded_at);
+  PutFixed64(time_key, pending.head.sequence);
+  pending.batch.Put(cf(kTimeIndex), time_key, "");
+  pending.head.recorded_at = pending.recorded_at;
+  pending.batch.Put(cf(kMeta), kHeadKey, EncodeHead(pending.head));
+  rocksdb::WriteOptions write;
+  write.sync = options_.storage.sync_wal;
+  XCLEAR_RETURN_IF_ERROR(FromRocks(db_->Write(write, &pending.batch),
+                                   "the commit failed; nothing was recorded"));
+  head_ = pending.head;
+  for (auto& [account, balance] : pending.balances) balances_[account] = balance;
+  return results;
+}
+
+Status RocksLedger::StageDraft(const EntryDraft& draft, size_t index, PendingBatch& pending,
+                               std::vector<AppendResult>& results) {
+  (void)index;
+  XCLEAR_RETURN_IF_ERROR(ValidateDraft(draft, participants_, options_.limits));
+  Digest content{};
+  if (!draft.idempotency_key.empty()) {
+    content = DraftContentDigest(draft);
+    uint64_t known_sequence = 0;
+    Digest known_content{};
+    const auto staged = pending.keys.find(draft.idempotency_key);
+    if (staged != pending.keys.end()) {
+      known_sequence = staged->second.first;
+      known_content = staged->second.second;
+    } else {
+      std::string value;
+      const rocksdb::Status got =
+          db_->Get(rocksdb::ReadOptions(), cf(kIdempotency), draft.idempotency_key, &value);
+      if (!got.IsNotFound()) {
+        XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading idempotency keys"));
+        if (value.size() != 40) return Status::Corruption("an idempotency record is malformed");
+        known_sequence = DecodeFixed64(value.data());
+        std::memcpy(known_content.data(), value.data() + 8, 32);
+      }
+    }
+    if (known_sequence != 0) {
+      if (known_content != content) {
+        return Status::Conflict("idempotency key \"" + draft.idempotency_key +
+                                "\" was already used for a different entry (sequence " +
+                                std::to_string(known_sequence) + ")");
+      }
+      XCLEAR_ASSIGN_OR_RETURN(const JournalEntry original, EntryOrPending(known_sequence, pending));
+      results.push_back({known_sequence, true, original.hash});
+      return Status::Ok();
+    }
+  }
+  if (draft.kind == EntryKind::kReversal) XCLEAR_RETURN_IF_ERROR(CheckReversal(draft, pending));
+
+  JournalEntry entry;
+  static_cast<EntryDraft&>(entry) = draft;
+  entry.sequence = pending.head.sequence + 1;
+  entry.recorded_at = pending.recorded_at;
+  const std::string body = EncodeEntryBody(draft, entry.sequence, entry.recorded_at);
+  entry.hash = ChainHash(pending.head.hash, body);
+  std::string value = body;
+  value.append(reinterpret_cast<const char*>(entry.hash.data()), entry.hash.size());
+  assert(DecodeEntry(value).ok() && "an encoded entry must decode");
+  pending.batch.Put(cf(kJournal), SequenceKey(entry.sequence), value);
+
+  std::map<AccountId, Fen> touched;
+  for (const Posting& posting : draft.postings) {
+    auto staged = pending.balances.find(posting.account);
+    if (staged == pending.balances.end()) {
+      const auto current = balances_.find(posting.account);
+      staged = pending.balances
+                   .emplace(posting.account, current == balances_.end() ? Fen(0) : current->second)
+                   .first;
+    }
+    staged->second += posting.Signed().fen();
+    touched[posting.account] = staged->second;
+  }
+  for (const auto& [account, balance] : touched) {
+    std::string amount;
+    PutAmount(amount, balance);
+    pending.batch.Put(cf(kHistory), HistoryKey(account, entry.sequence), amount);
+  }
+  if (!draft.idempotency_key.empty()) {
+    std::string record;
+    PutFixed64(record, entry.sequence);
+    record.append(reinterpret_cast<const char*>(content.data()), content.size());
+    pending.batch.Put(cf(kIdempotency), draft.idempotency_key, record);
+    pending.keys[draft.idempotency_key] = {entry.sequence, content};
+  }
+  if (draft.kind == EntryKind::kReversal) {
+    pending.batch.Put(cf(kReversals), SequenceKey(draft.reverses_sequence),
+                      SequenceKey(entry.sequence));
+    pending.reversals[draft.reverses_sequence] = entry.sequence;
+  }
+  pending.head.sequence = entry.sequence;
+  pending.head.hash = entry.hash;
+  results.push_back({entry.sequence, false, entry.hash});
+  pending.entries.push_back(std::move(entry));
+  return Status::Ok();
+}
+
+Status RocksLedger::CheckReversal(const EntryDraft& draft, const PendingBatch& pending) const {
+  const uint64_t target = draft.reverses_sequence;
+  auto original = EntryOrPending(target, pending);
+  if (!original.ok()) {
+    return Status::NotFound("entry " + std::to_string(target) + " to reverse does not exist");
+  }
+  if (original->kind == EntryKind::kReversal) {
+    return Status::Refused("entry " + std::to_string(target) +
+                           " is itself a reversal; post a new entry instead of reversing it");
+  }
+  std::string value;
+  const rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), cf(kReversals), SequenceKey(target), &value);
+  if (!got.IsNotFound() || pending.reversals.count(target) > 0) {
+    XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading reversals"));
+    const uint64_t by = value.size() == 8 ? DecodeFixed64(value.data()) : pending.reversals.at(target);
+    return Status::Refused("entry " + std::to_string(target) + " was already reversed by entry " +
+                           std::to_string(by));
+  }
+  if (!SamePostingsNegated(original->postings, draft.postings)) {
+    return Status::InvalidArgument("a reversal must carry the postings of entry " +
+                                   std::to_string(target) + " with debit and credit swapped");
+  }
+  return Status::Ok();
+}
+
+Result<JournalEntry> RocksLedger::EntryOrPending(uint64_t sequence,
+                                                 const PendingBatch& pending) const {
+  if (sequence > head_.sequence) {
+    const uint64_t offset = sequence - head_.sequence - 1;
+    if (offset < pending.entries.size()) return pending.entries[offset];
+    return Status::NotFound("entry " + std::to_string(sequence) + " does not exist");
+  }
+  return Entry(sequence);
+}
+
+Result<AppendResult> RocksLedger::Reverse(uint64_t sequence, const std::string& actor,
+                                          const std::string& idempotency_key,
+                                          const std::string& memo, const Date& effective_date) {
+  XCLEAR_ASSIGN_OR_RETURN(const JournalEntry original, Entry(sequence));
+  EntryDraft draft;
+  draft.kind = EntryKind::kReversal;
+  draft.effective_date = effective_date;
+  draft.actor = actor;
+  draft.idempotency_key = idempotency_key;
+  draft.source_reference = "reverses entry " + std::to_string(sequence);
+  draft.memo = memo;
+  draft.reverses_sequence = sequence;
+  draft.postings = Negated(original.postings);
+  return AppendOne(draft);
+}
+
+Result<JournalEntry> RocksLedger::Entry(uint64_t sequence) const {
+  std::string value;
+  const rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), cf(kJournal), SequenceKey(sequence), &value);
+  if (got.IsNotFound()) {
+    return Status::NotFound("entry " + std::to_string(sequence) + " does not exist");
+  }
+  XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading entry " + std::to_string(sequence)));
+  auto entry = DecodeEntry(value);
+  if (!entry.ok()) return entry.status().WithContext("entry " + std::to_string(sequence));
+  return entry;
+}
+
+Status RocksLedger::ForEachEntry(uint64_t first, uint64_t last,
+                                 const std::function<Status(const JournalEntry&)>& visit) const {
+  last = std::min(last, Head().sequence);
+  if (first == 0) first = 1;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kJournal)));
+  for (it->Seek(SequenceKey(first)); it->Valid(); it->Next()) {
+    const uint64_t sequence = DecodeFixed64(it->key().data());
+    if (sequence > last) break;
+    auto entry = DecodeEntry(std::string_view(it->value().data(), it->value().size()));
+    if (!entry.ok()) return entry.status().WithContext("entry " + std::to_string(sequence));
+    XCLEAR_RETURN_IF_ERROR(visit(*entry));
+  }
+  return FromRocks(it->status(), "reading the journal");
+}
+
+LedgerHead RocksLedger::Head() const {
+  std::lock_guard lock(mutex_);
+  return head_;
+}
+
+Result<uint64_t> RocksLedger::SequenceAt(const Instant& instant) const {
+  std::string bound;
+  PutInstantKey(bound, instant);
+  PutFixed64(bound, UINT64_MAX);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimeIndex)));
+  it->SeekForPrev(bound);
+  if (!it->Valid()) {
+    XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the time index"));
+    return uint64_t{0};
+  }
+  if (it->key().size() != 16) return Status::Corruption("a time index record is malformed");
+  return DecodeFixed64(it->key().data() + 8);
+}
+
+Result<Money> RocksLedger::HistoryBalance(const AccountId& account, uint64_t sequence) const {
+  const std::string prefix = AccountKey(account);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kHistory)));
+  it->SeekForPrev(HistoryKey(account, sequence));
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading balance history"));
+    return Money::Zero();
+  }
+  if (it->value().size() != kAmountBytes) return Status::Corruption("a history record is malformed");
+  return Money::FromFen(DecodeAmount(it->value().data()));
+}
+
+Result<Money> RocksLedger::Balance(const AccountId& account, uint64_t as_of_sequence) const {
+  XCLEAR_RETURN_IF_ERROR(ValidateAccount(account, participants_));
+  {
+    std::lock_guard lock(mutex_);
+    if (as_of_sequence >= head_.sequence) {
+      const auto it = balances_.find(account);
+      return Money::FromFen(it == balances_.end() ? Fen(0) : it->second);
+    }
+  }
+  return HistoryBalance(account, as_of_sequence);
+}
+
+Result<TrialBalance> RocksLedger::TrialBalanceAt(uint64_t as_of_sequence) const {
+  TrialBalance trial;
+  std::map<AccountId, Fen> balances;
+  bool at_head = false;
+  {
+    std::lock_guard lock(mutex_);
+    trial.as_of_sequence = std::min(as_of_sequence, head_.sequence);
+    at_head = trial.as_of_sequence == head_.sequence;
+    if (at_head) {
+      trial.as_of_hash = head_.hash;
+      balances = balances_;
+    }
+  }
+  if (!at_head && trial.as_of_sequence > 0) {
+    XCLEAR_ASSIGN_OR_RETURN(const JournalEntry at, Entry(trial.as_of_sequence));
+    trial.as_of_hash = at.hash;
+    XCLEAR_ASSIGN_OR_RETURN(balances, HistoricalBalances(trial.as_of_sequence));
+  }
+  for (const auto& [account, balance] : balances) {
+    const Money amount = Money::FromFen(balance);
+    trial.accounts.push_back({account, amount});
+    trial.province_totals[account.owner] += amount;
+    trial.total += amount;
+  }
+  return trial;
+}
+
+Result<std::map<AccountId, Fen>> RocksLedger::HistoricalBalances(uint64_t sequence) const {
+  std::map<AccountId, Fen> out;
+  std::unique_ptr<rocksdb::Iterator> accounts(db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
+  std::unique_ptr<rocksdb::Iterator> history(db_->NewIterator(rocksdb::ReadOptions(), cf(kHistory)));
+  for (accounts->SeekToFirst(); accounts->Valid(); accounts->Next()) {
+    const AccountId account = DecodeAccount(accounts->key().data());
+    history->SeekForPrev(HistoryKey(account, sequence));
+    // No record at or before `sequence`: the account was first posted to later.
+    if (!history->Valid() || !history->key().starts_with(accounts->key())) continue;
+    if (history->value().size() != kAmountBytes) {
+      return Status::Corruption("a history record is malformed");
+    }
+    out[account] = DecodeAmount(history->value().data());
+  }
+  XCLEAR_RETURN_IF_ERROR(FromRocks(history->status(), "reading balance history"));
+  XCLEAR_RETURN_IF_ERROR(FromRocks(accounts->status(), "reading balances"));
+  return out;
+}
+
+}  // namespace xclear::ledger_internal
+
+namespace xclear {
+
+Result<AppendResult> Ledger::AppendOne(const EntryDraft& draft) {
+  auto results = Append({draft});
+  if (!results.ok()) return results.status();
+  return results->front();
+}
+
+Result<Money> Ledger::CurrentBalance(const AccountId& account) const {
+  return Balance(account, Head().sequence);
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const LedgerOptions& options,
+                                           const Participants& participants, const Clock& clock) {
+  return ledger_internal::RocksLedger::Open(options, participants, clock);
+}
+
+}  // namespace xclear

@@ -1,0 +1,109 @@
+// Tamper evidence: a byte changed behind the ledger's back is found by verify, which names the
+// entry. The test edits the stored records directly through RocksDB.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include "../test_support.h"
+#include "xclear/ledger.h"
+
+namespace xclear {
+namespace {
+
+using testing_support::ClaimEntry;
+using testing_support::TempDir;
+
+class TamperTest : public testing::Test {
+ protected:
+  TamperTest() : clock_(Instant::Parse("2026-10-15T09:00:00").value()) {}
+  void SetUp() override {
+    auto ledger = Open();
+    for (int i = 1; i <= 10; ++i) {
+      ASSERT_TRUE(ledger->AppendOne(ClaimEntry(110000, 130000, 100 * i, "k" + std::to_string(i))).ok());
+    }
+    ASSERT_TRUE(ledger->Verify()->ok);
+  }
+  std::unique_ptr<Ledger> Open() {
+    LedgerOptions options;
+    options.data_dir = dir_.path();
+    options.create_if_missing = true;
+    return OpenLedger(options, Participants::Default(), clock_).value();
+  }
+  // Applies `edit` to the value stored under `key` in column family `family`.
+  void EditRaw(const std::string& family, const std::string& key,
+               const std::function<void(std::string&)>& edit) {
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.path().string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path().string(), descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* target = nullptr;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == family) target = handles[i];
+    }
+    ASSERT_NE(target, nullptr);
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), target, key, &value).ok());
+    edit(value);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), target, key, value).ok());
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  static std::string SequenceKey(uint64_t sequence) {
+    std::string key(8, '\0');
+    for (int i = 7; i >= 0; --i, sequence >>= 8) key[i] = static_cast<char>(sequence & 0xFF);
+    return key;
+  }
+  VerifyReport VerifyNow() {
+    auto report = Open()->Verify();
+    EXPECT_TRUE(report.ok());
+    return *report;
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+};
+
+TEST_F(TamperTest, OneChangedByteInAnEntryIsNamedByVerify) {
+  // The last byte of the body is the low byte of the last posting's amount.
+  EditRaw("journal", SequenceKey(6), [](std::string& value) { value[value.size() - 33] ^= 0x01; });
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 6u);
+  EXPECT_NE(report.reason.find("hash mismatch"), std::string::npos) << report.reason;
+}
+
+TEST_F(TamperTest, AChangedStoredHashIsNamedByVerify) {
+  EditRaw("journal", SequenceKey(3), [](std::string& value) { value.back() ^= 0x80; });
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 3u);
+}
+
+TEST_F(TamperTest, AChangedBalanceHistoryRecordIsNamedByVerify) {
+  // history key = account(owner 110000, receivable, 130000) ‖ sequence 4.
+  std::string key;
+  for (uint32_t value : {110000u}) {
+    for (int shift = 24; shift >= 0; shift -= 8) key += static_cast<char>((value >> shift) & 0xFF);
+  }
+  key += static_cast<char>(2);
+  for (int shift = 24; shift >= 0; shift -= 8) key += static_cast<char>((130000u >> shift) & 0xFF);
+  key += SequenceKey(4);
+  EditRaw("history", key, [](std::string& value) { value.back() ^= 0x01; });
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 4u);
+  EXPECT_NE(report.reason.find("balance history"), std::string::npos) << report.reason;
+}
+
+TEST_F(TamperTest, ATruncatedEntryIsReportedAsMalformed) {
+  EditRaw("journal", SequenceKey(2), [](std::string& value) { value.resize(40); });
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 2u);
+}
+
+}  // namespace
+}  // namespace xclear
