@@ -71,12 +71,12 @@ Result<AccountId> AccountId::Parse(std::string_view text, const Participants& pa
 }
 
 Status ValidateAccount(const AccountId& account, const Participants& participants) {
-  const std::string name = account.ToString();
+  const auto name = [&account] { return account.ToString(); };  // only built for a refusal
   bool known_kind = false;
   for (const AccountKind kind : kKinds) known_kind = known_kind || kind == account.kind;
   if (!known_kind) return Status::InvalidArgument("account has an unknown kind");
   if (!participants.Contains(account.owner)) {
-    return Status::InvalidArgument("account " + name + ": owner " + std::to_string(account.owner) +
+    return Status::InvalidArgument("account " + name() + ": owner " + std::to_string(account.owner) +
                                    " is not a configured participant");
   }
   if (!AccountKindHasCounterpart(account.kind)) {
@@ -88,12 +88,12 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
     return Status::Ok();
   }
   if (!participants.Contains(account.counterpart)) {
-    return Status::InvalidArgument("account " + name + ": counterpart " +
+    return Status::InvalidArgument("account " + name() + ": counterpart " +
                                    std::to_string(account.counterpart) +
                                    " is not a configured participant");
   }
   if (account.counterpart == account.owner) {
-    return Status::InvalidArgument("account " + name +
+    return Status::InvalidArgument("account " + name() +
                                    ": a province has no cross-province account with itself");
   }
   return Status::Ok();

@@ -2,6 +2,8 @@
 // Runs on a RocksDB snapshot, so it is consistent while appends continue.
 #include <rocksdb/iterator.h>
 
+#include <cstring>
+
 #include <set>
 #include <stdexcept>
 
@@ -10,6 +12,44 @@
 
 namespace xclear::ledger_internal {
 namespace {
+
+// A multiset digest: the sum modulo 2^256 of SHA-256 digests, so that records can be added in
+// any order (the journal's and the index's orders differ).
+class OrderFreeDigest {
+ public:
+  void Add(const Digest& digest) {
+    unsigned carry = 0;
+    for (int limb = 31; limb >= 0; --limb) {
+      const unsigned sum = sum_[limb] + digest[limb] + carry;
+      sum_[limb] = static_cast<uint8_t>(sum & 0xFF);
+      carry = sum >> 8;
+    }
+    ++count_;
+  }
+  bool operator==(const OrderFreeDigest&) const = default;
+  uint64_t count() const { return count_; }
+
+ private:
+  Digest sum_{};
+  uint64_t count_ = 0;
+};
+
+Digest IdempotencyRecordDigest(std::string_view key, uint64_t sequence, const char* content) {
+  Sha256 sha;
+  sha.Update(key);
+  std::string tail;
+  PutFixed64(tail, sequence);
+  tail.append(content, 32);
+  sha.Update(tail);
+  return sha.Finish();
+}
+
+std::string HistoryRecord(uint64_t sequence, std::string_view amount) {
+  std::string record;
+  PutFixed64(record, sequence);
+  record.append(amount);
+  return record;
+}
 
 class Verifier {
  public:
@@ -35,11 +75,14 @@ class Verifier {
   Result<bool> CheckJournal(LedgerHead& last);
   Result<bool> CheckEntry(const JournalEntry& entry, std::string_view value, LedgerHead& last);
   Result<bool> CheckReversal(const JournalEntry& entry);
-  Result<bool> CheckHistory(const JournalEntry& entry);
-  Result<bool> CheckIdempotency(const JournalEntry& entry);
+  void RecordHistory(const JournalEntry& entry);
+  void RecordIdempotency(const JournalEntry& entry);
   Result<bool> CheckHead(const LedgerHead& last);
   Result<bool> CheckBalances();
-  Result<bool> CheckHistoryCount();
+  Result<bool> CheckHistoryIndex();
+  Result<bool> LocateHistoryMismatch(const AccountId& account);
+  Result<bool> CheckIdempotencyIndex();
+  Result<bool> LocateIdempotencyMismatch();
   bool CheckInvariants();
   rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const { return handles_[family]; }
 
@@ -51,7 +94,11 @@ class Verifier {
   VerifyReport report_;
   std::map<AccountId, Fen> balances_;
   std::set<uint64_t> reversed_;
-  uint64_t history_records_ = 0;
+  // What the history index must hold, per account: a digest of its (sequence, balance) records
+  // in order, as the journal implies them. Compared with one sequential scan of the index.
+  std::map<AccountId, std::unique_ptr<Sha256>> history_digests_;
+  // What the idempotency index must hold: an order-independent sum of per-record digests.
+  OrderFreeDigest idempotency_expected_;
 };
 
 Status FromRocks(const rocksdb::Status& status, const char* what) {
@@ -65,7 +112,8 @@ Result<VerifyReport> Verifier::Run() {
     XCLEAR_ASSIGN_OR_RETURN(bool ok, CheckJournal(last));
     if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHead(last)); }
     if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckBalances()); }
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHistoryCount()); }
+    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHistoryIndex()); }
+    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckIdempotencyIndex()); }
     if (ok) CheckInvariants();
   } catch (const std::overflow_error&) {
     Fail(0, "recomputed balances overflow 128-bit fen");
@@ -114,9 +162,8 @@ Result<bool> Verifier::CheckEntry(const JournalEntry& entry, std::string_view va
     if (!ok) return false;
   }
   for (const Posting& posting : entry.postings) balances_[posting.account] += posting.Signed().fen();
-  XCLEAR_ASSIGN_OR_RETURN(bool ok, CheckHistory(entry));
-  if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckIdempotency(entry)); }
-  if (!ok) return false;
+  RecordHistory(entry);
+  RecordIdempotency(entry);
   ++report_.entries_checked;
   report_.postings_checked += entry.postings.size();
   last.sequence = sequence;
@@ -154,38 +201,23 @@ Result<bool> Verifier::CheckReversal(const JournalEntry& entry) {
   return true;
 }
 
-Result<bool> Verifier::CheckHistory(const JournalEntry& entry) {
+void Verifier::RecordHistory(const JournalEntry& entry) {
   std::set<AccountId> touched;
   for (const Posting& posting : entry.postings) touched.insert(posting.account);
   for (const AccountId& account : touched) {
-    std::string key;
-    PutAccount(key, account);
-    PutFixed64(key, entry.sequence);
-    std::string value;
-    const rocksdb::Status got = db_.Get(read_, cf(kHistory), key, &value);
-    if (got.IsNotFound()) {
-      return Fail(entry.sequence, "balance history of " + account.ToString() + " is missing");
-    }
-    XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading balance history"));
-    if (value.size() != kAmountBytes || DecodeAmount(value.data()) != balances_[account]) {
-      return Fail(entry.sequence, "balance history of " + account.ToString() +
-                                      " differs from the journal");
-    }
-    ++history_records_;
+    auto& digest = history_digests_[account];
+    if (!digest) digest = std::make_unique<Sha256>();
+    std::string amount;
+    PutAmount(amount, balances_[account]);
+    digest->Update(HistoryRecord(entry.sequence, amount));
   }
-  return true;
 }
 
-Result<bool> Verifier::CheckIdempotency(const JournalEntry& entry) {
-  if (entry.idempotency_key.empty()) return true;
-  std::string value;
-  const rocksdb::Status got = db_.Get(read_, cf(kIdempotency), entry.idempotency_key, &value);
-  if (got.IsNotFound() || value.size() != 40 || DecodeFixed64(value.data()) != entry.sequence ||
-      std::memcmp(value.data() + 8, DraftContentDigest(entry).data(), 32) != 0) {
-    XCLEAR_RETURN_IF_ERROR(got.IsNotFound() ? Status::Ok() : FromRocks(got, "reading keys"));
-    return Fail(entry.sequence, "the idempotency index does not point at this entry");
-  }
-  return true;
+void Verifier::RecordIdempotency(const JournalEntry& entry) {
+  if (entry.idempotency_key.empty()) return;
+  const Digest content = DraftContentDigest(entry);
+  idempotency_expected_.Add(IdempotencyRecordDigest(
+      entry.idempotency_key, entry.sequence, reinterpret_cast<const char*>(content.data())));
 }
 
 Result<bool> Verifier::CheckHead(const LedgerHead& last) {
@@ -226,16 +258,111 @@ Result<bool> Verifier::CheckBalances() {
   return true;
 }
 
-Result<bool> Verifier::CheckHistoryCount() {
+Result<bool> Verifier::CheckHistoryIndex() {
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read_, cf(kHistory)));
-  uint64_t stored = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++stored;
+  std::set<AccountId> seen;
+  it->SeekToFirst();
+  while (it->Valid()) {
+    if (it->key().size() != kAccountKeyBytes + 8 || it->value().size() != kAmountBytes) {
+      return Fail(0, "a balance history record is malformed");
+    }
+    const AccountId account = DecodeAccount(it->key().data());
+    const std::string prefix(it->key().data(), kAccountKeyBytes);
+    Sha256 digest;
+    for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      digest.Update(HistoryRecord(DecodeFixed64(it->key().data() + kAccountKeyBytes),
+                                  std::string_view(it->value().data(), it->value().size())));
+    }
+    const auto expected = history_digests_.find(account);
+    if (expected == history_digests_.end() || expected->second->Finish() != digest.Finish()) {
+      return LocateHistoryMismatch(account);
+    }
+    seen.insert(account);
+  }
   XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading balance history"));
-  if (stored != history_records_) {
-    return Fail(0, "balance history holds " + std::to_string(stored) +
-                       " records; the journal accounts for " + std::to_string(history_records_));
+  for (const auto& [account, unused] : history_digests_) {
+    if (seen.count(account) == 0) return LocateHistoryMismatch(account);
   }
   return true;
+}
+
+// Slow path, only after a mismatch: walks the journal and the account's history side by side to
+// name the first entry where they disagree.
+Result<bool> Verifier::LocateHistoryMismatch(const AccountId& account) {
+  const std::string name = "balance history of " + account.ToString();
+  std::string prefix;
+  PutAccount(prefix, account);
+  std::unique_ptr<rocksdb::Iterator> journal(db_.NewIterator(read_, cf(kJournal)));
+  std::unique_ptr<rocksdb::Iterator> history(db_.NewIterator(read_, cf(kHistory)));
+  history->Seek(prefix);
+  Fen balance = 0;
+  for (journal->SeekToFirst(); journal->Valid(); journal->Next()) {
+    auto entry = DecodeEntry(std::string_view(journal->value().data(), journal->value().size()));
+    if (!entry.ok()) return Fail(0, entry.status().message());
+    bool touched = false;
+    for (const Posting& posting : entry->postings) {
+      if (posting.account == account) {
+        balance += posting.Signed().fen();
+        touched = true;
+      }
+    }
+    if (!touched) continue;
+    const bool present = history->Valid() && history->key().starts_with(prefix);
+    if (!present || DecodeFixed64(history->key().data() + kAccountKeyBytes) != entry->sequence) {
+      return Fail(entry->sequence, name + " has no record for this entry");
+    }
+    if (history->value().size() != kAmountBytes || DecodeAmount(history->value().data()) != balance) {
+      return Fail(entry->sequence, name + " differs from the journal");
+    }
+    history->Next();
+  }
+  if (history->Valid() && history->key().starts_with(prefix)) {
+    return Fail(DecodeFixed64(history->key().data() + kAccountKeyBytes),
+                name + " has a record that no entry accounts for");
+  }
+  return Fail(0, name + " differs from the journal");
+}
+
+Result<bool> Verifier::CheckIdempotencyIndex() {
+  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read_, cf(kIdempotency)));
+  OrderFreeDigest stored;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value().size() != 40) return LocateIdempotencyMismatch();
+    stored.Add(IdempotencyRecordDigest(std::string_view(it->key().data(), it->key().size()),
+                                       DecodeFixed64(it->value().data()), it->value().data() + 8));
+  }
+  XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading idempotency keys"));
+  if (stored == idempotency_expected_) return true;
+  return LocateIdempotencyMismatch();
+}
+
+// Slow path: checks each keyed entry against the index, then each index record against the
+// journal, and names the first entry that disagrees.
+Result<bool> Verifier::LocateIdempotencyMismatch() {
+  std::unique_ptr<rocksdb::Iterator> journal(db_.NewIterator(read_, cf(kJournal)));
+  for (journal->SeekToFirst(); journal->Valid(); journal->Next()) {
+    auto entry = DecodeEntry(std::string_view(journal->value().data(), journal->value().size()));
+    if (!entry.ok() || entry->idempotency_key.empty()) continue;
+    std::string value;
+    const rocksdb::Status got = db_.Get(read_, cf(kIdempotency), entry->idempotency_key, &value);
+    if (!got.ok() || value.size() != 40 || DecodeFixed64(value.data()) != entry->sequence ||
+        std::memcmp(value.data() + 8, DraftContentDigest(*entry).data(), 32) != 0) {
+      return Fail(entry->sequence, "the idempotency index does not point at this entry");
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> index(db_.NewIterator(read_, cf(kIdempotency)));
+  for (index->SeekToFirst(); index->Valid(); index->Next()) {
+    const std::string key = index->key().ToString();
+    const uint64_t sequence = index->value().size() == 40 ? DecodeFixed64(index->value().data()) : 0;
+    std::string value;
+    const rocksdb::Status got = db_.Get(read_, cf(kJournal), SequenceKey(sequence), &value);
+    auto entry = got.ok() ? DecodeEntry(value) : Result<JournalEntry>(Status::NotFound(""));
+    if (!entry.ok() || entry->idempotency_key != key) {
+      return Fail(sequence, "the idempotency index holds key \"" + key +
+                                "\" that this entry does not carry");
+    }
+  }
+  return Fail(0, "the idempotency index differs from the journal");
 }
 
 bool Verifier::CheckInvariants() {

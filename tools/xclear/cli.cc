@@ -1,0 +1,99 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace xclear::cli {
+
+Result<Args> Args::Parse(const std::vector<std::string>& words,
+                         const std::set<std::string>& value_flags,
+                         const std::set<std::string>& switches) {
+  Args args;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (word.rfind("--", 0) != 0) {
+      args.positional_.push_back(word);
+      continue;
+    }
+    std::string flag = word.substr(2);
+    std::string value;
+    const size_t equals = flag.find('=');
+    const bool inline_value = equals != std::string::npos;
+    if (inline_value) {
+      value = flag.substr(equals + 1);
+      flag = flag.substr(0, equals);
+    }
+    if (switches.count(flag) > 0 && !inline_value) {
+      args.values_[flag] = "true";
+    } else if (value_flags.count(flag) > 0) {
+      if (!inline_value) {
+        if (i + 1 >= words.size()) return Status::InvalidArgument("--" + flag + " needs a value");
+        value = words[++i];
+      }
+      args.values_[flag] = value;
+    } else {
+      return Status::InvalidArgument("unknown option --" + flag);
+    }
+  }
+  return args;
+}
+
+std::string Args::Get(const std::string& flag, const std::string& fallback) const {
+  const auto it = values_.find(flag);
+  return it == values_.end() ? fallback : it->second;
+}
+
+Result<std::unique_ptr<Ledger>> Context::OpenLedger(bool create_if_missing) const {
+  LedgerOptions options;
+  options.data_dir = config.storage.data_dir;
+  options.create_if_missing = create_if_missing;
+  options.storage = config.storage;
+  options.limits = config.limits;
+  return xclear::OpenLedger(options, config.participants, *clock);
+}
+
+void Context::Print(const std::string& text, const std::string& json_text) const {
+  const std::string& out = json ? json_text : text;
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!out.empty() && out.back() != '\n') std::fputc('\n', stdout);
+}
+
+Result<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path.string());
+  std::stringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return Status::IoError("cannot read " + path.string());
+  return content.str();
+}
+
+Status WriteFile(const std::filesystem::path& path, const std::string& content) {
+  // Write beside the target and rename, so a reader never sees a half-written report.
+  const std::filesystem::path temporary = path.string() + ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) return Status::IoError("cannot write " + temporary.string());
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return Status::IoError("cannot rename to " + path.string() + ": " + error.message());
+  return Status::Ok();
+}
+
+Result<uint64_t> ResolveAsOf(const Ledger& ledger, const std::string& text) {
+  if (text.empty()) return ledger.Head().sequence;
+  if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 19) {
+    return static_cast<uint64_t>(std::stoull(text));
+  }
+  auto instant = Instant::Parse(text);
+  if (!instant.ok()) {
+    return Status::InvalidArgument("--as-of \"" + text +
+                                   "\" is neither a sequence number nor a time");
+  }
+  return ledger.SequenceAt(*instant);
+}
+
+}  // namespace xclear::cli

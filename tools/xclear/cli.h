@@ -1,0 +1,73 @@
+// The `xclear` command line: argument handling and the shared context of every subcommand.
+// Subcommands parse, call the domain libraries, and print; they hold no business rules.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "xclear/config.h"
+#include "xclear/ledger.h"
+#include "xclear/status.h"
+#include "xclear/time.h"
+
+namespace xclear::cli {
+
+// Exit codes: documented in `xclear --help`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;   // bad input, a rule said no, verify found a problem
+inline constexpr int kExitUsage = 2;     // the command line itself is wrong
+inline constexpr int kExitFailure = 3;   // I/O error, corruption, internal error
+
+// Positional arguments and --flags of one subcommand.
+class Args {
+ public:
+  // `value_flags` take a value (--as-of 12); `switches` do not (--json).
+  static Result<Args> Parse(const std::vector<std::string>& words,
+                            const std::set<std::string>& value_flags,
+                            const std::set<std::string>& switches);
+  const std::vector<std::string>& positional() const { return positional_; }
+  bool Has(const std::string& flag) const { return values_.count(flag) > 0; }
+  std::string Get(const std::string& flag, const std::string& fallback = "") const;
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> values_;
+};
+
+struct Context {
+  Config config;
+  std::unique_ptr<Clock> clock;
+  bool json = false;
+  std::string actor;
+  const Args* args = nullptr;
+
+  // Opens the ledger of the configured data directory.
+  Result<std::unique_ptr<Ledger>> OpenLedger(bool create_if_missing = false) const;
+  // Prints a result object: JSON when --json, else `text`.
+  void Print(const std::string& text, const std::string& json) const;
+};
+
+struct Command {
+  std::string name;
+  std::string synopsis;   // one line for `xclear --help`
+  std::string help;       // the whole text of `xclear NAME --help`
+  std::set<std::string> value_flags;
+  std::set<std::string> switches;
+  std::function<Status(Context&)> run;
+};
+
+std::vector<Command> LedgerCommands();
+std::vector<Command> SampleCommands();
+
+// Reads a whole file; NotFound / IoError with the path in the message.
+Result<std::string> ReadFile(const std::filesystem::path& path);
+Status WriteFile(const std::filesystem::path& path, const std::string& content);
+// "--as-of": a sequence number, or an instant (then the last entry recorded by then).
+Result<uint64_t> ResolveAsOf(const Ledger& ledger, const std::string& text);
+
+}  // namespace xclear::cli

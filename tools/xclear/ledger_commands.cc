@@ -1,0 +1,215 @@
+// Ledger subcommands: init, post, reverse, entry, journal, balance, trial-balance, verify.
+#include <Poco/JSON/Array.h>
+
+#include <cstdio>
+
+#include "cli.h"
+#include "xclear/journal_json.h"
+#include "xclear/reports.h"
+
+namespace xclear::cli {
+namespace {
+
+Poco::JSON::Object::Ptr NewObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Status Init(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger(true));
+  const LedgerHead head = ledger->Head();
+  auto out = NewObject();
+  out->set("data_dir", context.config.storage.data_dir.string());
+  out->set("head_sequence", static_cast<Poco::UInt64>(head.sequence));
+  context.Print("ledger ready in " + context.config.storage.data_dir.string() + " (" +
+                    std::to_string(head.sequence) + " entries)",
+                JsonToString(out));
+  return Status::Ok();
+}
+
+Status Post(Context& context) {
+  if (context.args->positional().size() != 1) {
+    return Status::InvalidArgument("post needs one FILE (JSON), or - for standard input");
+  }
+  const std::string& file = context.args->positional()[0];
+  std::string text;
+  if (file == "-") {
+    char buffer[65536];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) text.append(buffer, n);
+  } else {
+    XCLEAR_ASSIGN_OR_RETURN(text, ReadFile(file));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto drafts, DraftsFromJsonText(text, context.config.participants, context.actor));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const auto results, ledger->Append(drafts));
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+  std::string text_out;
+  for (const AppendResult& result : results) {
+    auto item = NewObject();
+    item->set("sequence", static_cast<Poco::UInt64>(result.sequence));
+    item->set("replayed", result.replayed);
+    item->set("hash", DigestToHex(result.hash));
+    items->add(item);
+    text_out += (result.replayed ? "already recorded as entry " : "recorded entry ") +
+                std::to_string(result.sequence) + " " + DigestToHex(result.hash) + "\n";
+  }
+  auto out = NewObject();
+  out->set("ok", true);
+  out->set("entries", items);
+  context.Print(text_out, JsonToString(out));
+  return Status::Ok();
+}
+
+Status Reverse(Context& context) {
+  const auto& positional = context.args->positional();
+  if (positional.size() != 1 || positional[0].find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("reverse needs the SEQUENCE number of the entry to correct");
+  }
+  if (!context.args->Has("key") || !context.args->Has("memo")) {
+    return Status::InvalidArgument("reverse needs --key (idempotency key) and --memo (why)");
+  }
+  const Date today = context.clock->Now().CstDate();
+  Date effective = today;
+  if (context.args->Has("effective")) {
+    XCLEAR_ASSIGN_OR_RETURN(effective, Date::Parse(context.args->Get("effective")));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const AppendResult result,
+                          ledger->Reverse(std::stoull(positional[0]), context.actor,
+                                          context.args->Get("key"), context.args->Get("memo"),
+                                          effective));
+  XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, ledger->Entry(result.sequence));
+  context.Print((result.replayed ? "already reversed by entry " : "reversed by entry ") +
+                    std::to_string(result.sequence),
+                JsonToString(EntryToJson(entry)));
+  return Status::Ok();
+}
+
+std::string EntryText(const JournalEntry& entry) {
+  std::string out = "#" + std::to_string(entry.sequence) + " " + entry.recorded_at.ToString() +
+                    " effective " + entry.effective_date.ToString() + " " +
+                    std::string(EntryKindName(entry.kind)) + " by " + entry.actor;
+  if (entry.reverses_sequence != 0) out += " reverses #" + std::to_string(entry.reverses_sequence);
+  if (!entry.source_reference.empty()) out += " ref " + entry.source_reference;
+  if (!entry.memo.empty()) out += " \"" + entry.memo + "\"";
+  out += "\n";
+  for (const Posting& posting : entry.postings) {
+    char line[128];
+    std::snprintf(line, sizeof line, "    %-34s %6s %22s\n", posting.account.ToString().c_str(),
+                  posting.side == Side::kDebit ? "debit" : "credit",
+                  posting.amount.ToString().c_str());
+    out += line;
+  }
+  out += "    hash " + DigestToHex(entry.hash) + "\n";
+  return out;
+}
+
+Status Journal(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  const uint64_t head = ledger->Head().sequence;
+  uint64_t first = 1;
+  uint64_t last = head;
+  if (context.args->Has("from")) { XCLEAR_ASSIGN_OR_RETURN(first, ResolveAsOf(*ledger, context.args->Get("from"))); }
+  if (context.args->Has("to")) { XCLEAR_ASSIGN_OR_RETURN(last, ResolveAsOf(*ledger, context.args->Get("to"))); }
+  if (!context.args->positional().empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(first, ResolveAsOf(*ledger, context.args->positional()[0]));
+    if (first == 0 || first > head) {
+      return Status::NotFound("entry " + context.args->positional()[0] + " does not exist");
+    }
+    last = first;
+  }
+  return ledger->ForEachEntry(first, last, [&](const JournalEntry& entry) {
+    // One JSON object per line (JSON Lines), so a long journal streams.
+    context.Print(EntryText(entry), JsonToString(EntryToJson(entry)));
+    return Status::Ok();
+  });
+}
+
+Status Balance(Context& context) {
+  if (context.args->positional().size() != 1) {
+    return Status::InvalidArgument("balance needs one ACCOUNT, e.g. 110000:receivable:130000");
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const AccountId account,
+                          AccountId::Parse(context.args->positional()[0], context.config.participants));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
+  XCLEAR_ASSIGN_OR_RETURN(const Money balance, ledger->Balance(account, as_of));
+  const uint64_t clipped = std::min(as_of, ledger->Head().sequence);
+  auto out = NewObject();
+  out->set("account", account.ToString());
+  out->set("as_of_sequence", static_cast<Poco::UInt64>(clipped));
+  out->set("balance", balance.ToString());
+  context.Print(account.ToString() + " " + balance.ToString() + " (as of entry " +
+                    std::to_string(clipped) + ")",
+                JsonToString(out));
+  return Status::Ok();
+}
+
+Status TrialBalanceCommand(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
+  XCLEAR_ASSIGN_OR_RETURN(const TrialBalance trial, ledger->TrialBalanceAt(as_of));
+  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
+  if (context.args->Has("format")) {
+    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
+  }
+  const std::string report = RenderTrialBalance(trial, context.config.participants, format);
+  if (context.args->Has("out")) {
+    XCLEAR_RETURN_IF_ERROR(WriteFile(context.args->Get("out"), report));
+    std::fprintf(stderr, "wrote %s\n", context.args->Get("out").c_str());
+    return Status::Ok();
+  }
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return Status::Ok();
+}
+
+Status Verify(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const VerifyReport report, ledger->Verify());
+  std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
+                     std::to_string(report.postings_checked) + " postings, " +
+                     std::to_string(report.accounts_checked) + " accounts: ";
+  text += report.ok ? "ok" : "FAILED";
+  context.Print(text, JsonToString(VerifyReportToJson(report)));
+  if (report.ok) return Status::Ok();
+  return Status::Corruption("verify failed at entry " + std::to_string(report.first_bad_sequence) +
+                            ": " + report.reason);
+}
+
+}  // namespace
+
+std::vector<Command> LedgerCommands() {
+  return {
+      {"init", "create the ledger in the data directory (no-op if it exists)",
+       "xclear init [--data DIR]\n  Creates an empty ledger (RocksDB) in the data directory.",
+       {}, {}, Init},
+      {"post", "record journal entries from a JSON file (operator)",
+       "xclear post FILE|- [--actor NAME]\n"
+       "  FILE holds one entry or {\"entries\": [...]}, recorded atomically:\n"
+       "  {\"kind\": \"manual\", \"effective_date\": \"2026-10-15\", \"idempotency_key\": \"k1\",\n"
+       "   \"source_reference\": \"...\", \"memo\": \"...\", \"postings\": [\n"
+       "     {\"account\": \"110000:receivable:130000\", \"debit\": \"12.34\"}, ...]}\n"
+       "  Replaying the same idempotency key with the same content is a no-op.",
+       {}, {}, Post},
+      {"reverse", "correct an entry with a reversing entry",
+       "xclear reverse SEQUENCE --key KEY --memo WHY [--effective YYYY-MM-DD]\n"
+       "  Records a new entry with the postings of SEQUENCE negated. Entries are never edited.",
+       {"key", "memo", "effective"}, {}, Reverse},
+      {"journal", "print entries (one, a range, or all)",
+       "xclear journal [SEQUENCE] [--from SEQ|TIME] [--to SEQ|TIME] [--json]\n"
+       "  With --json prints one JSON object per line.",
+       {"from", "to"}, {}, Journal},
+      {"balance", "balance of one account, now or as of a sequence/time",
+       "xclear balance ACCOUNT [--as-of SEQ|TIME]\n"
+       "  ACCOUNT: OWNER:KIND[:COUNTERPART], e.g. 110000:receivable:130000. Debit positive.",
+       {"as-of"}, {}, Balance},
+      {"trial-balance", "every account's balance, with totals per province",
+       "xclear trial-balance [--as-of SEQ|TIME] [--format text|csv|json] [--out FILE]",
+       {"as-of", "format", "out"}, {}, TrialBalanceCommand},
+      {"verify", "recompute everything from the journal and check it",
+       "xclear verify\n  Checks sequence numbers, the hash chain, that every entry balances\n"
+       "  (overall and per province), the mirror invariants, and the stored balances.\n"
+       "  Exit status 1 and the first bad entry when anything is wrong.",
+       {}, {}, Verify},
+  };
+}
+
+}  // namespace xclear::cli

@@ -1,0 +1,126 @@
+// xclear: the command line of the cross-provincial settlement ledger.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+
+#include "cli.h"
+#include "xclear/journal_json.h"
+
+namespace xclear::cli {
+namespace {
+
+const std::set<std::string> kGlobalValueFlags = {"config", "data", "now", "actor"};
+const std::set<std::string> kGlobalSwitches = {"json", "help"};
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands = LedgerCommands();
+  for (Command& command : SampleCommands()) commands.push_back(std::move(command));
+  return commands;
+}
+
+void PrintUsage(const std::vector<Command>& commands) {
+  std::printf(
+      "usage: xclear COMMAND [ARGS] [--config FILE] [--data DIR] [--json] [--actor NAME] "
+      "[--now TIME]\n\n");
+  for (const Command& command : commands) {
+    std::printf("  %-16s %s\n", command.name.c_str(), command.synopsis.c_str());
+  }
+  std::printf(
+      "\nGlobal options:\n"
+      "  --config FILE  configuration (default: $XCLEAR_CONFIG, else ./config/xclear.json)\n"
+      "  --data DIR     ledger data directory (default: storage.data_dir of the config)\n"
+      "  --json         machine-readable output on stdout\n"
+      "  --actor NAME   who is asking, recorded in every entry (default: operator:$USER)\n"
+      "  --now TIME     pretend it is TIME (only when the config sets allow_now_override)\n"
+      "\nExit status: 0 ok; 1 refused (bad input, a rule, verify failed); 2 usage; "
+      "3 I/O or internal failure.\n"
+      "`xclear COMMAND --help` describes one command.\n");
+}
+
+Result<Config> LoadConfiguration(const Args& args) {
+  std::string path = args.Get("config");
+  if (path.empty() && std::getenv("XCLEAR_CONFIG") != nullptr) path = std::getenv("XCLEAR_CONFIG");
+  if (path.empty()) path = "config/xclear.json";
+  return LoadConfig(path);
+}
+
+Status BuildContext(const Args& args, Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(context.config, LoadConfiguration(args));
+  if (args.Has("data")) context.config.storage.data_dir = args.Get("data");
+  context.json = args.Has("json");
+  const char* user = std::getenv("USER");
+  context.actor = args.Get("actor", std::string("operator:") + (user != nullptr ? user : "unknown"));
+  context.args = &args;
+  if (!args.Has("now")) {
+    context.clock = std::make_unique<SystemClock>();
+    return Status::Ok();
+  }
+  if (!context.config.allow_now_override) {
+    return Status::Refused("--now is disabled; set allow_now_override in a test/dev config");
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const Instant now, Instant::Parse(args.Get("now")));
+  context.clock = std::make_unique<ManualClock>(now);
+  return Status::Ok();
+}
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kIoError:
+    case ErrorCode::kCorruption:
+    case ErrorCode::kInternal: return kExitFailure;
+    default: return kExitRefused;
+  }
+}
+
+int Fail(const Status& status, bool json, int exit_code) {
+  std::fprintf(stderr, "xclear: %s\n", status.ToString().c_str());
+  if (json) std::printf("%s\n", JsonToString(StatusToJson(status)).c_str());
+  return exit_code;
+}
+
+int Run(int argc, char** argv) {
+  const std::vector<Command> commands = AllCommands();
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    PrintUsage(commands);
+    return words.empty() ? kExitUsage : kExitOk;
+  }
+  const Command* command = nullptr;
+  for (const Command& candidate : commands) {
+    if (candidate.name == words[0]) command = &candidate;
+  }
+  if (command == nullptr) {
+    return Fail(Status::InvalidArgument("unknown command \"" + words[0] + "\"; see xclear --help"),
+                false, kExitUsage);
+  }
+  words.erase(words.begin());
+  std::set<std::string> value_flags = command->value_flags;
+  value_flags.insert(kGlobalValueFlags.begin(), kGlobalValueFlags.end());
+  std::set<std::string> switches = command->switches;
+  switches.insert(kGlobalSwitches.begin(), kGlobalSwitches.end());
+  auto args = Args::Parse(words, value_flags, switches);
+  if (!args.ok()) return Fail(args.status().WithContext(command->name), false, kExitUsage);
+  if (args->Has("help")) {
+    std::printf("%s\n", command->help.c_str());
+    return kExitOk;
+  }
+  Context context;
+  const Status built = BuildContext(*args, context);
+  if (!built.ok()) return Fail(built, args->Has("json"), ExitCodeFor(built));
+  Status status;
+  try {
+    status = command->run(context);
+  } catch (const std::overflow_error& e) {
+    status = Status::Overflow(e.what());
+  } catch (const std::exception& e) {
+    status = Status::Internal(e.what());
+  }
+  return status.ok() ? kExitOk : Fail(status, context.json, ExitCodeFor(status));
+}
+
+}  // namespace
+}  // namespace xclear::cli
+
+int main(int argc, char** argv) { return xclear::cli::Run(argc, argv); }
