@@ -20,26 +20,30 @@ Result<std::string> OptionalString(const Object& object, const std::string& key)
   return value.extract<std::string>();
 }
 
-Result<Posting> PostingFromJson(const Object& object, const Participants& participants) {
+// `where` is the posting's path, e.g. "postings[2]"; errors name the field under it.
+Result<Posting> PostingFromJson(const Object& object, const Participants& participants,
+                                const std::string& where) {
   for (const auto& [key, unused] : object) {
     if (key != "account" && key != "debit" && key != "credit") {
-      return Status::InvalidArgument("unknown key \"" + key + "\"");
+      return Status::InvalidArgument(where + ": unknown key \"" + key + "\"");
     }
   }
-  XCLEAR_ASSIGN_OR_RETURN(const std::string account_text, OptionalString(object, "account"));
-  if (account_text.empty()) return Status::InvalidArgument("account is required");
-  XCLEAR_ASSIGN_OR_RETURN(const AccountId account, AccountId::Parse(account_text, participants));
+  auto account_text = OptionalString(object, "account");
+  if (!account_text.ok()) return account_text.status().WithContext(where);
+  if (account_text->empty()) return Status::InvalidArgument(where + ".account is required");
+  auto account = AccountId::Parse(*account_text, participants);
+  if (!account.ok()) return account.status().WithContext(where + ".account");
   const bool debit = object.has("debit");
   if (debit == object.has("credit")) {
-    return Status::InvalidArgument("give exactly one of \"debit\" or \"credit\"");
+    return Status::InvalidArgument(where + ": give exactly one of \"debit\" or \"credit\"");
   }
-  const std::string side = debit ? "debit" : "credit";
-  if (!object.get(side).isString()) {
-    return Status::InvalidArgument(side + ": write amounts as strings such as \"12.34\"");
+  const std::string field = where + (debit ? ".debit" : ".credit");
+  if (!object.get(debit ? "debit" : "credit").isString()) {
+    return Status::InvalidArgument(field + ": write amounts as strings such as \"12.34\"");
   }
-  auto amount = Money::Parse(object.get(side).extract<std::string>());
-  if (!amount.ok()) return amount.status().WithContext(side);
-  return Posting{account, debit ? Side::kDebit : Side::kCredit, *amount};
+  auto amount = Money::Parse(object.get(debit ? "debit" : "credit").extract<std::string>());
+  if (!amount.ok()) return amount.status().WithContext(field);
+  return Posting{*account, debit ? Side::kDebit : Side::kCredit, *amount};
 }
 
 Status CheckDraftKeys(const Object& object) {
@@ -80,9 +84,8 @@ Result<EntryDraft> DraftFromJson(const Object& object, const Participants& parti
     const std::string where = "postings[" + std::to_string(i) + "]";
     const Object::Ptr posting = postings->getObject(static_cast<unsigned>(i));
     if (!posting) return Status::InvalidArgument(where + ": expected an object");
-    auto parsed = PostingFromJson(*posting, participants);
-    if (!parsed.ok()) return parsed.status().WithContext(where);
-    draft.postings.push_back(*parsed);
+    XCLEAR_ASSIGN_OR_RETURN(const Posting parsed, PostingFromJson(*posting, participants, where));
+    draft.postings.push_back(parsed);
   }
   return draft;
 }

@@ -105,5 +105,24 @@ TEST_F(TamperTest, ATruncatedEntryIsReportedAsMalformed) {
   EXPECT_EQ(report.first_bad_sequence, 2u);
 }
 
+TEST_F(TamperTest, AnIdempotencyRecordPointingElsewhereIsNamedByVerify) {
+  EditRaw("idempotency", "k7", [](std::string& value) { value[7] = 8; });  // sequence 7 → 8
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 7u);
+  EXPECT_NE(report.reason.find("idempotency"), std::string::npos) << report.reason;
+}
+
+TEST_F(TamperTest, AChangedCurrentBalanceIsFoundByVerify) {
+  std::string key;
+  for (int shift = 24; shift >= 0; shift -= 8) key += static_cast<char>((110000u >> shift) & 0xFF);
+  key += static_cast<char>(1);  // bank
+  key += std::string(4, '\0');
+  EditRaw("balances", key, [](std::string& value) { value[16] ^= 0x01; });
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.reason.find("current balance of 110000:bank"), std::string::npos) << report.reason;
+}
+
 }  // namespace
 }  // namespace xclear

@@ -1,7 +1,10 @@
 // xclear: the command line of the cross-provincial settlement ledger.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <stdexcept>
 
 #include "cli.h"
@@ -11,7 +14,7 @@ namespace xclear::cli {
 namespace {
 
 const std::set<std::string> kGlobalValueFlags = {"config", "data", "now", "actor"};
-const std::set<std::string> kGlobalSwitches = {"json", "help"};
+const std::set<std::string> kGlobalSwitches = {"json", "help", "verbose"};
 
 std::vector<Command> AllCommands() {
   std::vector<Command> commands = LedgerCommands();
@@ -33,6 +36,7 @@ void PrintUsage(const std::vector<Command>& commands) {
       "  --json         machine-readable output on stdout\n"
       "  --actor NAME   who is asking, recorded in every entry (default: operator:$USER)\n"
       "  --now TIME     pretend it is TIME (only when the config sets allow_now_override)\n"
+      "  --verbose      log one structured line per command on stderr\n"
       "\nExit status: 0 ok; 1 refused (bad input, a rule, verify failed); 2 usage; "
       "3 I/O or internal failure.\n"
       "`xclear COMMAND --help` describes one command.\n");
@@ -109,6 +113,10 @@ int Run(int argc, char** argv) {
   Context context;
   const Status built = BuildContext(*args, context);
   if (!built.ok()) return Fail(built, args->Has("json"), ExitCodeFor(built));
+  auto logger = spdlog::stderr_logger_st("xclear");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  logger->set_level(args->Has("verbose") ? spdlog::level::info : spdlog::level::warn);
+  const auto started = std::chrono::steady_clock::now();
   Status status;
   try {
     status = command->run(context);
@@ -117,6 +125,11 @@ int Run(int argc, char** argv) {
   } catch (const std::exception& e) {
     status = Status::Internal(e.what());
   }
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started).count();
+  logger->info("command={} actor=\"{}\" data_dir=\"{}\" status={} millis={}", command->name,
+               context.actor, context.config.storage.data_dir.string(),
+               ErrorCodeName(status.code()), millis);
   return status.ok() ? kExitOk : Fail(status, context.json, ExitCodeFor(status));
 }
 

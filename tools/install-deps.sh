@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages xclear builds and tests with. Idempotent: skips apt when every
+# package is already installed, so it also works on a machine without network access.
+set -euo pipefail
+packages=(cmake ninja-build g++ pkg-config
+  librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
+  libgtest-dev libgmock-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
