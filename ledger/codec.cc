@@ -10,6 +10,11 @@
 //   posting     := account side:u8 (0 debit, 1 credit) amount
 //   hash        := SHA-256(previous entry's hash ‖ entry_body); the first entry chains to 32 zeros
 //
+//   fact_value  := fact_body hash:32
+//   fact_body   := format:u8(=1) sequence:fixed64 recorded_ms:fixed64 kind:fixed16 key:str
+//                  actor:str payload:str
+//   fact hash   := SHA-256(previous fact's hash ‖ fact_body); a chain of its own
+//
 // recorded_ms and effective_days are two's complement stored as unsigned.
 #include "codec.h"
 
@@ -216,6 +221,36 @@ Result<JournalEntry> DecodeEntry(std::string_view value) {
   if (!reader.AtEnd()) return corrupt("trailing bytes after the postings");
   std::memcpy(entry.hash.data(), value.data() + value.size() - 32, 32);
   return entry;
+}
+
+std::string EncodeFactBody(const FactDraft& draft, uint64_t sequence, const Instant& recorded_at) {
+  std::string out;
+  out += static_cast<char>(kEntryFormat);
+  PutFixed64(out, sequence);
+  PutFixed64(out, static_cast<uint64_t>(recorded_at.unix_millis()));
+  PutFixed16(out, static_cast<uint16_t>(draft.kind));
+  PutString(out, draft.key);
+  PutString(out, draft.actor);
+  PutString(out, draft.payload);
+  return out;
+}
+
+Result<Fact> DecodeFact(std::string_view value) {
+  if (value.size() < 32) return Status::Corruption("stored fact is malformed: too short");
+  Reader reader(EntryBodyOf(value));
+  Fact fact;
+  uint8_t format = 0;
+  uint64_t recorded = 0;
+  uint16_t kind = 0;
+  if (!reader.U8(format) || format != kEntryFormat || !reader.U64(fact.sequence) ||
+      !reader.U64(recorded) || !reader.U16(kind) || !reader.Str(fact.key) ||
+      !reader.Str(fact.actor) || !reader.Str(fact.payload) || !reader.AtEnd()) {
+    return Status::Corruption("stored fact is malformed");
+  }
+  fact.recorded_at = Instant::FromUnixMillis(static_cast<int64_t>(recorded));
+  fact.kind = static_cast<FactKind>(kind);
+  std::memcpy(fact.hash.data(), value.data() + value.size() - 32, 32);
+  return fact;
 }
 
 }  // namespace xclear::ledger_internal

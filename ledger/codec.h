@@ -8,6 +8,7 @@
 
 #include "xclear/account.h"
 #include "xclear/journal.h"
+#include "xclear/ledger.h"
 #include "xclear/money.h"
 #include "xclear/status.h"
 
@@ -46,5 +47,9 @@ Digest ChainHash(const Digest& previous_hash, std::string_view body);
 Result<JournalEntry> DecodeEntry(std::string_view value);
 // The body part of a stored journal value (everything but the trailing hash).
 std::string_view EntryBodyOf(std::string_view value);
+
+// Facts: fact_value := fact_body hash:32 (grammar in codec.cc).
+std::string EncodeFactBody(const FactDraft& draft, uint64_t sequence, const Instant& recorded_at);
+Result<Fact> DecodeFact(std::string_view value);
 
 }  // namespace xclear::ledger_internal

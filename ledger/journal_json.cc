@@ -159,6 +159,7 @@ Object::Ptr VerifyReportToJson(const VerifyReport& report) {
   out->set("entries_checked", static_cast<Poco::UInt64>(report.entries_checked));
   out->set("postings_checked", static_cast<Poco::UInt64>(report.postings_checked));
   out->set("accounts_checked", static_cast<Poco::UInt64>(report.accounts_checked));
+  out->set("facts_checked", static_cast<Poco::UInt64>(report.facts_checked));
   if (!report.ok) {
     out->set("first_bad_sequence", static_cast<Poco::UInt64>(report.first_bad_sequence));
     out->set("reason", report.reason);

@@ -10,6 +10,15 @@
 //   time_index   recorded:instant last_sequence:fixed64 -> ""       (one per commit)
 //   idempotency  key:bytes                -> sequence:fixed64 content_digest:32
 //   reversals    reversed_sequence:fixed64 -> reversing_sequence:fixed64
+//                "meta:facts_head"        -> sequence:fixed64 hash:32 recorded_ms:fixed64
+//   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
+//   fact_keys    key:bytes                -> sequence:fixed64
+//   claims, claims_by_month, claim_aggregates, declarations: the domain tables of ledger.h
+//                (encodings in declarations/claim_codec.cc)
+//
+// A commit with table files is made visible by one IngestExternalFiles call across all the
+// column families it touches instead of a WriteBatch: the ledger's own records are written into
+// small sorted files of their own and ingested together with the caller's files.
 //
 // `instant` is the Unix millisecond count with its sign bit flipped, so keys sort by time.
 // Balance as of sequence S = the history record at or before (account, S): one SeekForPrev.
@@ -20,11 +29,14 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/sst_file_reader.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include <cassert>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -38,7 +50,9 @@ const char* const kFormatKey = "meta:format";
 const char* const kHeadKey = "meta:head";
 const char* const kColumnFamilyNames[kColumnFamilyCount] = {
     rocksdb::kDefaultColumnFamilyName.c_str(), "journal", "history", "balances", "time_index",
-    "idempotency", "reversals"};
+    "idempotency", "reversals", "facts", "fact_keys", "claims", "claims_by_month",
+    "claim_aggregates", "declarations"};
+const char* const kFactsHeadKey = "meta:facts_head";
 
 Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::Ok();
@@ -103,8 +117,8 @@ std::vector<Posting> Negated(const std::vector<Posting>& postings) {
 // Tuning per column family, chosen by measurement (bench/ledger_append_bench):
 // - journal, time_index: keys only ever grow, so an insert hint makes each memtable insert O(1);
 // - history: keys grow within an account, so the hint is kept per account (9-byte prefix);
-// - idempotency: point lookups of mostly absent keys, so whole-key bloom filters in the memtable
-//   and in the SST files answer "not there" without a search.
+// - idempotency, fact_keys, claims: point lookups of mostly absent keys, so whole-key bloom
+//   filters in the memtable and in the SST files answer "not there" without a search.
 rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::Options& base) {
   rocksdb::ColumnFamilyOptions options(base);
   switch (family) {
@@ -119,7 +133,13 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
       options.memtable_insert_with_hint_prefix_extractor.reset(
           rocksdb::NewFixedPrefixTransform(kAccountKeyBytes));
       break;
-    case kIdempotency: {
+    case kFacts:
+    case kClaimsByMonth:
+      options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+      break;
+    case kIdempotency:
+    case kFactKeys:
+    case kClaims: {
       rocksdb::BlockBasedTableOptions table;
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -128,23 +148,42 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
       break;
     }
     case kMeta:
+    case kClaimAggregates:
+    case kDeclarations:
     case kColumnFamilyCount:
       break;
   }
   return options;
 }
 
+void RemoveQuietly(const std::filesystem::path& path) {
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+}
+
 }  // namespace
 
-// Everything an Append stages before the single write: applied to memory only after the write.
+// Everything a Commit stages before the single write; applied to memory only after the write.
 struct RocksLedger::PendingBatch {
-  rocksdb::WriteBatch batch;
+  struct Operation {
+    ColumnFamily family;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Operation> operations;                  // in staging order; later wins
   LedgerHead head;                                    // advances as entries are staged
+  LedgerHead facts_head;                              // advances as facts are staged
   std::map<AccountId, Fen> balances;                  // touched accounts' new balances
   std::map<std::string, std::pair<uint64_t, Digest>> keys;  // idempotency keys staged
   std::map<uint64_t, uint64_t> reversals;             // reversed → reversing, staged
+  std::map<std::string, size_t> fact_keys;            // fact key → index in staged facts
   std::vector<JournalEntry> entries;                  // staged entries, in order
+  size_t new_facts = 0;
   Instant recorded_at;
+
+  void Put(ColumnFamily family, std::string key, std::string value) {
+    operations.push_back({family, std::move(key), std::move(value)});
+  }
 };
 
 RocksLedger::RocksLedger(const LedgerOptions& options, const Participants& participants,
@@ -225,6 +264,16 @@ Status RocksLedger::LoadState() {
   XCLEAR_RETURN_IF_ERROR(
       FromRocks(db_->Get(rocksdb::ReadOptions(), cf(kMeta), kHeadKey, &value), "reading the head"));
   if (!DecodeHead(value, head_)) return Status::Corruption("the ledger head record is malformed");
+  const rocksdb::Status facts = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kFactsHeadKey, &value);
+  if (!facts.IsNotFound()) {
+    XCLEAR_RETURN_IF_ERROR(FromRocks(facts, "reading the facts head"));
+    if (!DecodeHead(value, facts_head_)) return Status::Corruption("the facts head record is malformed");
+  }
+  // Files left by a commit that never happened (a crash before ingestion) are garbage.
+  std::error_code error;
+  std::filesystem::remove_all(IngestDirectory(), error);
+  std::filesystem::create_directories(IngestDirectory(), error);
+  if (error) return Status::IoError("cannot create " + IngestDirectory().string() + ": " + error.message());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != kAccountKeyBytes || it->value().size() != kAmountBytes + 8) {
@@ -237,8 +286,15 @@ Status RocksLedger::LoadState() {
 
 Result<std::vector<AppendResult>> RocksLedger::Append(const std::vector<EntryDraft>& drafts) {
   if (drafts.empty()) return Status::InvalidArgument("nothing to append");
-  if (drafts.size() > options_.storage.write_group_entries_max) {
-    return Status::InvalidArgument(std::to_string(drafts.size()) +
+  CommitRequest request;
+  request.entries = drafts;
+  XCLEAR_ASSIGN_OR_RETURN(CommitResult result, Commit(request));
+  return std::move(result.entries);
+}
+
+Result<CommitResult> RocksLedger::Commit(const CommitRequest& request) {
+  if (request.entries.size() > options_.storage.write_group_entries_max) {
+    return Status::InvalidArgument(std::to_string(request.entries.size()) +
                                    " entries in one commit; at most " +
                                    std::to_string(options_.storage.write_group_entries_max) +
                                    " are allowed (storage.write_group_entries_max)");
@@ -246,42 +302,118 @@ Result<std::vector<AppendResult>> RocksLedger::Append(const std::vector<EntryDra
   std::lock_guard lock(mutex_);
   PendingBatch pending;
   pending.head = head_;
+  pending.facts_head = facts_head_;
   // Recorded times never go backwards, even if the system clock does.
-  pending.recorded_at = std::max(clock_.Now(), head_.recorded_at);
-  std::vector<AppendResult> results;
-  results.reserve(drafts.size());
+  pending.recorded_at = std::max({clock_.Now(), head_.recorded_at, facts_head_.recorded_at});
+  CommitResult result;
   try {
-    for (size_t i = 0; i < drafts.size(); ++i) {
-      const Status staged = StageDraft(drafts[i], i, pending, results);
+    for (size_t i = 0; i < request.entries.size(); ++i) {
+      const Status staged = StageDraft(request.entries[i], pending, result.entries);
       if (!staged.ok()) {
-        return drafts.size() == 1 ? staged : staged.WithContext("entry " + std::to_string(i + 1));
+        return request.entries.size() == 1 ? staged
+                                           : staged.WithContext("entry " + std::to_string(i + 1));
       }
     }
   } catch (const std::overflow_error&) {
     return Status::Overflow("a balance would overflow 128-bit fen; nothing was recorded");
   }
-  if (pending.entries.empty()) return results;  // every draft was an idempotent replay
-  for (const auto& [account, balance] : pending.balances) {
-    pending.batch.Put(cf(kBalances), AccountKey(account), BalanceValue(balance, pending.head.sequence));
+  for (const FactDraft& fact : request.facts) {
+    XCLEAR_RETURN_IF_ERROR(StageFact(fact, pending, result.facts));
   }
-  std::string time_key;
-  PutInstantKey(time_key, pending.recorded_at);
-  PutFixed64(time_key, pending.head.sequence);
-  pending.batch.Put(cf(kTimeIndex), time_key, "");
-  pending.head.recorded_at = pending.recorded_at;
-  pending.batch.Put(cf(kMeta), kHeadKey, EncodeHead(pending.head));
-  rocksdb::WriteOptions write;
-  write.sync = options_.storage.sync_wal;
-  XCLEAR_RETURN_IF_ERROR(FromRocks(db_->Write(write, &pending.batch),
-                                   "the commit failed; nothing was recorded"));
+  const bool sequenced_anything = !request.entries.empty() || !request.facts.empty();
+  if (sequenced_anything && pending.entries.empty() && pending.new_facts == 0) {
+    return result;  // every entry and fact was an idempotent replay: nothing to write
+  }
+  std::vector<TableWrite> writes = request.writes;
+  if (request.complete) XCLEAR_RETURN_IF_ERROR(request.complete(result.entries, writes));
+  for (TableWrite& write : writes) {
+    pending.Put(FamilyOf(write.table), std::move(write.key), std::move(write.value));
+  }
+  XCLEAR_RETURN_IF_ERROR(WriteStaged(pending, request.files));
   head_ = pending.head;
+  facts_head_ = pending.facts_head;
   for (auto& [account, balance] : pending.balances) balances_[account] = balance;
-  return results;
+  return result;
 }
 
-Status RocksLedger::StageDraft(const EntryDraft& draft, size_t index, PendingBatch& pending,
+// Adds the commit-level records (balances, time index, heads) and writes everything at once.
+Status RocksLedger::WriteStaged(PendingBatch& pending, const std::vector<TableFile>& files) {
+  if (!pending.entries.empty() || pending.new_facts > 0) {
+    for (const auto& [account, balance] : pending.balances) {
+      pending.Put(kBalances, AccountKey(account), BalanceValue(balance, pending.head.sequence));
+    }
+    if (!pending.entries.empty()) pending.head.recorded_at = pending.recorded_at;
+    if (pending.new_facts > 0) pending.facts_head.recorded_at = pending.recorded_at;
+    std::string time_key;
+    PutInstantKey(time_key, pending.recorded_at);
+    PutFixed64(time_key, pending.head.sequence);
+    if (!pending.entries.empty()) pending.Put(kTimeIndex, time_key, "");
+    pending.Put(kMeta, kHeadKey, EncodeHead(pending.head));
+    pending.Put(kMeta, kFactsHeadKey, EncodeHead(pending.facts_head));
+  }
+  bool has_files = false;
+  for (const TableFile& file : files) has_files = has_files || file.records > 0;
+  if (has_files) return IngestStaged(pending, files);
+  rocksdb::WriteBatch batch;
+  for (const auto& operation : pending.operations) {
+    XCLEAR_RETURN_IF_ERROR(FromRocks(batch.Put(cf(operation.family), operation.key, operation.value),
+                                     "staging the commit"));
+  }
+  rocksdb::WriteOptions write;
+  write.sync = options_.storage.sync_wal;
+  return FromRocks(db_->Write(write, &batch), "the commit failed; nothing was recorded");
+}
+
+// The large-commit path: the staged records are written into one sorted file per column family
+// and ingested with the caller's files in a single atomic IngestExternalFiles.
+Status RocksLedger::IngestStaged(PendingBatch& pending, const std::vector<TableFile>& files) {
+  std::map<ColumnFamily, std::map<std::string, std::string>> sorted;
+  for (auto& operation : pending.operations) {
+    sorted[operation.family][std::move(operation.key)] = std::move(operation.value);  // last wins
+  }
+  std::map<ColumnFamily, std::vector<std::string>> paths;
+  std::vector<std::filesystem::path> own_files;
+  const auto cleanup = [&own_files] {
+    for (const auto& path : own_files) RemoveQuietly(path);
+  };
+  for (const auto& [family, records] : sorted) {
+    const std::filesystem::path path =
+        IngestDirectory() / ("commit-" + std::to_string(table_file_counter_++) + ".sst");
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(cf(family)), cf(family));
+    rocksdb::Status status = writer.Open(path.string());
+    for (auto it = records.begin(); status.ok() && it != records.end(); ++it) {
+      status = writer.Put(it->first, it->second);
+    }
+    if (status.ok()) status = writer.Finish();
+    own_files.push_back(path);
+    if (!status.ok()) {
+      cleanup();
+      return FromRocks(status, "writing the commit file; nothing was recorded");
+    }
+    paths[family].push_back(path.string());
+  }
+  for (const TableFile& file : files) {
+    if (file.records > 0) paths[FamilyOf(file.table)].push_back(file.path.string());
+  }
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  for (auto& [family, family_paths] : paths) {
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = cf(family);
+    arg.external_files = std::move(family_paths);
+    arg.options.move_files = true;
+    arg.options.failed_move_fall_back_to_copy = true;
+    arg.options.snapshot_consistency = true;
+    arg.options.allow_global_seqno = true;
+    arg.options.allow_blocking_flush = true;
+    args.push_back(std::move(arg));
+  }
+  const rocksdb::Status ingested = db_->IngestExternalFiles(args);
+  cleanup();  // after a move only the extra links are left; after a failure, the files
+  return FromRocks(ingested, "the commit failed; nothing was recorded");
+}
+
+Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
                                std::vector<AppendResult>& results) {
-  (void)index;
   XCLEAR_RETURN_IF_ERROR(ValidateDraft(draft, participants_, options_.limits));
   Digest content{};
   if (!draft.idempotency_key.empty()) {
@@ -325,7 +457,7 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, size_t index, PendingBat
   std::string value = body;
   value.append(reinterpret_cast<const char*>(entry.hash.data()), entry.hash.size());
   assert(DecodeEntry(value).ok() && "an encoded entry must decode");
-  pending.batch.Put(cf(kJournal), SequenceKey(entry.sequence), value);
+  pending.Put(kJournal, SequenceKey(entry.sequence), value);
 
   std::map<AccountId, Fen> touched;
   for (const Posting& posting : draft.postings) {
@@ -342,17 +474,17 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, size_t index, PendingBat
   for (const auto& [account, balance] : touched) {
     std::string amount;
     PutAmount(amount, balance);
-    pending.batch.Put(cf(kHistory), HistoryKey(account, entry.sequence), amount);
+    pending.Put(kHistory, HistoryKey(account, entry.sequence), amount);
   }
   if (!draft.idempotency_key.empty()) {
     std::string record;
     PutFixed64(record, entry.sequence);
     record.append(reinterpret_cast<const char*>(content.data()), content.size());
-    pending.batch.Put(cf(kIdempotency), draft.idempotency_key, record);
+    pending.Put(kIdempotency, draft.idempotency_key, record);
     pending.keys[draft.idempotency_key] = {entry.sequence, content};
   }
   if (draft.kind == EntryKind::kReversal) {
-    pending.batch.Put(cf(kReversals), SequenceKey(draft.reverses_sequence),
+    pending.Put(kReversals, SequenceKey(draft.reverses_sequence),
                       SequenceKey(entry.sequence));
     pending.reversals[draft.reverses_sequence] = entry.sequence;
   }
@@ -530,6 +662,239 @@ Result<std::map<AccountId, Fen>> RocksLedger::HistoricalBalances(uint64_t sequen
   XCLEAR_RETURN_IF_ERROR(FromRocks(history->status(), "reading balance history"));
   XCLEAR_RETURN_IF_ERROR(FromRocks(accounts->status(), "reading balances"));
   return out;
+}
+
+Status RocksLedger::StageFact(const FactDraft& draft, PendingBatch& pending,
+                              std::vector<Fact>& results) {
+  const uint32_t text_max = options_.limits.text_field_bytes_max;
+  if (draft.key.empty() || draft.key.size() > text_max) {
+    return Status::InvalidArgument("a fact key must be 1.." + std::to_string(text_max) + " bytes");
+  }
+  if (draft.actor.empty() || draft.actor.size() > text_max) {
+    return Status::InvalidArgument("a fact needs an actor of at most " + std::to_string(text_max) +
+                                   " bytes");
+  }
+  if (draft.payload.size() > options_.limits.memo_bytes_max) {
+    return Status::InvalidArgument("a fact's text is " + std::to_string(draft.payload.size()) +
+                                   " bytes; at most " +
+                                   std::to_string(options_.limits.memo_bytes_max) + " are allowed");
+  }
+  std::optional<Fact> known;
+  const auto staged = pending.fact_keys.find(draft.key);
+  if (staged != pending.fact_keys.end()) {
+    known = results[staged->second];
+  } else {
+    XCLEAR_ASSIGN_OR_RETURN(known, FindFact(draft.key));
+  }
+  if (known) {
+    if (known->kind != draft.kind || known->payload != draft.payload || known->actor != draft.actor) {
+      return Status::Conflict("\"" + draft.key + "\" was already recorded on " +
+                              known->recorded_at.ToString() + " by " + known->actor +
+                              " with different content");
+    }
+    known->replayed = true;
+    results.push_back(*known);
+    return Status::Ok();
+  }
+  Fact fact;
+  static_cast<FactDraft&>(fact) = draft;
+  fact.sequence = pending.facts_head.sequence + 1;
+  fact.recorded_at = pending.recorded_at;
+  const std::string body = EncodeFactBody(draft, fact.sequence, fact.recorded_at);
+  fact.hash = ChainHash(pending.facts_head.hash, body);
+  std::string value = body;
+  value.append(reinterpret_cast<const char*>(fact.hash.data()), fact.hash.size());
+  pending.Put(kFacts, SequenceKey(fact.sequence), std::move(value));
+  pending.Put(kFactKeys, draft.key, SequenceKey(fact.sequence));
+  pending.facts_head.sequence = fact.sequence;
+  pending.facts_head.hash = fact.hash;
+  pending.fact_keys[draft.key] = results.size();
+  ++pending.new_facts;
+  results.push_back(std::move(fact));
+  return Status::Ok();
+}
+
+Result<std::optional<Fact>> RocksLedger::FindFact(std::string_view key) const {
+  std::string sequence;
+  const rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), cf(kFactKeys), key, &sequence);
+  if (got.IsNotFound()) return std::optional<Fact>();
+  XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading fact keys"));
+  std::string value;
+  XCLEAR_RETURN_IF_ERROR(
+      FromRocks(db_->Get(rocksdb::ReadOptions(), cf(kFacts), sequence, &value), "reading a fact"));
+  XCLEAR_ASSIGN_OR_RETURN(Fact fact, DecodeFact(value));
+  return std::optional<Fact>(std::move(fact));
+}
+
+Status RocksLedger::ForEachFact(std::string_view key_prefix,
+                                const std::function<Status(const Fact&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kFactKeys)));
+  for (it->Seek(rocksdb::Slice(key_prefix.data(), key_prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(key_prefix.data(), key_prefix.size()));
+       it->Next()) {
+    std::string value;
+    XCLEAR_RETURN_IF_ERROR(FromRocks(
+        db_->Get(rocksdb::ReadOptions(), cf(kFacts), it->value(), &value), "reading a fact"));
+    XCLEAR_ASSIGN_OR_RETURN(const Fact fact, DecodeFact(value));
+    XCLEAR_RETURN_IF_ERROR(visit(fact));
+  }
+  return FromRocks(it->status(), "reading fact keys");
+}
+
+Result<std::optional<std::string>> RocksLedger::Get(Table table, std::string_view key) const {
+  std::string value;
+  const rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), cf(FamilyOf(table)),
+                                       rocksdb::Slice(key.data(), key.size()), &value);
+  if (got.IsNotFound()) return std::optional<std::string>();
+  XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading a table"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status RocksLedger::MultiGet(Table table, const std::vector<std::string_view>& keys,
+                             std::vector<std::string>& values, std::vector<bool>& found) const {
+  const size_t count = keys.size();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(count);
+  for (const auto& key : keys) slices.emplace_back(key.data(), key.size());
+  std::vector<rocksdb::PinnableSlice> pinned(count);
+  std::vector<rocksdb::Status> statuses(count);
+  db_->MultiGet(rocksdb::ReadOptions(), cf(FamilyOf(table)), count, slices.data(), pinned.data(),
+                statuses.data());
+  values.assign(count, std::string());
+  found.assign(count, false);
+  for (size_t i = 0; i < count; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    XCLEAR_RETURN_IF_ERROR(FromRocks(statuses[i], "reading a table"));
+    values[i].assign(pinned[i].data(), pinned[i].size());
+    found[i] = true;
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// A cursor over a RocksDB iterator, owning its bounds (the iterator keeps pointers to them).
+class IteratorCursor final : public TableCursor {
+ public:
+  IteratorCursor(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
+  void Start(std::unique_ptr<rocksdb::Iterator> iterator) {
+    iterator_ = std::move(iterator);
+    iterator_->Seek(lower_);
+  }
+  rocksdb::ReadOptions& options() {
+    upper_slice_ = rocksdb::Slice(upper_);
+    if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
+    return options_;
+  }
+  bool Valid() const override { return iterator_->Valid(); }
+  void Next() override { iterator_->Next(); }
+  std::string_view key() const override {
+    return std::string_view(iterator_->key().data(), iterator_->key().size());
+  }
+  std::string_view value() const override {
+    return std::string_view(iterator_->value().data(), iterator_->value().size());
+  }
+  Status status() const override { return FromRocks(iterator_->status(), "reading a table"); }
+
+ private:
+  std::string lower_;
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  rocksdb::ReadOptions options_;
+  std::unique_ptr<rocksdb::Iterator> iterator_;
+};
+
+class FileCursor final : public TableCursor {
+ public:
+  FileCursor(std::unique_ptr<rocksdb::SstFileReader> reader, std::unique_ptr<rocksdb::Iterator> it)
+      : reader_(std::move(reader)), iterator_(std::move(it)) {
+    iterator_->SeekToFirst();
+  }
+  bool Valid() const override { return iterator_->Valid(); }
+  void Next() override { iterator_->Next(); }
+  std::string_view key() const override {
+    return std::string_view(iterator_->key().data(), iterator_->key().size());
+  }
+  std::string_view value() const override {
+    return std::string_view(iterator_->value().data(), iterator_->value().size());
+  }
+  Status status() const override { return FromRocks(iterator_->status(), "reading a table file"); }
+
+ private:
+  std::unique_ptr<rocksdb::SstFileReader> reader_;
+  std::unique_ptr<rocksdb::Iterator> iterator_;
+};
+
+class SstTableFileWriter final : public TableFileWriter {
+ public:
+  SstTableFileWriter(Table table, std::filesystem::path path, const rocksdb::Options& options,
+                     rocksdb::ColumnFamilyHandle* family)
+      : table_(table), path_(std::move(path)), writer_(rocksdb::EnvOptions(), options, family) {}
+  ~SstTableFileWriter() override {
+    if (!finished_) RemoveQuietly(path_);
+  }
+  Status Open() { return FromRocks(writer_.Open(path_.string()), "creating " + path_.string()); }
+  Status Put(std::string_view key, std::string_view value) override {
+    ++records_;
+    return FromRocks(writer_.Put(rocksdb::Slice(key.data(), key.size()),
+                                 rocksdb::Slice(value.data(), value.size())),
+                     "writing " + path_.string());
+  }
+  Result<TableFile> Finish() override {
+    finished_ = true;
+    if (records_ == 0) {
+      RemoveQuietly(path_);
+      return TableFile{table_, {}, 0};
+    }
+    XCLEAR_RETURN_IF_ERROR(FromRocks(writer_.Finish(), "finishing " + path_.string()));
+    return TableFile{table_, path_, records_};
+  }
+
+ private:
+  Table table_;
+  std::filesystem::path path_;
+  rocksdb::SstFileWriter writer_;
+  uint64_t records_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<TableCursor> RocksLedger::NewCursor(Table table, std::string lower,
+                                                    std::string upper) const {
+  auto cursor = std::make_unique<IteratorCursor>(std::move(lower), std::move(upper));
+  cursor->Start(std::unique_ptr<rocksdb::Iterator>(
+      db_->NewIterator(cursor->options(), cf(FamilyOf(table)))));
+  return cursor;
+}
+
+Result<std::unique_ptr<TableFileWriter>> RocksLedger::NewTableFile(Table table) {
+  const std::filesystem::path path =
+      IngestDirectory() / ("table-" + std::to_string(table_file_counter_++) + ".sst");
+  const ColumnFamily family = FamilyOf(table);
+  auto writer = std::make_unique<SstTableFileWriter>(table, path, db_->GetOptions(cf(family)),
+                                                     cf(family));
+  XCLEAR_RETURN_IF_ERROR(writer->Open());
+  return std::unique_ptr<TableFileWriter>(std::move(writer));
+}
+
+Result<std::unique_ptr<TableCursor>> RocksLedger::OpenTableFile(const TableFile& file) const {
+  auto reader = std::make_unique<rocksdb::SstFileReader>(db_->GetOptions(cf(FamilyOf(file.table))));
+  XCLEAR_RETURN_IF_ERROR(FromRocks(reader->Open(file.path.string()), "opening " + file.path.string()));
+  std::unique_ptr<rocksdb::Iterator> it(reader->NewIterator(rocksdb::ReadOptions()));
+  return std::unique_ptr<TableCursor>(std::make_unique<FileCursor>(std::move(reader), std::move(it)));
+}
+
+ColumnFamily FamilyOf(Table table) {
+  switch (table) {
+    case Table::kClaims: return kClaims;
+    case Table::kClaimsByMonth: return kClaimsByMonth;
+    case Table::kClaimAggregates: return kClaimAggregates;
+    case Table::kDeclarations: return kDeclarations;
+    case Table::kTableCount: break;
+  }
+  assert(false && "unknown table");
+  return kMeta;
 }
 
 }  // namespace xclear::ledger_internal

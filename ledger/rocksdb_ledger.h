@@ -3,6 +3,8 @@
 
 #include <rocksdb/db.h>
 
+#include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,8 +23,16 @@ enum ColumnFamily : size_t {
   kTimeIndex,
   kIdempotency,
   kReversals,
+  kFacts,
+  kFactKeys,
+  kClaims,
+  kClaimsByMonth,
+  kClaimAggregates,
+  kDeclarations,
   kColumnFamilyCount,
 };
+
+ColumnFamily FamilyOf(Table table);
 
 class RocksLedger final : public Ledger {
  public:
@@ -32,6 +42,17 @@ class RocksLedger final : public Ledger {
   ~RocksLedger() override;
 
   Result<std::vector<AppendResult>> Append(const std::vector<EntryDraft>& drafts) override;
+  Result<CommitResult> Commit(const CommitRequest& request) override;
+  Result<std::optional<std::string>> Get(Table table, std::string_view key) const override;
+  Status MultiGet(Table table, const std::vector<std::string_view>& keys,
+                  std::vector<std::string>& values, std::vector<bool>& found) const override;
+  std::unique_ptr<TableCursor> NewCursor(Table table, std::string lower,
+                                         std::string upper) const override;
+  Result<std::unique_ptr<TableFileWriter>> NewTableFile(Table table) override;
+  Result<std::unique_ptr<TableCursor>> OpenTableFile(const TableFile& file) const override;
+  Result<std::optional<Fact>> FindFact(std::string_view key) const override;
+  Status ForEachFact(std::string_view key_prefix,
+                     const std::function<Status(const Fact&)>& visit) const override;
   Result<AppendResult> Reverse(uint64_t sequence, const std::string& actor,
                                const std::string& idempotency_key, const std::string& memo,
                                const Date& effective_date) override;
@@ -49,8 +70,12 @@ class RocksLedger final : public Ledger {
   struct PendingBatch;
   RocksLedger(const LedgerOptions& options, const Participants& participants, const Clock& clock);
   Status LoadState();
-  Status StageDraft(const EntryDraft& draft, size_t index, PendingBatch& batch,
+  Status StageDraft(const EntryDraft& draft, PendingBatch& batch,
                     std::vector<AppendResult>& results);
+  Status StageFact(const FactDraft& draft, PendingBatch& batch, std::vector<Fact>& results);
+  Status WriteStaged(PendingBatch& batch, const std::vector<TableFile>& files);
+  Status IngestStaged(PendingBatch& batch, const std::vector<TableFile>& files);
+  std::filesystem::path IngestDirectory() const { return options_.data_dir / "ingest"; }
   Status CheckReversal(const EntryDraft& draft, const PendingBatch& batch) const;
   Result<JournalEntry> EntryOrPending(uint64_t sequence, const PendingBatch& batch) const;
   Result<Money> HistoryBalance(const AccountId& account, uint64_t sequence) const;
@@ -66,7 +91,9 @@ class RocksLedger final : public Ledger {
 
   mutable std::mutex mutex_;          // guards everything below; held for the whole of Append
   LedgerHead head_;
+  LedgerHead facts_head_;              // the facts chain's head (same shape as the journal's)
   std::map<AccountId, Fen> balances_;  // current balances: the state after head_
+  std::atomic<uint64_t> table_file_counter_{0};
 };
 
 }  // namespace xclear::ledger_internal

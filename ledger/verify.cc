@@ -82,6 +82,7 @@ class Verifier {
   Result<bool> CheckHistoryIndex();
   Result<bool> LocateHistoryMismatch(const AccountId& account);
   Result<bool> CheckIdempotencyIndex();
+  Result<bool> CheckFacts();
   Result<bool> LocateIdempotencyMismatch();
   bool CheckInvariants();
   rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const { return handles_[family]; }
@@ -114,6 +115,7 @@ Result<VerifyReport> Verifier::Run() {
     if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckBalances()); }
     if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHistoryIndex()); }
     if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckIdempotencyIndex()); }
+    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckFacts()); }
     if (ok) CheckInvariants();
   } catch (const std::overflow_error&) {
     Fail(0, "recomputed balances overflow 128-bit fen");
@@ -363,6 +365,43 @@ Result<bool> Verifier::LocateIdempotencyMismatch() {
     }
   }
   return Fail(0, "the idempotency index differs from the journal");
+}
+
+// The facts chain: contiguous sequence numbers, the hash chain, the key index and the head.
+// A bad fact is reported with first_bad_sequence 0 and the fact's number in the reason.
+Result<bool> Verifier::CheckFacts() {
+  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read_, cf(kFacts)));
+  LedgerHead last;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string where = "fact " + std::to_string(last.sequence + 1) + ": ";
+    const std::string_view value(it->value().data(), it->value().size());
+    auto fact = DecodeFact(value);
+    if (!fact.ok()) return Fail(0, where + fact.status().message());
+    if (fact->sequence != last.sequence + 1 || it->key() != rocksdb::Slice(SequenceKey(fact->sequence))) {
+      return Fail(0, where + "missing or stored under the wrong number");
+    }
+    if (ChainHash(last.hash, EntryBodyOf(value)) != fact->hash) {
+      return Fail(0, where + "hash mismatch: the fact's bytes or its chain were altered");
+    }
+    if (fact->recorded_at < last.recorded_at) return Fail(0, where + "recorded time goes backwards");
+    std::string indexed;
+    const rocksdb::Status got = db_.Get(read_, cf(kFactKeys), fact->key, &indexed);
+    if (!got.ok() || indexed != SequenceKey(fact->sequence)) {
+      return Fail(0, where + "the fact key index does not point at it");
+    }
+    last.sequence = fact->sequence;
+    last.hash = fact->hash;
+    ++report_.facts_checked;
+  }
+  XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading facts"));
+  std::string head;
+  const rocksdb::Status got = db_.Get(read_, cf(kMeta), "meta:facts_head", &head);
+  const bool empty_ok = got.IsNotFound() && last.sequence == 0;
+  if (!empty_ok && (head.size() != 48 || DecodeFixed64(head.data()) != last.sequence ||
+                    std::memcmp(head.data() + 8, last.hash.data(), 32) != 0)) {
+    return Fail(0, "the facts head record does not match the last fact");
+  }
+  return true;
 }
 
 bool Verifier::CheckInvariants() {

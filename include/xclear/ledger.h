@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "xclear/account.h"
@@ -51,8 +53,92 @@ struct VerifyReport {
   uint64_t entries_checked = 0;
   uint64_t postings_checked = 0;
   uint64_t accounts_checked = 0;
+  uint64_t facts_checked = 0;
   uint64_t first_bad_sequence = 0;  // 0 when the problem is not tied to an entry
   std::string reason;               // empty when ok
+};
+
+// Tables stored beside the journal, owned by the domain libraries (declarations, clearing…).
+// The ledger stores their bytes; their encodings are documented where they are produced.
+enum class Table : uint8_t {
+  kClaims = 0,         // claim_id → claim record
+  kClaimsByMonth,      // month ‖ insured ‖ treatment ‖ claim_id → claim record
+  kClaimAggregates,    // month ‖ insured ‖ treatment ‖ category ‖ late → count and sums
+  kDeclarations,       // declaration id → declaration record
+  kTableCount,
+};
+
+struct TableWrite {
+  Table table = Table::kClaims;
+  std::string key;
+  std::string value;
+};
+
+// A sorted file of table records built with NewTableFile, ingested by Commit.
+struct TableFile {
+  Table table = Table::kClaims;
+  std::filesystem::path path;
+  uint64_t records = 0;
+};
+
+// Writes a sorted table file; keys must be strictly increasing. Not thread-safe.
+class TableFileWriter {
+ public:
+  virtual ~TableFileWriter() = default;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  // Closes the file. A writer that received no record yields a TableFile with records = 0
+  // (and no file), which Commit ignores.
+  virtual Result<TableFile> Finish() = 0;
+};
+
+// Forward iteration over a table (or a table file) in key order. Not thread-safe.
+class TableCursor {
+ public:
+  virtual ~TableCursor() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual Status status() const = 0;
+};
+
+// A non-monetary fact in its own hash chain: a late-declaration explanation, a confirmation, a
+// notice. Facts are unique by key: the same key with the same payload is a replay, with a
+// different payload a conflict. Like entries, facts are never changed or deleted.
+enum class FactKind : uint16_t {
+  kLateExplanation = 1,  // key "explanation:<T>:<YYYY-MM>", payload: reason text
+};
+
+struct FactDraft {
+  FactKind kind = FactKind::kLateExplanation;
+  std::string key;
+  std::string actor;
+  std::string payload;
+};
+
+struct Fact : FactDraft {
+  uint64_t sequence = 0;   // 1, 2, 3, … in the facts chain
+  Instant recorded_at;     // the ledger clock at commit; never earlier than the previous fact
+  Digest hash{};           // SHA-256(previous fact's hash ‖ canonical bytes)
+  bool replayed = false;   // true when Commit found it already recorded
+};
+
+// Everything one Commit makes visible at once.
+struct CommitRequest {
+  std::vector<EntryDraft> entries;
+  std::vector<FactDraft> facts;
+  // Called under the commit lock after the entries are sequenced (and only if at least one entry
+  // or fact is new, or there is nothing to sequence); adds table writes that depend on the
+  // sequence numbers or on the latest table state (read-modify-write). May be empty.
+  std::function<Status(const std::vector<AppendResult>& entries, std::vector<TableWrite>& writes)>
+      complete;
+  std::vector<TableWrite> writes;
+  std::vector<TableFile> files;  // from NewTableFile; moved into the database
+};
+
+struct CommitResult {
+  std::vector<AppendResult> entries;
+  std::vector<Fact> facts;
 };
 
 struct LedgerOptions {
@@ -73,6 +159,31 @@ class Ledger {
   // More drafts than storage.write_group_entries_max are refused.
   virtual Result<std::vector<AppendResult>> Append(const std::vector<EntryDraft>& drafts) = 0;
   Result<AppendResult> AppendOne(const EntryDraft& draft);
+
+  // The general commit: entries, facts, table writes and table files, all visible atomically
+  // (one synced WriteBatch, or one multi-column-family file ingestion when files are given), or
+  // none of them. Entries follow the rules of Append; a fact whose key is recorded with the same
+  // payload is a replay, with another payload a conflict that fails the whole commit.
+  virtual Result<CommitResult> Commit(const CommitRequest& request) = 0;
+
+  // Table access for the domain libraries. Reads see committed state only.
+  virtual Result<std::optional<std::string>> Get(Table table, std::string_view key) const = 0;
+  // Looks up many keys at once; values[i] is empty and found[i] false where a key is absent.
+  virtual Status MultiGet(Table table, const std::vector<std::string_view>& keys,
+                          std::vector<std::string>& values, std::vector<bool>& found) const = 0;
+  // Records with lower <= key < upper (an empty upper means no bound), in key order.
+  virtual std::unique_ptr<TableCursor> NewCursor(Table table, std::string lower,
+                                                 std::string upper) const = 0;
+  // A writer for a sorted file of `table` records, placed inside the data directory so that
+  // Commit can move it in without copying.
+  virtual Result<std::unique_ptr<TableFileWriter>> NewTableFile(Table table) = 0;
+  virtual Result<std::unique_ptr<TableCursor>> OpenTableFile(const TableFile& file) const = 0;
+
+  // Facts.
+  virtual Result<std::optional<Fact>> FindFact(std::string_view key) const = 0;
+  // Facts whose key starts with `key_prefix`, in key order.
+  virtual Status ForEachFact(std::string_view key_prefix,
+                             const std::function<Status(const Fact&)>& visit) const = 0;
 
   // Records a kReversal entry that negates entry `sequence`. An entry can be reversed once; a
   // reversal cannot itself be reversed (post a new entry instead).
