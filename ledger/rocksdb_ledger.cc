@@ -24,6 +24,9 @@
 // Balance as of sequence S = the history record at or before (account, S): one SeekForPrev.
 #include "rocksdb_ledger.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <rocksdb/iterator.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -191,43 +194,101 @@ RocksLedger::RocksLedger(const LedgerOptions& options, const Participants& parti
     : options_(options), participants_(participants), clock_(clock) {}
 
 RocksLedger::~RocksLedger() {
+  if (!db_) return;
   for (auto* handle : handles_) {
     if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
   if (db_) db_->Close().PermitUncheckedError();
 }
 
-Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
-                                                  const Participants& participants,
-                                                  const Clock& clock) {
-  const std::filesystem::path current = options.data_dir / "CURRENT";
-  std::error_code error;
-  const bool exists = std::filesystem::exists(current, error);
-  if (!exists && !options.create_if_missing) {
-    return Status::NotFound("no ledger in " + options.data_dir.string() +
-                            " (run `xclear init` to create one)");
-  }
-  if (!exists) {
-    std::filesystem::create_directories(options.data_dir, error);
-    if (error) {
-      return Status::IoError("cannot create " + options.data_dir.string() + ": " + error.message());
-    }
-  }
-  rocksdb::Options db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = !exists;
-  db_options.IncreaseParallelism(options.storage.background_jobs);
-  db_options.write_buffer_size = options.storage.write_buffer_bytes;
-  db_options.paranoid_checks = true;
+namespace {
+
+rocksdb::Options DatabaseOptions(const StorageConfig& storage) {
+  rocksdb::Options options;
+  options.create_if_missing = false;
+  // A family added by a newer version of xclear is created on first open.
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(storage.background_jobs);
+  options.write_buffer_size = storage.write_buffer_bytes;
+  options.paranoid_checks = true;
+  return options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const rocksdb::Options& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (size_t family = 0; family < kColumnFamilyCount; ++family) {
     families.emplace_back(kColumnFamilyNames[family],
-                          FamilyOptions(static_cast<ColumnFamily>(family), db_options));
+                          FamilyOptions(static_cast<ColumnFamily>(family), options));
   }
+  return families;
+}
+
+Status SyncDirectory(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Status::IoError("cannot open " + directory.string() + " to sync it");
+  const int synced = ::fsync(fd);
+  ::close(fd);
+  return synced == 0 ? Status::Ok() : Status::IoError("cannot sync " + directory.string());
+}
+
+// Creates and initialises a ledger beside `data_dir`, then renames it into place, so that a
+// crash during creation leaves either no ledger or a complete one (rename(2) is atomic).
+Status CreateAtomically(const LedgerOptions& options) {
+  const std::filesystem::path target = std::filesystem::absolute(options.data_dir);
+  std::error_code error;
+  if (std::filesystem::exists(target, error) && !std::filesystem::is_empty(target, error)) {
+    return Status::FailedPrecondition(target.string() +
+                                      " exists and is not an xclear ledger; choose an empty "
+                                      "directory");
+  }
+  const std::filesystem::path parent = target.parent_path();
+  std::filesystem::create_directories(parent, error);
+  const std::filesystem::path staging =
+      parent / ("." + target.filename().string() + ".creating-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(staging, error);
+  rocksdb::Options db_options = DatabaseOptions(options.storage);
+  db_options.create_if_missing = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  XCLEAR_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, staging.string(),
+                                                     FamilyDescriptors(db_options), &handles, &raw),
+                                   "cannot create a ledger in " + staging.string()));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string format;
+  PutFixed32(format, kFormatVersion);
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status = batch.Put(handles[kMeta], kFormatKey, format);
+  if (status.ok()) status = batch.Put(handles[kMeta], kHeadKey, EncodeHead(LedgerHead{}));
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  if (status.ok()) status = db->Write(write, &batch);
+  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  if (status.ok()) status = db->Close();
+  db.reset();
+  XCLEAR_RETURN_IF_ERROR(FromRocks(status, "initialising the ledger"));
+  std::filesystem::rename(staging, target, error);
+  if (error) return Status::IoError("cannot move the new ledger into " + target.string() + ": " + error.message());
+  return SyncDirectory(parent);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
+                                                  const Participants& participants,
+                                                  const Clock& clock) {
+  std::error_code error;
+  if (!std::filesystem::exists(options.data_dir / "CURRENT", error)) {
+    if (!options.create_if_missing) {
+      return Status::NotFound("no ledger in " + options.data_dir.string() +
+                              " (run `xclear init` to create one)");
+    }
+    XCLEAR_RETURN_IF_ERROR(CreateAtomically(options));
+  }
+  const rocksdb::Options db_options = DatabaseOptions(options.storage);
   std::unique_ptr<RocksLedger> ledger(new RocksLedger(options, participants, clock));
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened =
-      rocksdb::DB::Open(db_options, options.data_dir.string(), families, &ledger->handles_, &raw);
+  const rocksdb::Status opened = rocksdb::DB::Open(
+      db_options, options.data_dir.string(), FamilyDescriptors(db_options), &ledger->handles_, &raw);
   if (!opened.ok()) {
     if (opened.IsIOError() && opened.ToString().find("lock") != std::string::npos) {
       return Status::FailedPrecondition("the ledger in " + options.data_dir.string() +
@@ -236,16 +297,6 @@ Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
     return FromRocks(opened, "cannot open the ledger in " + options.data_dir.string());
   }
   ledger->db_.reset(raw);
-  if (!exists) {
-    std::string format;
-    PutFixed32(format, kFormatVersion);
-    rocksdb::WriteBatch batch;
-    batch.Put(ledger->cf(kMeta), kFormatKey, format);
-    batch.Put(ledger->cf(kMeta), kHeadKey, EncodeHead(LedgerHead{}));
-    rocksdb::WriteOptions write;
-    write.sync = true;
-    XCLEAR_RETURN_IF_ERROR(FromRocks(ledger->db_->Write(write, &batch), "initialising the ledger"));
-  }
   XCLEAR_RETURN_IF_ERROR(ledger->LoadState());
   return std::unique_ptr<Ledger>(std::move(ledger));
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "../test_support.h"
 
 namespace xclear {
@@ -256,6 +258,18 @@ TEST_F(LedgerTest, OpeningAMissingLedgerWithoutCreateFails) {
   auto opened = OpenLedger(options, Participants::Default(), clock_);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(LedgerTest, CreatingALedgerInANonEmptyForeignDirectoryIsRefused) {
+  std::filesystem::create_directories(dir_.path() / "foreign");
+  std::ofstream(dir_.path() / "foreign" / "notes.txt") << "not a ledger";
+  LedgerOptions options;
+  options.data_dir = dir_.path() / "foreign";
+  options.create_if_missing = true;
+  auto opened = OpenLedger(options, Participants::Default(), clock_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("not an xclear ledger"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "foreign" / "notes.txt"));
 }
 
 TEST_F(LedgerTest, ASecondOpenOfTheSameDirectoryIsRefused) {
