@@ -181,6 +181,10 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
     auto max = Money::Parse(text);
     if (!max.ok()) return max.status().WithContext("rules.claim_amount_max");
     if (!max->is_positive()) return Status::InvalidArgument("rules.claim_amount_max: must be above 0");
+    if (max->fen() > Fen(1) << 56) {  // claims are stored as 64-bit fen
+      return Status::InvalidArgument("rules.claim_amount_max: at most " +
+                                     Money::FromFen(Fen(1) << 56).ToString() + " CNY");
+    }
     out.claim_amount_max = *max;
   }
   if (rules.has("med_type_categories")) {

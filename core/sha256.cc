@@ -5,6 +5,16 @@
 #include <stdexcept>
 
 namespace xclear {
+namespace {
+
+// OpenSSL 3 looks the algorithm up on every EVP_sha256()-based call unless it is fetched once;
+// a fetched algorithm and a per-thread context make one-shot digests of short inputs cheap.
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return algorithm;
+}
+
+}  // namespace
 
 struct Sha256::State {
   EVP_MD_CTX* context = nullptr;
@@ -12,7 +22,7 @@ struct Sha256::State {
 
 Sha256::Sha256() : state_(std::make_unique<State>()) {
   state_->context = EVP_MD_CTX_new();
-  if (state_->context == nullptr || EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1) {
+  if (state_->context == nullptr || EVP_DigestInit_ex2(state_->context, FetchedSha256(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 is unavailable");
   }
 }
@@ -27,14 +37,23 @@ Digest Sha256::Finish() {
   Digest digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(state_->context, digest.data(), &length);
-  EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(state_->context, FetchedSha256(), nullptr);
   return digest;
 }
 
 Digest Sha256Of(std::string_view bytes) {
+  struct Context {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(context); }
+  };
+  thread_local Context local;
   Digest digest{};
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  if (EVP_DigestInit_ex2(local.context, FetchedSha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(local.context, bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(local.context, digest.data(), &length) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 failed");
+  }
   return digest;
 }
 

@@ -63,6 +63,7 @@ struct Command {
 
 std::vector<Command> LedgerCommands();
 std::vector<Command> SampleCommands();
+std::vector<Command> DeclarationCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.
 Result<std::string> ReadFile(const std::filesystem::path& path);

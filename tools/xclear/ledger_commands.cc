@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "xclear/declarations.h"
 #include "xclear/journal_json.h"
 #include "xclear/reports.h"
 
@@ -163,12 +164,25 @@ Status TrialBalanceCommand(Context& context) {
 
 Status Verify(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
-  XCLEAR_ASSIGN_OR_RETURN(const VerifyReport report, ledger->Verify());
+  XCLEAR_ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify());
+  uint64_t claims = 0;
+  if (report.ok) {
+    Declarations declarations(*ledger, context.config, *context.clock);
+    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, declarations.Verify(&claims));
+    if (!problem.empty()) {
+      report.ok = false;
+      report.reason = "claims: " + problem;
+    }
+  }
   std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
                      std::to_string(report.postings_checked) + " postings, " +
-                     std::to_string(report.accounts_checked) + " accounts: ";
+                     std::to_string(report.accounts_checked) + " accounts, " +
+                     std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
+                     " claims: ";
   text += report.ok ? "ok" : "FAILED";
-  context.Print(text, JsonToString(VerifyReportToJson(report)));
+  auto json = VerifyReportToJson(report);
+  json->set("claims_checked", static_cast<Poco::UInt64>(claims));
+  context.Print(text, JsonToString(json));
   if (report.ok) return Status::Ok();
   return Status::Corruption("verify failed at entry " + std::to_string(report.first_bad_sequence) +
                             ": " + report.reason);

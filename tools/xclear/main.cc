@@ -18,6 +18,7 @@ const std::set<std::string> kGlobalSwitches = {"json", "help", "verbose"};
 
 std::vector<Command> AllCommands() {
   std::vector<Command> commands = LedgerCommands();
+  for (Command& command : DeclarationCommands()) commands.push_back(std::move(command));
   for (Command& command : SampleCommands()) commands.push_back(std::move(command));
   return commands;
 }
@@ -91,15 +92,25 @@ int Run(int argc, char** argv) {
     PrintUsage(commands);
     return words.empty() ? kExitUsage : kExitOk;
   }
+  // The command is the first word that is not a global option (or its value).
+  size_t at = 0;
+  while (at < words.size() && words[at].rfind("--", 0) == 0) {
+    const std::string flag = words[at].substr(2);
+    at += kGlobalValueFlags.count(flag) > 0 && flag.find('=') == std::string::npos ? 2 : 1;
+  }
+  if (at >= words.size()) {
+    PrintUsage(commands);
+    return kExitUsage;
+  }
   const Command* command = nullptr;
   for (const Command& candidate : commands) {
-    if (candidate.name == words[0]) command = &candidate;
+    if (candidate.name == words[at]) command = &candidate;
   }
   if (command == nullptr) {
-    return Fail(Status::InvalidArgument("unknown command \"" + words[0] + "\"; see xclear --help"),
+    return Fail(Status::InvalidArgument("unknown command \"" + words[at] + "\"; see xclear --help"),
                 false, kExitUsage);
   }
-  words.erase(words.begin());
+  words.erase(words.begin() + static_cast<std::ptrdiff_t>(at));
   std::set<std::string> value_flags = command->value_flags;
   value_flags.insert(kGlobalValueFlags.begin(), kGlobalValueFlags.end());
   std::set<std::string> switches = command->switches;

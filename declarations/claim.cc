@@ -1,0 +1,56 @@
+#include "xclear/claim.h"
+
+#include "claim_codec.h"
+
+namespace xclear {
+
+std::string_view CategoryName(Category category) {
+  switch (category) {
+    case Category::kInpatient: return "inpatient";
+    case Category::kOutpatient: return "outpatient";
+    case Category::kChronic: return "chronic";
+    case Category::kPharmacy: return "pharmacy";
+  }
+  return "unknown";
+}
+
+Result<Category> ParseCategory(std::string_view name) {
+  for (const Category category : kCategories) {
+    if (CategoryName(category) == name) return category;
+  }
+  return Status::InvalidArgument("\"" + std::string(name.substr(0, 40)) +
+                                 "\" is not a category (inpatient, outpatient, chronic, pharmacy)");
+}
+
+Status ValidateClaimId(std::string_view id) {
+  if (id.empty()) return Status::InvalidArgument("is empty");
+  if (id.size() > kClaimIdBytesMax) {
+    return Status::InvalidArgument("is " + std::to_string(id.size()) +
+                                   " characters long; at most 64 are allowed");
+  }
+  for (const char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument("contains '" + std::string(1, c) +
+                                     "'; only letters, digits, '_' and '-' are allowed");
+    }
+  }
+  return Status::Ok();
+}
+
+bool Claim::SameFieldsAs(const Claim& other) const {
+  return claim_id == other.claim_id && treatment == other.treatment && insured == other.insured &&
+         settled_on == other.settled_on && category == other.category &&
+         total_amount == other.total_amount && fund_amount == other.fund_amount;
+}
+
+Digest ClaimDigest(const Claim& claim) {
+  ClaimRecord record;
+  static_cast<Claim&>(record) = claim;
+  std::string value;
+  declarations_internal::EncodeClaimValue(record, value);
+  return declarations_internal::ClaimDigestOfEncoded(claim.claim_id, value);
+}
+
+}  // namespace xclear

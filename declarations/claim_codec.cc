@@ -1,0 +1,202 @@
+// Encodings of the declaration tables (all integers big-endian):
+//
+//   claims            claim_id                          -> claim_value
+//   claims_by_month   month:fixed32 treatment:fixed32 insured:fixed32 claim_id -> claim_value
+//   claim_aggregates  month:fixed32 treatment:fixed32 insured:fixed32 category:u8 late:u8
+//                                                       -> aggregate
+//   declarations      declaration_id:fixed64            -> declaration (declarations.cc)
+//
+//   claim_value := treatment:fixed32 insured:fixed32 settled_days:fixed32 category:u8
+//                  total_fen:fixed64 fund_fen:fixed64 late:u8 declaration_id:fixed64 row:fixed64
+//   aggregate   := count:fixed64 fund:amount total:amount digest_sum:32
+//   amount      := sign:u8 magnitude:fixed128 (as in the ledger)
+//
+//   claim digest := SHA-256(claim_id ‖ 0x00 ‖ treatment ‖ insured ‖ settled_days ‖ category ‖
+//                   total_fen ‖ fund_fen), the fields encoded as in claim_value
+//
+// month is YearMonth::Ordinal() (year × 12 + month − 1). Claim amounts fit 64 bits (the
+// configured maximum is checked at load); sums use the checked 128-bit amount.
+#include "claim_codec.h"
+
+#include <cstring>
+
+namespace xclear::declarations_internal {
+namespace {
+
+void Put32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
+}
+void Put64(std::string& out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
+}
+uint32_t Get32(const char* bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
+  return value;
+}
+uint64_t Get64(const char* bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
+  return value;
+}
+void PutAmount(std::string& out, const Fen& value) {
+  const bool negative = value < 0;
+  const Fen magnitude = negative ? Fen(-value) : value;
+  out += static_cast<char>(negative ? 1 : 0);
+  Put64(out, (magnitude >> 64).convert_to<uint64_t>());
+  Put64(out, (magnitude & Fen(UINT64_MAX)).convert_to<uint64_t>());
+}
+Fen GetAmount(const char* bytes) {
+  const Fen magnitude = Fen(Get64(bytes + 1)) << 64 | Fen(Get64(bytes + 9));
+  return bytes[0] != 0 ? Fen(-magnitude) : magnitude;
+}
+
+}  // namespace
+
+void EncodeClaimValue(const ClaimRecord& claim, std::string& out) {
+  EncodeClaimValueRaw(claim.treatment, claim.insured, claim.settled_on, claim.category,
+                      claim.total_amount.fen().convert_to<uint64_t>(),
+                      claim.fund_amount.fen().convert_to<uint64_t>(), claim.late,
+                      claim.declaration_id, claim.row, out);
+}
+
+void EncodeClaimValueRaw(uint32_t treatment, uint32_t insured, const Date& settled_on,
+                         Category category, uint64_t total_fen, uint64_t fund_fen, bool late,
+                         uint64_t declaration_id, uint64_t row, std::string& out) {
+  Put32(out, treatment);
+  Put32(out, insured);
+  Put32(out, static_cast<uint32_t>(settled_on.days_since_epoch()));
+  out += static_cast<char>(category);
+  Put64(out, total_fen);
+  Put64(out, fund_fen);
+  out += static_cast<char>(late ? 1 : 0);
+  Put64(out, declaration_id);
+  Put64(out, row);
+}
+
+bool DecodeClaimValue(std::string_view claim_id, std::string_view value, ClaimRecord& out) {
+  if (value.size() != kClaimValueBytes) return false;
+  const char* p = value.data();
+  out.claim_id.assign(claim_id);
+  out.treatment = Get32(p);
+  out.insured = Get32(p + 4);
+  out.settled_on = Date::FromDaysSinceEpoch(static_cast<int32_t>(Get32(p + 8)));
+  const uint8_t category = static_cast<uint8_t>(p[12]);
+  if (category < 1 || category > 4) return false;
+  out.category = static_cast<Category>(category);
+  out.total_amount = Money::FromFen(Fen(Get64(p + 13)));
+  out.fund_amount = Money::FromFen(Fen(Get64(p + 21)));
+  out.late = p[29] != 0;
+  out.declaration_id = Get64(p + 30);
+  out.row = Get64(p + 38);
+  return true;
+}
+
+void EncodeMonthKey(const YearMonth& month, uint32_t treatment, uint32_t insured,
+                    std::string_view claim_id, std::string& out) {
+  Put32(out, static_cast<uint32_t>(month.Ordinal()));
+  Put32(out, treatment);
+  Put32(out, insured);
+  out.append(claim_id);
+}
+
+std::string MonthKeyPrefix(const YearMonth& month) {
+  std::string out;
+  Put32(out, static_cast<uint32_t>(month.Ordinal()));
+  return out;
+}
+
+std::string MonthKeyPrefix(const YearMonth& month, uint32_t treatment) {
+  std::string out = MonthKeyPrefix(month);
+  Put32(out, treatment);
+  return out;
+}
+
+std::string MonthKeyPrefix(const YearMonth& month, uint32_t treatment, uint32_t insured) {
+  std::string out = MonthKeyPrefix(month, treatment);
+  Put32(out, insured);
+  return out;
+}
+
+std::string_view ClaimIdOfMonthKey(std::string_view key) {
+  return key.size() < 12 ? std::string_view() : key.substr(12);
+}
+
+void AddDigest(Digest& sum, const Digest& digest) {
+  unsigned carry = 0;
+  for (int i = 31; i >= 0; --i) {
+    const unsigned total = sum[i] + digest[i] + carry;
+    sum[i] = static_cast<uint8_t>(total & 0xFF);
+    carry = total >> 8;
+  }
+}
+
+void Aggregate::Add(uint64_t fund, uint64_t total, const Digest& digest) {
+  ++count;
+  fund_fen += fund;
+  total_fen += total;
+  AddDigest(digest_sum, digest);
+}
+
+void Aggregate::Add(const Aggregate& other) {
+  count += other.count;
+  fund_fen += other.fund_fen;
+  total_fen += other.total_fen;
+  AddDigest(digest_sum, other.digest_sum);
+}
+
+std::string EncodeAggregateKey(const AggregateKey& key) {
+  std::string out;
+  Put32(out, static_cast<uint32_t>(key.month.Ordinal()));
+  Put32(out, key.treatment);
+  Put32(out, key.insured);
+  out += static_cast<char>(key.category);
+  out += static_cast<char>(key.late ? 1 : 0);
+  return out;
+}
+
+bool DecodeAggregateKey(std::string_view bytes, AggregateKey& out) {
+  if (bytes.size() != 14) return false;
+  out.month = YearMonth::FromOrdinal(static_cast<int32_t>(Get32(bytes.data())));
+  out.treatment = Get32(bytes.data() + 4);
+  out.insured = Get32(bytes.data() + 8);
+  const uint8_t category = static_cast<uint8_t>(bytes[12]);
+  if (category < 1 || category > 4) return false;
+  out.category = static_cast<Category>(category);
+  out.late = bytes[13] != 0;
+  return true;
+}
+
+std::string EncodeAggregate(const Aggregate& aggregate) {
+  std::string out;
+  Put64(out, aggregate.count);
+  PutAmount(out, aggregate.fund_fen);
+  PutAmount(out, aggregate.total_fen);
+  out.append(reinterpret_cast<const char*>(aggregate.digest_sum.data()), 32);
+  return out;
+}
+
+bool DecodeAggregate(std::string_view bytes, Aggregate& out) {
+  if (bytes.size() != 8 + 17 + 17 + 32) return false;
+  out.count = Get64(bytes.data());
+  out.fund_fen = GetAmount(bytes.data() + 8);
+  out.total_fen = GetAmount(bytes.data() + 25);
+  std::memcpy(out.digest_sum.data(), bytes.data() + 42, 32);
+  return true;
+}
+
+Digest ClaimDigestOfEncoded(std::string_view claim_id, std::string_view value) {
+  char bytes[kClaimIdBytesMax + 1 + kClaimDigestFieldBytes];
+  std::memcpy(bytes, claim_id.data(), claim_id.size());
+  bytes[claim_id.size()] = '\0';
+  std::memcpy(bytes + claim_id.size() + 1, value.data(), kClaimDigestFieldBytes);
+  return Sha256Of(std::string_view(bytes, claim_id.size() + 1 + kClaimDigestFieldBytes));
+}
+
+std::string DeclarationKey(uint64_t declaration_id) {
+  std::string out;
+  Put64(out, declaration_id);
+  return out;
+}
+
+}  // namespace xclear::declarations_internal

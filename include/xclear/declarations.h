@@ -1,0 +1,140 @@
+// Declarations (申报): batches of claims from one treatment province, validated whole, committed
+// atomically with the ledger entry that records them, under the declaration deadline.
+//
+// Deadline: claims of service month M are accepted until the `declaration_deadline_day` of M+1,
+// 23:59:59.999 CST. Later, they are refused — unless the province filed a late-declaration
+// explanation for (T, M) by that deadline; then they are accepted, marked late (for a
+// supplementary clearing round), until the year-end cut-off (31 March of the year after M).
+//
+// Thread safety: all methods may be called from any thread. Declarations are serialized (one at
+// a time per Declarations object, which must be the only writer of claims for its ledger), so
+// that the claim-id uniqueness check and the commit see the same state.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xclear/claim.h"
+#include "xclear/config.h"
+#include "xclear/ledger.h"
+#include "xclear/status.h"
+#include "xclear/time.h"
+
+namespace xclear {
+
+struct RowError {
+  uint64_t row = 0;     // the file's record number; the header is row 1 (as Excel numbers it)
+  std::string field;    // "fund_amount", "claim_id", … or "" for the whole row
+  std::string reason;
+};
+
+struct DeclarationLimits {
+  uint64_t errors_listed_max = 10'000;     // errors beyond this are counted, not listed
+  uint64_t duplicates_listed_max = 1'000;  // duplicate claim ids listed in the report
+  uint64_t run_claims_max = 2'000'000;     // claims sorted in memory at once (bounds memory)
+  uint64_t write_batch_claims_max = 50'000;  // above this, claims go in as ingested files
+  uint64_t claims_max = 100'000'000;       // claims in one declaration
+};
+
+struct DeclarationReport {
+  uint32_t treatment = 0;
+  std::string source;                // file name or "api"
+  uint64_t rows = 0;                 // data rows read
+  bool accepted = false;             // false: nothing was recorded (see errors)
+  uint64_t recorded = 0;             // new claims recorded
+  uint64_t duplicates = 0;           // already recorded with identical fields: no-ops
+  uint64_t late = 0;                 // of the recorded ones, accepted late through an explanation
+  Money fund_amount;                 // Σ fund_amount of the recorded claims
+  Money total_amount;                // Σ total_amount of the recorded claims
+  uint64_t declaration_id = 0;       // 0 when nothing was recorded
+  uint64_t entry_sequence = 0;       // the ledger entry; 0 when no fund money moved
+  Digest digest{};                   // Σ ClaimDigest of the recorded claims (mod 2^256)
+  std::vector<RowError> errors;      // every bad row (up to errors_listed_max)
+  uint64_t error_count = 0;          // including those not listed
+  std::vector<std::string> duplicate_ids;  // up to duplicates_listed_max
+};
+
+struct Explanation {
+  uint32_t treatment = 0;
+  YearMonth month;
+  std::string reason;
+  std::string actor;
+  Instant filed_at;
+  uint64_t fact_sequence = 0;
+};
+
+// Deadlines of service month M under `rules`.
+Instant DeclarationDeadline(const YearMonth& month, const RuleConfig& rules);
+Instant YearEndCutoff(const YearMonth& month, const RuleConfig& rules);
+
+using ProgressCallback = std::function<void(uint64_t rows, uint64_t bytes, uint64_t bytes_total)>;
+
+class Declarations {
+ public:
+  // `ledger`, `config` and `clock` must outlive this object.
+  Declarations(Ledger& ledger, const Config& config, const Clock& clock,
+               DeclarationLimits limits = {});
+
+  // Declares a CSV file (header row; SPEC field names or the national platform's, see
+  // docs/declarations.md) as treatment province `treatment`. A non-ok Status is a system failure
+  // (I/O); a refused declaration is an ok Result whose report has accepted = false and errors.
+  Result<DeclarationReport> DeclareCsvFile(uint32_t treatment, const std::filesystem::path& file,
+                                           const std::string& actor,
+                                           const ProgressCallback& progress = {});
+  // The same for CSV text in memory (an HTTP body).
+  Result<DeclarationReport> DeclareCsvText(uint32_t treatment, std::string_view text,
+                                           const std::string& actor, const std::string& source);
+  // Claims given as field values, in the order of kClaimFields (the JSON API): row numbers in
+  // errors are 1-based positions in `rows` plus 1 (as if row 1 were a header).
+  Result<DeclarationReport> DeclareRows(uint32_t treatment,
+                                        const std::vector<std::vector<std::string>>& rows,
+                                        const std::string& actor, const std::string& source);
+
+  // Files the late-declaration explanation for (treatment, month). Refused after M's deadline or
+  // for a month that has not begun. Filing the same reason again is a no-op; another is refused.
+  Result<Explanation> FileExplanation(uint32_t treatment, const YearMonth& month,
+                                      const std::string& reason, const std::string& actor);
+  Result<std::optional<Explanation>> FindExplanation(uint32_t treatment, const YearMonth& month) const;
+  // Every explanation (of one province when treatment ≠ 0), by province and month.
+  Result<std::vector<Explanation>> ListExplanations(uint32_t treatment = 0) const;
+
+  Result<std::optional<ClaimRecord>> FindClaim(std::string_view claim_id) const;
+  // Claims of `month` in (treatment, insured, claim_id) order; 0 means any. Stops at the first
+  // non-ok Status from `visit`.
+  Status ForEachClaim(const YearMonth& month, uint32_t treatment, uint32_t insured,
+                      const std::function<Status(const ClaimRecord&)>& visit) const;
+
+  // Checks that claims, the month index, the aggregates, the declarations and the ledger's
+  // claims_declared postings agree (per pair, Σ claim fund_amount = Σ postings). Returns a
+  // non-empty reason when they do not.
+  Result<std::string> Verify(uint64_t* claims_checked = nullptr) const;
+
+  // Where rows come from (a CSV reader or the API's rows); defined in declarations.cc.
+  class RowSource;
+
+ private:
+  struct Batch;
+  Result<DeclarationReport> Declare(uint32_t treatment, RowSource& source, const std::string& actor,
+                                    const ProgressCallback& progress);
+  Status FlushRun(Batch& batch, bool final);
+  Status CheckAcrossRuns(Batch& batch) const;
+  Status CommitBatch(Batch& batch, const std::string& actor);
+
+  Ledger& ledger_;
+  const Config& config_;
+  const Clock& clock_;
+  DeclarationLimits limits_;
+  std::mutex declare_mutex_;
+};
+
+// The field order of DeclareRows (and the SPEC column names of a CSV file).
+inline constexpr const char* kClaimFields[] = {"claim_id",     "treatment_province",
+                                               "insured_province", "settled_on", "category",
+                                               "total_amount", "fund_amount"};
+
+}  // namespace xclear

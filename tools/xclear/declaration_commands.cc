@@ -1,0 +1,215 @@
+// Declaration subcommands: declare, explain, explanations, claim, claims.
+#include <Poco/JSON/Array.h>
+
+#include <cstdio>
+
+#include "cli.h"
+#include "xclear/declarations.h"
+#include "xclear/journal_json.h"
+
+namespace xclear::cli {
+namespace {
+
+Poco::JSON::Object::Ptr NewObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+
+Result<uint32_t> ProvinceArgument(const Context& context) {
+  if (!context.args->Has("province")) return Status::InvalidArgument("--province CODE is required");
+  return context.config.participants.ParseCode(context.args->Get("province"));
+}
+
+Poco::JSON::Object::Ptr ReportToJson(const DeclarationReport& report) {
+  auto out = NewObject();
+  out->set("ok", report.accepted);
+  out->set("treatment_province", std::to_string(report.treatment));
+  out->set("source", report.source);
+  out->set("rows", static_cast<Poco::UInt64>(report.rows));
+  out->set("recorded", static_cast<Poco::UInt64>(report.recorded));
+  out->set("duplicates", static_cast<Poco::UInt64>(report.duplicates));
+  out->set("late", static_cast<Poco::UInt64>(report.late));
+  out->set("fund_amount", report.fund_amount.ToString());
+  out->set("total_amount", report.total_amount.ToString());
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(report.declaration_id));
+  out->set("declaration_id", report.declaration_id == 0 ? std::string() : std::string(id));
+  out->set("entry_sequence", static_cast<Poco::UInt64>(report.entry_sequence));
+  out->set("digest", DigestToHex(report.digest));
+  out->set("error_count", static_cast<Poco::UInt64>(report.error_count));
+  Poco::JSON::Array::Ptr errors = new Poco::JSON::Array();
+  for (const RowError& error : report.errors) {
+    auto item = NewObject();
+    item->set("row", static_cast<Poco::UInt64>(error.row));
+    item->set("field", error.field);
+    item->set("reason", error.reason);
+    errors->add(item);
+  }
+  out->set("errors", errors);
+  Poco::JSON::Array::Ptr duplicates = new Poco::JSON::Array();
+  for (const std::string& claim_id : report.duplicate_ids) duplicates->add(claim_id);
+  out->set("duplicate_claim_ids", duplicates);
+  return out;
+}
+
+std::string ReportText(const DeclarationReport& report) {
+  std::string out;
+  if (!report.accepted) {
+    out = report.source + ": refused, nothing was recorded; " + std::to_string(report.error_count) +
+          " error(s) in " + std::to_string(report.rows) + " rows:\n";
+    for (const RowError& error : report.errors) {
+      out += "  row " + std::to_string(error.row) + (error.field.empty() ? "" : " " + error.field) +
+             ": " + error.reason + "\n";
+    }
+    if (report.error_count > report.errors.size()) {
+      out += "  … and " + std::to_string(report.error_count - report.errors.size()) + " more\n";
+    }
+    return out;
+  }
+  out = report.source + ": " + std::to_string(report.recorded) + " claims recorded (" +
+        report.fund_amount.ToString() + " CNY fund, " + std::to_string(report.late) + " late), " +
+        std::to_string(report.duplicates) + " duplicates ignored";
+  if (report.entry_sequence != 0) out += "; ledger entry " + std::to_string(report.entry_sequence);
+  return out;
+}
+
+Status Declare(Context& context) {
+  const auto& files = context.args->positional();
+  if (files.empty()) return Status::InvalidArgument("declare needs at least one CSV FILE");
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t province, ProvinceArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Declarations declarations(*ledger, context.config, *context.clock);
+  const bool progress = context.args->Has("progress");
+  bool all_accepted = true;
+  for (const std::string& file : files) {
+    const ProgressCallback report_progress = [&](uint64_t rows, uint64_t bytes, uint64_t total) {
+      if (!progress) return;
+      std::fprintf(stderr, "\r%s: %llu rows, %.1f of %.1f MB", file.c_str(),
+                   static_cast<unsigned long long>(rows), bytes / 1e6, total / 1e6);
+    };
+    XCLEAR_ASSIGN_OR_RETURN(const DeclarationReport report,
+                            declarations.DeclareCsvFile(province, file, context.actor, report_progress));
+    if (progress) std::fputc('\n', stderr);
+    context.Print(ReportText(report), JsonToString(ReportToJson(report)));
+    all_accepted = all_accepted && report.accepted;
+  }
+  if (!all_accepted) return Status::InvalidArgument("the declaration was refused; see the rows listed");
+  return Status::Ok();
+}
+
+Status Explain(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t province, ProvinceArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, YearMonth::Parse(context.args->Get("month")));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Declarations declarations(*ledger, context.config, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const Explanation explanation,
+                          declarations.FileExplanation(province, month, context.args->Get("reason"), context.actor));
+  auto out = NewObject();
+  out->set("treatment_province", std::to_string(explanation.treatment));
+  out->set("month", explanation.month.ToString());
+  out->set("filed_at", explanation.filed_at.ToString());
+  out->set("actor", explanation.actor);
+  out->set("reason", explanation.reason);
+  context.Print("explanation for " + std::to_string(province) + " " + month.ToString() +
+                    " recorded at " + explanation.filed_at.ToString() + "; late claims of " +
+                    month.ToString() + " will be accepted until the year-end cut-off",
+                JsonToString(out));
+  return Status::Ok();
+}
+
+Status Explanations(Context& context) {
+  uint32_t province = 0;
+  if (context.args->Has("province")) { XCLEAR_ASSIGN_OR_RETURN(province, ProvinceArgument(context)); }
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Declarations declarations(*ledger, context.config, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const auto list, declarations.ListExplanations(province));
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
+  std::string text;
+  for (const Explanation& explanation : list) {
+    auto item = NewObject();
+    item->set("treatment_province", std::to_string(explanation.treatment));
+    item->set("month", explanation.month.ToString());
+    item->set("filed_at", explanation.filed_at.ToString());
+    item->set("actor", explanation.actor);
+    item->set("reason", explanation.reason);
+    items->add(item);
+    text += std::to_string(explanation.treatment) + " " + explanation.month.ToString() + " filed " +
+            explanation.filed_at.ToString() + " by " + explanation.actor + ": " + explanation.reason + "\n";
+  }
+  auto out = NewObject();
+  out->set("explanations", items);
+  context.Print(text.empty() ? "no explanations" : text, JsonToString(out));
+  return Status::Ok();
+}
+
+Poco::JSON::Object::Ptr ClaimToJson(const ClaimRecord& claim) {
+  auto out = NewObject();
+  out->set("claim_id", claim.claim_id);
+  out->set("treatment_province", std::to_string(claim.treatment));
+  out->set("insured_province", std::to_string(claim.insured));
+  out->set("settled_on", claim.settled_on.ToString());
+  out->set("category", std::string(CategoryName(claim.category)));
+  out->set("total_amount", claim.total_amount.ToString());
+  out->set("fund_amount", claim.fund_amount.ToString());
+  out->set("late", claim.late);
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(claim.declaration_id));
+  out->set("declaration_id", std::string(id));
+  out->set("row", static_cast<Poco::UInt64>(claim.row));
+  return out;
+}
+
+std::string ClaimText(const ClaimRecord& claim) {
+  return claim.claim_id + " " + std::to_string(claim.treatment) + "<-" + std::to_string(claim.insured) +
+         " " + claim.settled_on.ToString() + " " + std::string(CategoryName(claim.category)) + " total " +
+         claim.total_amount.ToString() + " fund " + claim.fund_amount.ToString() + (claim.late ? " late" : "");
+}
+
+Status ClaimCommand(Context& context) {
+  if (context.args->positional().size() != 1) return Status::InvalidArgument("claim needs one CLAIM_ID");
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Declarations declarations(*ledger, context.config, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const auto claim, declarations.FindClaim(context.args->positional()[0]));
+  if (!claim) return Status::NotFound("claim " + context.args->positional()[0] + " is not recorded");
+  context.Print(ClaimText(*claim), JsonToString(ClaimToJson(*claim)));
+  return Status::Ok();
+}
+
+Status Claims(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, YearMonth::Parse(context.args->Get("month")));
+  uint32_t treatment = 0, insured = 0;
+  if (context.args->Has("province")) { XCLEAR_ASSIGN_OR_RETURN(treatment, ProvinceArgument(context)); }
+  if (context.args->Has("insured")) {
+    XCLEAR_ASSIGN_OR_RETURN(insured, context.config.participants.ParseCode(context.args->Get("insured")));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Declarations declarations(*ledger, context.config, *context.clock);
+  return declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
+    context.Print(ClaimText(claim), JsonToString(ClaimToJson(claim)));
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+
+std::vector<Command> DeclarationCommands() {
+  return {
+      {"declare", "declare claims from CSV files as a treatment province",
+       "xclear declare FILE... --province CODE [--progress]\n"
+       "  Each FILE is one declaration (validated whole, then recorded atomically or not at all).\n"
+       "  Columns: claim_id, treatment_province, insured_province, settled_on, category,\n"
+       "  total_amount, fund_amount — or the national platform's setl_id, mdtrtarea_admvs,\n"
+       "  insuplc_admdvs, setl_time, med_type, medfee_sumamt, fund_pay_sumamt. See docs/declarations.md.",
+       {"province"}, {"progress"}, Declare},
+      {"explain", "file a late-declaration explanation (情况说明) for a month",
+       "xclear explain --province CODE --month YYYY-MM --reason TEXT\n"
+       "  Must be filed by the month's declaration deadline; late claims of that month are then\n"
+       "  accepted until the year-end cut-off and cleared in a supplementary round.",
+       {"province", "month", "reason"}, {}, Explain},
+      {"explanations", "list late-declaration explanations",
+       "xclear explanations [--province CODE]", {"province"}, {}, Explanations},
+      {"claim", "show one recorded claim", "xclear claim CLAIM_ID", {}, {}, ClaimCommand},
+      {"claims", "list the claims of a service month",
+       "xclear claims --month YYYY-MM [--province TREATMENT] [--insured CODE] [--json]",
+       {"month", "province", "insured"}, {}, Claims},
+  };
+}
+
+}  // namespace xclear::cli
