@@ -71,7 +71,11 @@ class Declarations::RowSource {
   virtual bool national() const { return false; }
   virtual uint64_t bytes() const { return 0; }
   virtual uint64_t bytes_total() const { return 0; }
+  uint64_t rows() const { return rows_; }  // data rows read so far, well-formed or not
   std::string name;
+
+ protected:
+  uint64_t rows_ = 0;
 };
 
 namespace {
@@ -94,6 +98,7 @@ class CsvRowSource final : public Declarations::RowSource {
         continue;
       }
       if (record_.size() == 1 && record_[0].empty()) continue;  // a blank line
+      ++rows_;
       if (record_.size() != map_.columns) {
         errors.push_back({row, "", "has " + std::to_string(record_.size()) +
                                        " fields; the header has " + std::to_string(map_.columns)});
@@ -119,12 +124,13 @@ class CsvRowSource final : public Declarations::RowSource {
 
 class VectorRowSource final : public Declarations::RowSource {
  public:
-  explicit VectorRowSource(const std::vector<std::vector<std::string>>& rows) : rows_(rows) {}
+  explicit VectorRowSource(const std::vector<std::vector<std::string>>& rows) : input_(rows) {}
   bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
             std::vector<RowError>& errors) override {
-    while (next_ < rows_.size()) {
-      const auto& values = rows_[next_++];
+    while (next_ < input_.size()) {
+      const auto& values = input_[next_++];
       row = next_ + 1;
+      ++rows_;
       if (values.size() != 7) {
         errors.push_back({row, "", "has " + std::to_string(values.size()) + " fields; 7 are needed"});
         continue;
@@ -136,7 +142,7 @@ class VectorRowSource final : public Declarations::RowSource {
   }
 
  private:
-  const std::vector<std::vector<std::string>>& rows_;
+  const std::vector<std::vector<std::string>>& input_;
   size_t next_ = 0;
 };
 
@@ -247,7 +253,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   uint64_t row = 0;
   declarations_internal::ValidRow valid;
   while (source.Next(fields, row, batch.errors)) {
-    if (++batch.report.rows > limits_.claims_max) {
+    if (source.rows() > limits_.claims_max) {
       batch.Error(row, "", "a declaration may hold at most " + std::to_string(limits_.claims_max) + " claims");
       break;
     }
@@ -260,14 +266,15 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
                           batch.arena);
       if (batch.offsets.size() >= limits_.run_claims_max) XCLEAR_RETURN_IF_ERROR(FlushRun(batch, false));
     }
-    if (progress && batch.report.rows % 65536 == 0) progress(batch.report.rows, source.bytes(), source.bytes_total());
+    if (progress && source.rows() % 65536 == 0) progress(source.rows(), source.bytes(), source.bytes_total());
   }
+  batch.report.rows = source.rows();
   const Status read = source.status();
   if (read.code() == ErrorCode::kIoError) return read;
   if (!read.ok()) batch.Error(row + 1, "", read.message());
   XCLEAR_RETURN_IF_ERROR(FlushRun(batch, true));
   if (batch.errors.empty() && batch.id_files.size() > 1) XCLEAR_RETURN_IF_ERROR(CheckAcrossRuns(batch));
-  if (progress) progress(batch.report.rows, source.bytes(), source.bytes_total());
+  if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
   const auto discard_files = [&batch] {
     for (const auto* files : {&batch.id_files, &batch.month_files}) {
       for (const TableFile& file : *files) {

@@ -67,8 +67,11 @@ Result<EntryDraft> DraftFromJson(const Object& object, const Participants& parti
   XCLEAR_ASSIGN_OR_RETURN(const std::string kind, OptionalString(object, "kind"));
   if (!kind.empty()) {
     XCLEAR_ASSIGN_OR_RETURN(draft.kind, ParseEntryKind(kind));
-    if (draft.kind == EntryKind::kReversal) {
-      return Status::InvalidArgument("kind: post reversals with `xclear reverse`, not as entries");
+    if (draft.kind != EntryKind::kManual) {
+      // Claims, payments, prepayments and reversals carry records of their own (claims,
+      // payment details, the reversed entry) and are made by their own commands.
+      return Status::InvalidArgument("kind: only \"manual\" entries can be posted directly; \"" +
+                                     kind + "\" entries are recorded by their own commands");
     }
   }
   XCLEAR_ASSIGN_OR_RETURN(const std::string date, OptionalString(object, "effective_date"));

@@ -1,11 +1,16 @@
 // Helpers shared by the tests: temporary directories and small ledger fixtures.
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "xclear/journal.h"
 
@@ -64,6 +69,59 @@ inline EntryDraft PaymentEntry(uint32_t insured, uint32_t treatment, int64_t fen
                     Debit(AccountId::Bank(treatment), fen),
                     Credit(AccountId::Receivable(treatment, insured), fen)};
   return draft;
+}
+
+// What a child process printed, and whether it was killed before it ended on its own.
+struct ChildRun {
+  std::string output;
+  bool killed = false;
+  int exit_code = -1;  // when not killed
+};
+
+// Runs argv[0] with `argv`, collecting its standard output; sends SIGKILL after `kill_after_millis`
+// unless it has ended by then.
+inline ChildRun RunChild(const std::vector<std::string>& argv, int kill_after_millis) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return {};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[0]);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  ChildRun run;
+  char buffer[4096];
+  int status = 0;
+  bool ended = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_millis);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (n > 0) {
+      run.output.append(buffer, static_cast<size_t>(n));
+    } else if (::waitpid(pid, &status, WNOHANG) == pid) {
+      ended = true;
+      break;
+    } else {
+      ::usleep(500);
+    }
+  }
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  run.killed = WIFSIGNALED(status);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ::fcntl(pipe_fds[0], F_SETFL, 0);
+  ssize_t n = 0;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) run.output.append(buffer, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  return run;
 }
 
 }  // namespace xclear::testing_support

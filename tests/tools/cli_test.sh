@@ -30,7 +30,7 @@ check() {  # check NAME EXPECTED_EXIT PATTERN -- command...
 }
 
 cat >"$work/claim.json" <<'JSON'
-{"kind": "claims_declared", "effective_date": "2026-10-15", "idempotency_key": "claims-110000-1",
+{"kind": "manual", "effective_date": "2026-10-15", "idempotency_key": "claims-110000-1",
  "source_reference": "test", "memo": "two claims",
  "postings": [
    {"account": "110000:receivable:130000", "debit": "1234.56"},
@@ -54,6 +54,8 @@ check "post unbalanced" 1 "^xclear: invalid_argument: entry does not balance: de
 check "post three decimals" 1 "postings\[0\]\.debit: amount \"1234.567\" has 3 decimals" -- run post "$work/decimals.json"
 check "post bad json" 1 "not valid JSON" -- run post /dev/null
 check "post missing file" 1 "cannot open" -- run post "$work/absent.json"
+sed 's/"manual"/"claims_declared"/; s/claims-110000-1/kind-check/' "$work/claim.json" >"$work/kind.json"
+check "post refuses non-manual kinds" 1 "only \"manual\" entries can be posted" -- run post "$work/kind.json"
 check "balance" 0 "^110000:receivable:130000 1234.56 \(as of entry 1\)" -- run balance 110000:receivable:130000
 check "balance json" 0 '"balance":"-1234.56"' -- run balance 130000:payable:110000 --json
 check "balance as of 0" 0 " 0.00 \(as of entry 0\)" -- run balance 110000:receivable:130000 --as-of 0
@@ -66,12 +68,33 @@ check "balance after reversal" 0 " 0.00 \(as of entry 2\)" -- run balance 110000
 check "trial balance csv" 0 "^,,,total,,2469.12,2469.12,1," -- run trial-balance --format csv --as-of 1
 check "trial balance json" 0 '"total_debit": "0.00"' -- run trial-balance --json
 check "journal json lines" 0 '^\{"sequence":2,.*"reverses_sequence":1' -- run journal --json
-check "journal one entry" 0 "^#1 2026-10-15T09:00:00.000\+08:00 effective 2026-10-15 claims_declared by operator:test" -- run journal 1
+check "journal one entry" 0 "^#1 2026-10-15T09:00:00.000\+08:00 effective 2026-10-15 manual by operator:test" -- run journal 1
 check "verify" 0 '^\{"ok":true,"entries_checked":2' -- run verify --json
 check "now is refused when the config disallows it" 1 "allow_now_override" -- "$xclear" verify --config "$source_dir/config/xclear.json" --data "$work/ledger" --now 2026-01-01
 check "bad --now" 1 "not in the form" -- run verify --now yesterday
 check "unknown option" 2 "unknown option --frob" -- run verify --frob
 check "refusal in json" 1 '"code":"conflict"' -- run post "$work/conflict.json" --json
+
+# Declarations.
+cat >"$work/claims.csv" <<'CSV'
+claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount
+CLI-1,110000,130000,2026-09-03,inpatient,1500.00,1200.00
+CLI-2,110000,310000,2026-09-04,pharmacy,30.00,20.50
+CSV
+printf 'claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount\nCLI-3,110000,130000,2026-09-05,inpatient,10.00,12.00\n' >"$work/bad.csv"
+check "declare" 0 "claims.csv: 2 claims recorded \(1220.50 CNY fund, 0 late\)" -- run declare "$work/claims.csv" --province 110000 --now 2026-10-10T09:00:00
+check "declare again is a no-op" 0 "0 claims recorded .* 2 duplicates ignored" -- run declare "$work/claims.csv" --province 110000 --now 2026-10-10T09:00:00
+check "declare a bad row" 1 "row 2 fund_amount: fund_amount 12.00 exceeds total_amount 10.00" -- run declare "$work/bad.csv" --province 110000 --now 2026-10-10T09:00:00
+check "declare json" 1 '"error_count":1' -- run declare "$work/bad.csv" --province 110000 --now 2026-10-10T09:00:00 --json
+check "declare needs a province" 1 "--province" -- run declare "$work/claims.csv"
+check "declare after the deadline" 1 "were due by 2026-10-20T23:59:59.999" -- run declare "$work/bad.csv" --province 110000 --now 2026-10-21T00:00:00
+check "explain too late" 1 "had to be filed by 2026-10-20" -- run explain --province 110000 --month 2026-09 --reason outage --now 2026-10-21T00:00:00
+check "explain" 0 "explanation for 110000 2026-10 recorded" -- run explain --province 110000 --month 2026-10 --reason "HIS migration" --now 2026-11-02T09:00:00
+check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by operator:.*: HIS migration" -- run explanations
+check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
+check "claim unknown" 1 "not recorded" -- run claim NOPE
+check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
+check "verify with claims" 0 "2 claims: ok" -- run verify
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -62,7 +62,6 @@ struct Command {
 };
 
 std::vector<Command> LedgerCommands();
-std::vector<Command> SampleCommands();
 std::vector<Command> DeclarationCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.

@@ -19,7 +19,6 @@ const std::set<std::string> kGlobalSwitches = {"json", "help", "verbose"};
 std::vector<Command> AllCommands() {
   std::vector<Command> commands = LedgerCommands();
   for (Command& command : DeclarationCommands()) commands.push_back(std::move(command));
-  for (Command& command : SampleCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

@@ -1,0 +1,336 @@
+#include "xclear/declarations.h"
+
+#include <gtest/gtest.h>
+
+#include "../test_support.h"
+
+namespace xclear {
+namespace {
+
+using testing_support::TempDir;
+
+constexpr uint32_t kBeijing = 110000;
+constexpr uint32_t kHebei = 130000;
+constexpr uint32_t kShanghai = 310000;
+constexpr const char* kHeader =
+    "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount\n";
+
+Instant At(const char* text) { return Instant::Parse(text).value(); }
+
+class DeclarationsTest : public testing::Test {
+ protected:
+  DeclarationsTest() : config_(DefaultConfig(XCLEAR_SOURCE_DIR "/config")), clock_(At("2026-10-10T09:00:00")) {}
+  void SetUp() override { Open(); }
+  void Open(DeclarationLimits limits = {}) {
+    declarations_.reset();
+    ledger_.reset();
+    LedgerOptions options;
+    options.data_dir = dir_.path() / "ledger";
+    options.create_if_missing = true;
+    ledger_ = OpenLedger(options, config_.participants, clock_).value();
+    declarations_ = std::make_unique<Declarations>(*ledger_, config_, clock_, limits);
+  }
+  DeclarationReport Declare(const std::string& rows, uint32_t treatment = kBeijing) {
+    auto report = declarations_->DeclareCsvText(treatment, std::string(kHeader) + rows, "province:" + std::to_string(treatment), "test.csv");
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : DeclarationReport{};
+  }
+  static std::string Row(const std::string& id, const std::string& settled, const std::string& fund = "100.00",
+                         uint32_t treatment = kBeijing, uint32_t insured = kHebei,
+                         const std::string& category = "inpatient", const std::string& total = "150.00") {
+    return id + "," + std::to_string(treatment) + "," + std::to_string(insured) + "," + settled + "," +
+           category + "," + total + "," + fund + "\n";
+  }
+  void ExpectRefused(const DeclarationReport& report, const std::string& field, const std::string& text) {
+    EXPECT_FALSE(report.accepted);
+    ASSERT_FALSE(report.errors.empty());
+    EXPECT_EQ(report.errors[0].field, field);
+    EXPECT_NE(report.errors[0].reason.find(text), std::string::npos) << report.errors[0].reason;
+    EXPECT_EQ(ledger_->Head().sequence, 0u) << "a refused declaration must write nothing";
+  }
+  void ExpectVerified() {
+    auto problem = declarations_->Verify();
+    ASSERT_TRUE(problem.ok());
+    EXPECT_EQ(*problem, "");
+    EXPECT_TRUE(ledger_->Verify()->ok);
+  }
+
+  TempDir dir_;
+  Config config_;
+  ManualClock clock_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<Declarations> declarations_;
+};
+
+TEST_F(DeclarationsTest, RecordsAValidBatchWithItsLedgerEntryAndReconciles) {
+  const DeclarationReport report =
+      Declare(Row("A1", "2026-09-03", "100.00") + Row("A2", "2026-09-04", "20.50", kBeijing, kShanghai, "pharmacy", "30.00") +
+              Row("A3", "2026-10-01", "0.00", kBeijing, kHebei, "outpatient", "12.00"));
+  ASSERT_TRUE(report.accepted);
+  EXPECT_EQ(report.recorded, 3u);
+  EXPECT_EQ(report.fund_amount.ToString(), "120.50");
+  EXPECT_EQ(report.total_amount.ToString(), "192.00");
+  EXPECT_EQ(report.entry_sequence, 1u);
+  auto entry = ledger_->Entry(1);
+  EXPECT_EQ(entry->kind, EntryKind::kClaimsDeclared);
+  EXPECT_EQ(entry->actor, "province:110000");
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(), "100.00");
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Payable(kShanghai, kBeijing))->ToString(), "-20.50");
+  auto claim = declarations_->FindClaim("A2");
+  ASSERT_TRUE(claim.ok() && claim->has_value());
+  EXPECT_EQ((*claim)->insured, kShanghai);
+  EXPECT_EQ((*claim)->category, Category::kPharmacy);
+  EXPECT_EQ((*claim)->row, 3u);
+  EXPECT_EQ((*claim)->declaration_id, report.declaration_id);
+  EXPECT_FALSE((*claim)->late);
+  std::vector<std::string> september;
+  ASSERT_TRUE(declarations_->ForEachClaim(YearMonth::Parse("2026-09").value(), kBeijing, 0,
+                                          [&](const ClaimRecord& c) {
+                                            september.push_back(c.claim_id);
+                                            return Status::Ok();
+                                          }).ok());
+  EXPECT_EQ(september, (std::vector<std::string>{"A1", "A2"}));  // ordered by pair: Hebei, then Shanghai
+  ExpectVerified();
+}
+
+TEST_F(DeclarationsTest, IdenticalRedeclarationIsAReportedNoOp) {
+  ASSERT_TRUE(Declare(Row("A1", "2026-09-03")).accepted);
+  const DeclarationReport again = Declare(Row("A1", "2026-09-03") + Row("A2", "2026-09-03"));
+  ASSERT_TRUE(again.accepted);
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(again.duplicate_ids, std::vector<std::string>{"A1"});
+  EXPECT_EQ(again.recorded, 1u);
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(), "200.00");
+  const DeclarationReport only_duplicates = Declare(Row("A1", "2026-09-03"));
+  EXPECT_TRUE(only_duplicates.accepted);
+  EXPECT_EQ(only_duplicates.recorded, 0u);
+  EXPECT_EQ(ledger_->Head().sequence, 2u);
+  ExpectVerified();
+}
+
+TEST_F(DeclarationsTest, TheSameClaimIdWithDifferentFieldsRefusesTheBatch) {
+  ASSERT_TRUE(Declare(Row("A1", "2026-09-03", "100.00")).accepted);
+  const DeclarationReport report = Declare(Row("B1", "2026-09-03") + Row("A1", "2026-09-03", "100.01"));
+  EXPECT_FALSE(report.accepted);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].row, 3u);
+  EXPECT_NE(report.errors[0].reason.find("already recorded with different fields"), std::string::npos);
+  EXPECT_FALSE(declarations_->FindClaim("B1")->has_value());
+}
+
+TEST_F(DeclarationsTest, EveryRejectionNamesTheRowFieldAndReason) {
+  clock_.Set(At("2026-10-10T09:00:00"));
+  const DeclarationReport report = Declare(
+      Row("ok-1", "2026-09-03") +                                            // row 2: fine
+      Row("bad id!", "2026-09-03") +                                         // 3
+      Row("u1", "2026-09-03", "1.00", kBeijing, 710000) +                    // 4 unknown province
+      Row("u2", "2026-09-03", "1.00", kBeijing, kBeijing) +                  // 5 insured = treatment
+      Row("u3", "2026-09-03", "1.00", kShanghai, kHebei) +                   // 6 not the declaring province
+      Row("u4", "2026-09-31") +                                              // 7 bad date
+      Row("u5", "2026-10-11") +                                              // 8 future date
+      Row("u6", "2026-09-03", "1.00", kBeijing, kHebei, "dental") +          // 9 unknown category
+      Row("u7", "2026-09-03", "1.005") +                                     // 10 three decimals
+      Row("u8", "2026-09-03", "200.00") +                                    // 11 fund > total
+      Row("ok-1", "2026-09-03") +                                            // 12 duplicate in batch
+      Row("u9", "2026-09-03", "1e3") +                                       // 13 exponent
+      "u10,110000,130000\n");                                                // 14 short row
+  EXPECT_FALSE(report.accepted);
+  EXPECT_EQ(report.rows, 13u);
+  std::map<uint64_t, std::pair<std::string, std::string>> by_row;
+  for (const RowError& error : report.errors) by_row[error.row] = {error.field, error.reason};
+  const auto expect = [&](uint64_t row, const std::string& field, const std::string& text) {
+    ASSERT_EQ(by_row.count(row), 1u) << "row " << row;
+    EXPECT_EQ(by_row[row].first, field) << "row " << row;
+    EXPECT_NE(by_row[row].second.find(text), std::string::npos) << "row " << row << ": " << by_row[row].second;
+  };
+  EXPECT_EQ(by_row.count(2), 0u);
+  expect(3, "claim_id", "only letters, digits");
+  expect(4, "insured_province", "\"710000\" is not a configured province code");
+  expect(5, "insured_province", "is the treatment province");
+  expect(6, "treatment_province", "is not the declaring province 110000");
+  expect(7, "settled_on", "2026-09-31 does not exist");
+  expect(8, "settled_on", "is in the future");
+  expect(9, "category", "\"dental\" is not a category");
+  expect(10, "fund_amount", "has 3 decimals");
+  expect(11, "fund_amount", "exceeds total_amount");
+  expect(12, "claim_id", "appears twice in this declaration (also row 2)");
+  expect(13, "fund_amount", "exponent");
+  expect(14, "", "has 3 fields; the header has 7");
+  EXPECT_EQ(report.error_count, 12u);
+  EXPECT_EQ(ledger_->Head().sequence, 0u);
+  EXPECT_FALSE(declarations_->FindClaim("ok-1")->has_value());
+}
+
+TEST_F(DeclarationsTest, ThreeBadRowsAmongTenThousandAreReportedAndNothingIsWritten) {
+  std::string rows;
+  for (int i = 1; i <= 10'000; ++i) {
+    std::string fund = "10.00";
+    if (i == 17) fund = "12.345";
+    if (i == 5000) fund = "-1.00";
+    if (i == 9999) fund = "\"1,000.00\"";  // quoted, so the comma is inside the field
+    rows += Row("C" + std::to_string(i), "2026-09-15", fund);
+  }
+  const DeclarationReport report = Declare(rows);
+  EXPECT_FALSE(report.accepted);
+  ASSERT_EQ(report.errors.size(), 3u);
+  EXPECT_EQ(report.errors[0].row, 18u);  // the header is row 1
+  EXPECT_EQ(report.errors[1].row, 5001u);
+  EXPECT_EQ(report.errors[2].row, 10000u);
+  for (const RowError& error : report.errors) EXPECT_EQ(error.field, "fund_amount");
+  EXPECT_EQ(ledger_->Head().sequence, 0u);
+  EXPECT_FALSE(declarations_->FindClaim("C1")->has_value());
+  auto problem = declarations_->Verify();
+  EXPECT_EQ(*problem, "");
+}
+
+TEST_F(DeclarationsTest, TheDeadlineIsTheTwentiethAt235959999Cst) {
+  clock_.Set(At("2026-10-20T23:59:59.999"));
+  EXPECT_TRUE(Declare(Row("S1", "2026-09-30")).accepted);
+  clock_.Set(At("2026-10-21T00:00:00.000"));
+  const DeclarationReport late = Declare(Row("S2", "2026-09-30"));
+  EXPECT_FALSE(late.accepted);
+  ASSERT_EQ(late.errors.size(), 1u);
+  EXPECT_EQ(late.errors[0].field, "settled_on");
+  EXPECT_NE(late.errors[0].reason.find("claims of 2026-09 were due by 2026-10-20T23:59:59.999+08:00"),
+            std::string::npos) << late.errors[0].reason;
+  // October's claims are still on time.
+  EXPECT_TRUE(Declare(Row("S3", "2026-10-05")).accepted);
+  EXPECT_EQ(DeclarationDeadline(YearMonth::Parse("2027-01").value(), config_.rules).ToString(),
+            "2027-02-20T23:59:59.999+08:00");
+}
+
+TEST_F(DeclarationsTest, DecemberClaimsAreDueOnTheTwentiethOfJanuaryAndFebruaryHasItsOwn) {
+  clock_.Set(At("2027-01-20T23:59:59.999"));
+  EXPECT_TRUE(Declare(Row("D1", "2026-12-31")).accepted);
+  clock_.Set(At("2027-01-21T00:00:00"));
+  EXPECT_FALSE(Declare(Row("D2", "2026-12-31")).accepted);
+  EXPECT_TRUE(Declare(Row("J1", "2027-01-15")).accepted);
+  clock_.Set(At("2027-03-20T23:59:59.999"));
+  EXPECT_TRUE(Declare(Row("F1", "2027-02-28")).accepted);
+  clock_.Set(At("2027-03-21T00:00:00"));
+  EXPECT_FALSE(Declare(Row("F2", "2027-02-28")).accepted);
+  EXPECT_FALSE(Declare(Row("F3", "2027-02-29")).accepted);  // no such day in 2027
+}
+
+TEST_F(DeclarationsTest, AnExplanationFiledBeforeTheDeadlineAdmitsLateClaimsUntilTheCutOff) {
+  clock_.Set(At("2026-10-20T18:00:00"));
+  auto explanation = declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-09").value(),
+                                                    "HIS migration 1-25 October", "province:110000");
+  ASSERT_TRUE(explanation.ok()) << explanation.status().ToString();
+  EXPECT_EQ(explanation->filed_at, At("2026-10-20T18:00:00"));
+  clock_.Set(At("2026-11-05T10:00:00"));
+  const DeclarationReport late = Declare(Row("L1", "2026-09-12") + Row("L2", "2026-10-12"));
+  ASSERT_TRUE(late.accepted);
+  EXPECT_EQ(late.late, 1u);
+  EXPECT_TRUE((*declarations_->FindClaim("L1"))->late);
+  EXPECT_FALSE((*declarations_->FindClaim("L2"))->late);
+  // Another province without an explanation is still refused for September.
+  EXPECT_FALSE(Declare(Row("H1", "2026-09-12", "1.00", kHebei, kBeijing), kHebei).accepted);
+  clock_.Set(At("2027-03-31T23:59:59.999"));
+  EXPECT_TRUE(Declare(Row("L3", "2026-09-13")).accepted);
+  clock_.Set(At("2027-04-01T00:00:00"));
+  const DeclarationReport cut = Declare(Row("L4", "2026-09-14"));
+  EXPECT_FALSE(cut.accepted);
+  EXPECT_NE(cut.errors[0].reason.find("year-end cut-off 2027-03-31T23:59:59.999+08:00"), std::string::npos);
+  auto listed = declarations_->ListExplanations();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].reason, "HIS migration 1-25 October");
+  EXPECT_EQ((*listed)[0].actor, "province:110000");
+  ExpectVerified();
+}
+
+TEST_F(DeclarationsTest, AnExplanationAfterTheDeadlineIsRefused) {
+  clock_.Set(At("2026-10-21T00:00:00"));
+  auto explanation = declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-09").value(),
+                                                    "too late", "province:110000");
+  ASSERT_FALSE(explanation.ok());
+  EXPECT_EQ(explanation.status().code(), ErrorCode::kRefused);
+  EXPECT_NE(explanation.status().message().find("2026-10-20T23:59:59.999+08:00"), std::string::npos);
+  EXPECT_FALSE(Declare(Row("L1", "2026-09-12")).accepted);
+  // Nor for a month that has not begun, nor without a reason.
+  EXPECT_FALSE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-12").value(), "x", "p").ok());
+  EXPECT_FALSE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "  ", "p").ok());
+  // Filing the same explanation twice is a no-op; a different one for the same month is refused.
+  ASSERT_TRUE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
+  EXPECT_TRUE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
+  EXPECT_EQ(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "other", "p").status().code(),
+            ErrorCode::kConflict);
+}
+
+TEST_F(DeclarationsTest, AcceptsTheNationalPlatformsExportAsIs) {
+  const std::string csv =
+      "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_time,med_type,medfee_sumamt,fund_pay_sumamt\n"
+      "N1,P1,110105,411302,2026-09-30 23:59:59,21,1000.00,800.00\n"
+      "N2,P2,110105,130102,2026-09-01 08:00:00,41,50.00,40.00\n";
+  auto report = declarations_->DeclareCsvText(kBeijing, csv, "province:110000", "national.csv");
+  ASSERT_TRUE(report.ok());
+  ASSERT_TRUE(report->accepted) << (report->errors.empty() ? "" : report->errors[0].reason);
+  auto claim = declarations_->FindClaim("N1");
+  EXPECT_EQ((*claim)->insured, 410000u);  // 411302 → Henan
+  EXPECT_EQ((*claim)->category, Category::kInpatient);
+  EXPECT_EQ((*claim)->settled_on.ToString(), "2026-09-30");
+  EXPECT_EQ((*declarations_->FindClaim("N2"))->category, Category::kPharmacy);
+  auto unmapped = declarations_->DeclareCsvText(
+      kBeijing,
+      "setl_id,mdtrtarea_admvs,insuplc_admdvs,setl_time,med_type,medfee_sumamt,fund_pay_sumamt\n"
+      "N3,110105,411302,2026-09-30 10:00:00,99,10.00,8.00\n",
+      "province:110000", "national.csv");
+  EXPECT_FALSE(unmapped->accepted);
+  EXPECT_NE(unmapped->errors[0].reason.find("med_type \"99\" is not mapped"), std::string::npos);
+}
+
+TEST_F(DeclarationsTest, AHeaderWithoutTheRequiredColumnsIsRefused) {
+  auto report = declarations_->DeclareCsvText(kBeijing, "claim_id,amount\nA,1\n", "p", "x.csv");
+  EXPECT_FALSE(report->accepted);
+  EXPECT_EQ(report->errors[0].row, 1u);
+  EXPECT_NE(report->errors[0].reason.find("treatment_province"), std::string::npos);
+  auto empty = declarations_->DeclareCsvText(kBeijing, "", "p", "x.csv");
+  EXPECT_FALSE(empty->accepted);
+}
+
+TEST_F(DeclarationsTest, LargeDeclarationsGoThroughSortedRunsAndFindDuplicatesAcrossRuns) {
+  DeclarationLimits limits;
+  limits.run_claims_max = 1000;
+  limits.write_batch_claims_max = 500;
+  Open(limits);
+  std::string rows;
+  for (int i = 0; i < 4500; ++i) rows += Row("R" + std::to_string(i), "2026-09-15", "1.00", kBeijing, i % 2 ? kHebei : kShanghai);
+  const DeclarationReport report = Declare(rows);
+  ASSERT_TRUE(report.accepted);
+  EXPECT_EQ(report.recorded, 4500u);
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(), "2250.00");
+  ExpectVerified();
+  // A duplicate 3000 rows apart lands in a different run.
+  std::string with_duplicate;
+  for (int i = 0; i < 3000; ++i) with_duplicate += Row("X" + std::to_string(i), "2026-09-15");
+  with_duplicate += Row("X5", "2026-09-15");
+  const DeclarationReport refused = Declare(with_duplicate);
+  EXPECT_FALSE(refused.accepted);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].row, 3002u);
+  EXPECT_NE(refused.errors[0].reason.find("also row 7"), std::string::npos) << refused.errors[0].reason;
+  EXPECT_FALSE(declarations_->FindClaim("X1")->has_value());
+  ExpectVerified();
+}
+
+TEST_F(DeclarationsTest, RowsFromTheApiUseTheSameRules) {
+  auto report = declarations_->DeclareRows(
+      kBeijing, {{"J1", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.00"},
+                 {"J2", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.001"}},
+      "province:110000", "api");
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->accepted);
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_EQ(report->errors[0].row, 3u);
+}
+
+TEST_F(DeclarationsTest, ZeroFundClaimsAreRecordedWithoutALedgerEntry) {
+  const DeclarationReport report = Declare(Row("Z1", "2026-09-01", "0.00"));
+  ASSERT_TRUE(report.accepted);
+  EXPECT_EQ(report.entry_sequence, 0u);
+  EXPECT_TRUE(declarations_->FindClaim("Z1")->has_value());
+  ExpectVerified();
+}
+
+}  // namespace
+}  // namespace xclear
