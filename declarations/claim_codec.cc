@@ -20,38 +20,15 @@
 
 #include <cstring>
 
+#include "xclear/encoding.h"
+
 namespace xclear::declarations_internal {
-namespace {
-
-void Put32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
-}
-void Put64(std::string& out, uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
-}
-uint32_t Get32(const char* bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
-  return value;
-}
-uint64_t Get64(const char* bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
-  return value;
-}
-void PutAmount(std::string& out, const Fen& value) {
-  const bool negative = value < 0;
-  const Fen magnitude = negative ? Fen(-value) : value;
-  out += static_cast<char>(negative ? 1 : 0);
-  Put64(out, (magnitude >> 64).convert_to<uint64_t>());
-  Put64(out, (magnitude & Fen(UINT64_MAX)).convert_to<uint64_t>());
-}
-Fen GetAmount(const char* bytes) {
-  const Fen magnitude = Fen(Get64(bytes + 1)) << 64 | Fen(Get64(bytes + 9));
-  return bytes[0] != 0 ? Fen(-magnitude) : magnitude;
-}
-
-}  // namespace
+using encoding::DecodeAmount;
+using encoding::PutAmount;
+constexpr auto Put32 = encoding::PutFixed32;
+constexpr auto Put64 = encoding::PutFixed64;
+constexpr auto Get32 = encoding::DecodeFixed32;
+constexpr auto Get64 = encoding::DecodeFixed64;
 
 void EncodeClaimValue(const ClaimRecord& claim, std::string& out) {
   EncodeClaimValueRaw(claim.treatment, claim.insured, claim.settled_on, claim.category,
@@ -179,8 +156,8 @@ std::string EncodeAggregate(const Aggregate& aggregate) {
 bool DecodeAggregate(std::string_view bytes, Aggregate& out) {
   if (bytes.size() != 8 + 17 + 17 + 32) return false;
   out.count = Get64(bytes.data());
-  out.fund_fen = GetAmount(bytes.data() + 8);
-  out.total_fen = GetAmount(bytes.data() + 25);
+  out.fund_fen = DecodeAmount(bytes.data() + 8);
+  out.total_fen = DecodeAmount(bytes.data() + 25);
   std::memcpy(out.digest_sum.data(), bytes.data() + 42, 32);
   return true;
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "xclear/claim.h"
+#include "xclear/encoding.h"
 #include "xclear/money.h"
 #include "xclear/sha256.h"
 
@@ -34,16 +35,8 @@ class ClaimValueView {
   uint64_t row() const { return Get64(38); }
 
  private:
-  uint32_t Get32(size_t at) const {
-    uint32_t value = 0;
-    for (size_t i = 0; i < 4; ++i) value = value << 8 | static_cast<uint8_t>(bytes_[at + i]);
-    return value;
-  }
-  uint64_t Get64(size_t at) const {
-    uint64_t value = 0;
-    for (size_t i = 0; i < 8; ++i) value = value << 8 | static_cast<uint8_t>(bytes_[at + i]);
-    return value;
-  }
+  uint32_t Get32(size_t at) const { return encoding::DecodeFixed32(bytes_ + at); }
+  uint64_t Get64(size_t at) const { return encoding::DecodeFixed64(bytes_ + at); }
   const char* bytes_;
 };
 // Decodes a value; `claim_id` is taken from the key. False when malformed.

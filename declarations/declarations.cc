@@ -17,6 +17,7 @@
 #include <queue>
 
 #include "claim_codec.h"
+#include "xclear/encoding.h"
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
 
@@ -43,7 +44,7 @@ std::string ExplanationKey(uint32_t treatment, const YearMonth& month) {
 }
 
 void PutString(std::string& out, std::string_view text) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((text.size() >> shift) & 0xFF);
+  encoding::PutFixed32(out, static_cast<uint32_t>(text.size()));
   out.append(text);
 }
 
@@ -500,10 +501,8 @@ namespace {
 std::string EncodeDeclaration(const DeclarationReport& report, uint64_t entry_sequence,
                               const Instant& declared_at, const std::string& actor) {
   std::string out;
-  const auto put64 = [&out](uint64_t value) {
-    for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
-  };
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((report.treatment >> shift) & 0xFF);
+  const auto put64 = [&out](uint64_t value) { encoding::PutFixed64(out, value); };
+  encoding::PutFixed32(out, report.treatment);
   put64(entry_sequence);
   put64(static_cast<uint64_t>(declared_at.unix_millis()));
   put64(report.rows);

@@ -102,13 +102,8 @@ Result<std::string> CheckDeclarations(const Ledger& ledger, const Recomputed& ex
     // declaration := treatment:fixed32 then eight fixed64 (entry, time, rows, recorded,
     // duplicates, late, fund, total), digest, strings — see declarations.cc.
     if (value.size() < 4 + 8 * 8 + 32) return std::string("a declaration record is malformed");
-    uint64_t numbers[8];
-    for (int n = 0; n < 8; ++n) {
-      numbers[n] = 0;
-      for (int i = 0; i < 8; ++i) numbers[n] = numbers[n] << 8 | static_cast<uint8_t>(value[4 + 8 * n + i]);
-    }
-    recorded += numbers[3];
-    fund += numbers[6];
+    recorded += encoding::DecodeFixed64(value.data() + 4 + 8 * 3);
+    fund += encoding::DecodeFixed64(value.data() + 4 + 8 * 6);
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
   if (recorded != expected.claims || fund != expected.fund) {

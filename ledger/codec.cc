@@ -34,8 +34,7 @@ class Reader {
   }
   bool U16(uint16_t& out) {
     if (!Has(2)) return false;
-    out = static_cast<uint16_t>(static_cast<uint8_t>(bytes_[position_]) << 8 |
-                                static_cast<uint8_t>(bytes_[position_ + 1]));
+    out = DecodeFixed16(bytes_.data() + position_);
     position_ += 2;
     return true;
   }
@@ -78,30 +77,10 @@ void PutString(std::string& out, const std::string& value) {
 
 }  // namespace
 
-void PutFixed16(std::string& out, uint16_t value) {
-  out += static_cast<char>(value >> 8);
-  out += static_cast<char>(value & 0xFF);
-}
 
-void PutFixed32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
-}
 
-void PutFixed64(std::string& out, uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
-}
 
-uint32_t DecodeFixed32(const char* bytes) {
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
-  return value;
-}
 
-uint64_t DecodeFixed64(const char* bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = value << 8 | static_cast<uint8_t>(bytes[i]);
-  return value;
-}
 
 std::string SequenceKey(uint64_t sequence) {
   std::string key;
@@ -132,18 +111,7 @@ AccountId DecodeAccount(const char* bytes) {
   return account;
 }
 
-void PutAmount(std::string& out, const Fen& value) {
-  const bool negative = value < 0;
-  const Fen magnitude = negative ? Fen(-value) : value;
-  out += static_cast<char>(negative ? 1 : 0);
-  PutFixed64(out, (magnitude >> 64).convert_to<uint64_t>());
-  PutFixed64(out, (magnitude & Fen(UINT64_MAX)).convert_to<uint64_t>());
-}
 
-Fen DecodeAmount(const char* bytes) {
-  const Fen magnitude = Fen(DecodeFixed64(bytes + 1)) << 64 | Fen(DecodeFixed64(bytes + 9));
-  return bytes[0] != 0 ? Fen(-magnitude) : magnitude;
-}
 
 std::string EncodeEntryBody(const EntryDraft& draft, uint64_t sequence,
                             const Instant& recorded_at) {
@@ -178,6 +146,12 @@ Digest ChainHash(const Digest& previous_hash, std::string_view body) {
   sha.Update(previous_hash.data(), previous_hash.size());
   sha.Update(body);
   return sha.Finish();
+}
+
+std::string ChainedValue(const Digest& previous_hash, std::string body, Digest& hash) {
+  hash = ChainHash(previous_hash, body);
+  body.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  return body;
 }
 
 std::string_view EntryBodyOf(std::string_view value) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "xclear/account.h"
+#include "xclear/encoding.h"
 #include "xclear/journal.h"
 #include "xclear/ledger.h"
 #include "xclear/money.h"
@@ -14,15 +15,10 @@
 
 namespace xclear::ledger_internal {
 
-inline constexpr size_t kAccountKeyBytes = 9;
-inline constexpr size_t kAmountBytes = 17;
-inline constexpr uint8_t kEntryFormat = 1;
+using namespace encoding;  // PutFixed*, DecodeFixed*, PutAmount, DecodeAmount, kAmountBytes
 
-void PutFixed16(std::string& out, uint16_t value);
-void PutFixed32(std::string& out, uint32_t value);
-void PutFixed64(std::string& out, uint64_t value);
-uint32_t DecodeFixed32(const char* bytes);
-uint64_t DecodeFixed64(const char* bytes);
+inline constexpr size_t kAccountKeyBytes = 9;
+inline constexpr uint8_t kEntryFormat = 1;
 
 // Sequence numbers and instants as keys that sort in numeric order.
 std::string SequenceKey(uint64_t sequence);
@@ -32,9 +28,6 @@ Instant DecodeInstantKey(const char* bytes);
 void PutAccount(std::string& out, const AccountId& account);
 AccountId DecodeAccount(const char* bytes);
 
-// amount := sign:u8 magnitude:fixed128 — lossless over the whole checked_int128_t range.
-void PutAmount(std::string& out, const Fen& value);
-Fen DecodeAmount(const char* bytes);
 
 // The canonical bytes of an entry without its hash: what the hash chain covers.
 std::string EncodeEntryBody(const EntryDraft& draft, uint64_t sequence, const Instant& recorded_at);
@@ -42,6 +35,8 @@ std::string EncodeEntryBody(const EntryDraft& draft, uint64_t sequence, const In
 Digest DraftContentDigest(const EntryDraft& draft);
 // hash = SHA-256(previous_hash ‖ body)
 Digest ChainHash(const Digest& previous_hash, std::string_view body);
+// The stored value of a chained record (an entry or a fact): body ‖ hash, with `hash` set.
+std::string ChainedValue(const Digest& previous_hash, std::string body, Digest& hash);
 
 // Decodes a stored journal value (body ‖ hash). Corruption when malformed.
 Result<JournalEntry> DecodeEntry(std::string_view value);

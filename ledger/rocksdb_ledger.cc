@@ -57,11 +57,6 @@ const char* const kColumnFamilyNames[kColumnFamilyCount] = {
     "claim_aggregates", "declarations"};
 const char* const kFactsHeadKey = "meta:facts_head";
 
-Status FromRocks(const rocksdb::Status& status, const std::string& what) {
-  if (status.ok()) return Status::Ok();
-  if (status.IsCorruption()) return Status::Corruption(what + ": " + status.ToString());
-  return Status::IoError(what + ": " + status.ToString());
-}
 
 std::string AccountKey(const AccountId& account) {
   std::string key;
@@ -503,10 +498,8 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
   static_cast<EntryDraft&>(entry) = draft;
   entry.sequence = pending.head.sequence + 1;
   entry.recorded_at = pending.recorded_at;
-  const std::string body = EncodeEntryBody(draft, entry.sequence, entry.recorded_at);
-  entry.hash = ChainHash(pending.head.hash, body);
-  std::string value = body;
-  value.append(reinterpret_cast<const char*>(entry.hash.data()), entry.hash.size());
+  const std::string value = ChainedValue(
+      pending.head.hash, EncodeEntryBody(draft, entry.sequence, entry.recorded_at), entry.hash);
   assert(DecodeEntry(value).ok() && "an encoded entry must decode");
   pending.Put(kJournal, SequenceKey(entry.sequence), value);
 
@@ -751,11 +744,9 @@ Status RocksLedger::StageFact(const FactDraft& draft, PendingBatch& pending,
   static_cast<FactDraft&>(fact) = draft;
   fact.sequence = pending.facts_head.sequence + 1;
   fact.recorded_at = pending.recorded_at;
-  const std::string body = EncodeFactBody(draft, fact.sequence, fact.recorded_at);
-  fact.hash = ChainHash(pending.facts_head.hash, body);
-  std::string value = body;
-  value.append(reinterpret_cast<const char*>(fact.hash.data()), fact.hash.size());
-  pending.Put(kFacts, SequenceKey(fact.sequence), std::move(value));
+  pending.Put(kFacts, SequenceKey(fact.sequence),
+              ChainedValue(pending.facts_head.hash,
+                           EncodeFactBody(draft, fact.sequence, fact.recorded_at), fact.hash));
   pending.Put(kFactKeys, draft.key, SequenceKey(fact.sequence));
   pending.facts_head.sequence = fact.sequence;
   pending.facts_head.hash = fact.hash;
@@ -824,18 +815,19 @@ Status RocksLedger::MultiGet(Table table, const std::vector<std::string_view>& k
 
 namespace {
 
-// A cursor over a RocksDB iterator, owning its bounds (the iterator keeps pointers to them).
-class IteratorCursor final : public TableCursor {
+// A cursor over a RocksDB iterator — of the database or of a table file's reader, which it then
+// owns — together with the bounds the iterator points at.
+class RocksCursor final : public TableCursor {
  public:
-  IteratorCursor(std::string lower, std::string upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
+  RocksCursor(std::string lower, std::string upper, std::unique_ptr<rocksdb::SstFileReader> reader = nullptr)
+      : lower_(std::move(lower)), upper_(std::move(upper)), reader_(std::move(reader)) {
+    upper_slice_ = rocksdb::Slice(upper_);
+    if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
+  }
+  const rocksdb::ReadOptions& options() const { return options_; }
   void Start(std::unique_ptr<rocksdb::Iterator> iterator) {
     iterator_ = std::move(iterator);
     iterator_->Seek(lower_);
-  }
-  rocksdb::ReadOptions& options() {
-    upper_slice_ = rocksdb::Slice(upper_);
-    if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
-    return options_;
   }
   bool Valid() const override { return iterator_->Valid(); }
   void Next() override { iterator_->Next(); }
@@ -852,27 +844,7 @@ class IteratorCursor final : public TableCursor {
   std::string upper_;
   rocksdb::Slice upper_slice_;
   rocksdb::ReadOptions options_;
-  std::unique_ptr<rocksdb::Iterator> iterator_;
-};
-
-class FileCursor final : public TableCursor {
- public:
-  FileCursor(std::unique_ptr<rocksdb::SstFileReader> reader, std::unique_ptr<rocksdb::Iterator> it)
-      : reader_(std::move(reader)), iterator_(std::move(it)) {
-    iterator_->SeekToFirst();
-  }
-  bool Valid() const override { return iterator_->Valid(); }
-  void Next() override { iterator_->Next(); }
-  std::string_view key() const override {
-    return std::string_view(iterator_->key().data(), iterator_->key().size());
-  }
-  std::string_view value() const override {
-    return std::string_view(iterator_->value().data(), iterator_->value().size());
-  }
-  Status status() const override { return FromRocks(iterator_->status(), "reading a table file"); }
-
- private:
-  std::unique_ptr<rocksdb::SstFileReader> reader_;
+  std::unique_ptr<rocksdb::SstFileReader> reader_;  // declared before iterator_: outlives it
   std::unique_ptr<rocksdb::Iterator> iterator_;
 };
 
@@ -913,7 +885,7 @@ class SstTableFileWriter final : public TableFileWriter {
 
 std::unique_ptr<TableCursor> RocksLedger::NewCursor(Table table, std::string lower,
                                                     std::string upper) const {
-  auto cursor = std::make_unique<IteratorCursor>(std::move(lower), std::move(upper));
+  auto cursor = std::make_unique<RocksCursor>(std::move(lower), std::move(upper));
   cursor->Start(std::unique_ptr<rocksdb::Iterator>(
       db_->NewIterator(cursor->options(), cf(FamilyOf(table)))));
   return cursor;
@@ -932,8 +904,10 @@ Result<std::unique_ptr<TableFileWriter>> RocksLedger::NewTableFile(Table table) 
 Result<std::unique_ptr<TableCursor>> RocksLedger::OpenTableFile(const TableFile& file) const {
   auto reader = std::make_unique<rocksdb::SstFileReader>(db_->GetOptions(cf(FamilyOf(file.table))));
   XCLEAR_RETURN_IF_ERROR(FromRocks(reader->Open(file.path.string()), "opening " + file.path.string()));
-  std::unique_ptr<rocksdb::Iterator> it(reader->NewIterator(rocksdb::ReadOptions()));
-  return std::unique_ptr<TableCursor>(std::make_unique<FileCursor>(std::move(reader), std::move(it)));
+  rocksdb::SstFileReader& opened = *reader;
+  auto cursor = std::make_unique<RocksCursor>(std::string(), std::string(), std::move(reader));
+  cursor->Start(std::unique_ptr<rocksdb::Iterator>(opened.NewIterator(cursor->options())));
+  return std::unique_ptr<TableCursor>(std::move(cursor));
 }
 
 ColumnFamily FamilyOf(Table table) {

@@ -34,6 +34,13 @@ enum ColumnFamily : size_t {
 
 ColumnFamily FamilyOf(Table table);
 
+// Translates a RocksDB status: corruption stays corruption, everything else is an I/O error.
+inline Status FromRocks(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::Ok();
+  if (status.IsCorruption()) return Status::Corruption(what + ": " + status.ToString());
+  return Status::IoError(what + ": " + status.ToString());
+}
+
 class RocksLedger final : public Ledger {
  public:
   static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options,

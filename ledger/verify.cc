@@ -102,10 +102,6 @@ class Verifier {
   OrderFreeDigest idempotency_expected_;
 };
 
-Status FromRocks(const rocksdb::Status& status, const char* what) {
-  if (status.ok()) return Status::Ok();
-  return Status::IoError(std::string(what) + ": " + status.ToString());
-}
 
 Result<VerifyReport> Verifier::Run() {
   LedgerHead last;
