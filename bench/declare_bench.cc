@@ -34,23 +34,38 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path claims_dir, ledger_dir = "/tmp/xclear-declare-bench", config_path = "config/xclear.json";
+  std::filesystem::path claims_dir, ledger_dir = "/tmp/xclear-declare-bench",
+                                    config_path = "config/xclear.json";
   bool verify = true;
   DeclarationLimits limits;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--no-verify") { verify = false; continue; }
-    if (i + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", flag.c_str()); return 2; }
+    if (flag == "--no-verify") {
+      verify = false;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", flag.c_str());
+      return 2;
+    }
     const char* value = argv[++i];
-    if (flag == "--claims-dir") claims_dir = value;
-    else if (flag == "--ledger") ledger_dir = value;
-    else if (flag == "--config") config_path = value;
-    else if (flag == "--run-claims") limits.run_claims_max = std::stoull(value);
-    else { std::fprintf(stderr, "unknown option %s\n", flag.c_str()); return 2; }
+    if (flag == "--claims-dir")
+      claims_dir = value;
+    else if (flag == "--ledger")
+      ledger_dir = value;
+    else if (flag == "--config")
+      config_path = value;
+    else if (flag == "--run-claims")
+      limits.run_claims_max = std::stoull(value);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
+      return 2;
+    }
   }
   auto config = LoadConfig(config_path);
   if (!config.ok() || claims_dir.empty()) {
-    std::fprintf(stderr, "usage: declare_bench --claims-dir DIR [--ledger DIR] [--config FILE]\n%s\n",
+    std::fprintf(stderr,
+                 "usage: declare_bench --claims-dir DIR [--ledger DIR] [--config FILE]\n%s\n",
                  config.ok() ? "" : config.status().ToString().c_str());
     return 2;
   }
@@ -69,7 +84,10 @@ int main(int argc, char** argv) {
   options.storage = config->storage;
   options.limits = config->limits;
   auto ledger = OpenLedger(options, config->participants, clock);
-  if (!ledger.ok()) { std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str()); return 1; }
+  if (!ledger.ok()) {
+    std::fprintf(stderr, "%s\n", ledger.status().ToString().c_str());
+    return 1;
+  }
   Declarations declarations(**ledger, *config, clock, limits);
   uint64_t claims = 0, bytes = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -80,8 +98,10 @@ int main(int argc, char** argv) {
       char line[512];
       if (in != nullptr && std::fgets(line, sizeof line, in) && std::fgets(line, sizeof line, in)) {
         const char* date = std::strstr(line, ",20");
-        auto month = date ? YearMonth::Parse(std::string(date + 1, 7)) : Result<YearMonth>(Status::NotFound(""));
-        if (month.ok()) clock.Set(Instant::FromCst(month->AddMonths(1).FirstDay().AddDays(9), 10, 0, 0, 0));
+        auto month = date ? YearMonth::Parse(std::string(date + 1, 7))
+                          : Result<YearMonth>(Status::NotFound(""));
+        if (month.ok())
+          clock.Set(Instant::FromCst(month->AddMonths(1).FirstDay().AddDays(9), 10, 0, 0, 0));
       }
       if (in != nullptr) std::fclose(in);
     }
@@ -94,8 +114,9 @@ int main(int argc, char** argv) {
     auto report = declarations.DeclareCsvFile(*province, file, "operator:bench");
     if (!report.ok() || !report->accepted) {
       std::fprintf(stderr, "%s: %s\n", file.c_str(),
-                   report.ok() ? (report->errors.empty() ? "refused" : report->errors[0].reason.c_str())
-                               : report.status().ToString().c_str());
+                   report.ok()
+                       ? (report->errors.empty() ? "refused" : report->errors[0].reason.c_str())
+                       : report.status().ToString().c_str());
       return 1;
     }
     claims += report->recorded;
@@ -104,10 +125,11 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(report->recorded), Seconds(file_start));
   }
   const double seconds = Seconds(start);
-  std::printf("declared %llu claims (%.2f GB CSV, %zu files) in %.2f s: %.0f claims/s, %.1f MB/s, "
-              "peak RSS %ld MiB\n",
-              static_cast<unsigned long long>(claims), bytes / 1e9, files.size(), seconds,
-              claims / seconds, bytes / 1e6 / seconds, PeakRssMiB());
+  std::printf(
+      "declared %llu claims (%.2f GB CSV, %zu files) in %.2f s: %.0f claims/s, %.1f MB/s, "
+      "peak RSS %ld MiB\n",
+      static_cast<unsigned long long>(claims), bytes / 1e9, files.size(), seconds, claims / seconds,
+      bytes / 1e6 / seconds, PeakRssMiB());
   if (verify) {
     const auto verify_start = std::chrono::steady_clock::now();
     uint64_t checked = 0;

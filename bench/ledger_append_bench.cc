@@ -76,7 +76,8 @@ int RunBatchSize(const std::filesystem::path& root, size_t batch, uint64_t entri
     const auto build_start = std::chrono::steady_clock::now();
     drafts.clear();
     for (size_t i = 0; i < batch && n < entries; ++i, ++n) drafts.push_back(Claim(units, n));
-    build_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
+    build_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count();
     auto appended = (*ledger)->Append(drafts);
     if (!appended.ok()) {
       std::fprintf(stderr, "%s\n", appended.status().ToString().c_str());
@@ -84,12 +85,14 @@ int RunBatchSize(const std::filesystem::path& root, size_t batch, uint64_t entri
     }
   }
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() - build_seconds;
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+      build_seconds;
   const uint64_t written = ProcessWriteBytes() - written_before;
-  std::printf("batch %6zu: %9llu entries in %7.2f s  %10.0f entries/s  %10.0f postings/s  "
-              "%8.1f MiB written  peak RSS %ld MiB\n",
-              batch, static_cast<unsigned long long>(entries), seconds, entries / seconds,
-              4.0 * entries / seconds, written / 1048576.0, PeakRssMiB());
+  std::printf(
+      "batch %6zu: %9llu entries in %7.2f s  %10.0f entries/s  %10.0f postings/s  "
+      "%8.1f MiB written  peak RSS %ld MiB\n",
+      batch, static_cast<unsigned long long>(entries), seconds, entries / seconds,
+      4.0 * entries / seconds, written / 1048576.0, PeakRssMiB());
   std::fflush(stdout);
   const auto verify_start = std::chrono::steady_clock::now();
   auto report = (*ledger)->Verify();
@@ -111,8 +114,10 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "xclear-ledger-bench";
   uint64_t scale = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
-    else if (std::strcmp(argv[i], "--scale") == 0) scale = std::stoull(argv[i + 1]);
+    if (std::strcmp(argv[i], "--dir") == 0)
+      dir = argv[i + 1];
+    else if (std::strcmp(argv[i], "--scale") == 0)
+      scale = std::stoull(argv[i + 1]);
   }
   std::printf("ledger append benchmark: 4 postings per entry, WAL synced per batch, dir %s\n",
               dir.c_str());

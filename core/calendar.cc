@@ -9,7 +9,8 @@ namespace xclear {
 namespace {
 
 Result<Date> ParseDateField(const Poco::Dynamic::Var& value, const std::string& where) {
-  if (!value.isString()) return Status::InvalidArgument(where + ": expected a \"YYYY-MM-DD\" string");
+  if (!value.isString())
+    return Status::InvalidArgument(where + ": expected a \"YYYY-MM-DD\" string");
   auto date = Date::Parse(value.extract<std::string>());
   if (!date.ok()) return date.status().WithContext(where);
   return date;
@@ -48,7 +49,8 @@ Status ParseHolidays(const Poco::JSON::Array::Ptr& holidays, CalendarYear& out) 
 Status ParseAdjustedWorkingDays(const Poco::JSON::Array::Ptr& days, CalendarYear& out) {
   for (size_t i = 0; i < days->size(); ++i) {
     const std::string where = "adjusted_working_days[" + std::to_string(i) + "]";
-    XCLEAR_ASSIGN_OR_RETURN(const Date day, ParseDateField(days->get(static_cast<unsigned>(i)), where));
+    XCLEAR_ASSIGN_OR_RETURN(const Date day,
+                            ParseDateField(days->get(static_cast<unsigned>(i)), where));
     XCLEAR_RETURN_IF_ERROR(CheckInYear(day, out.year, where));
     if (!day.is_weekend()) {
       return Status::InvalidArgument(where + ": " + day.ToString() +
@@ -65,8 +67,8 @@ Status ParseAdjustedWorkingDays(const Poco::JSON::Array::Ptr& days, CalendarYear
 
 Status MissingYear(const Date& date) {
   return Status::FailedPrecondition("no working-day calendar for " + std::to_string(date.year()) +
-                                    " (needed for " + date.ToString() +
-                                    "); add config/calendar/" + std::to_string(date.year()) +
+                                    " (needed for " + date.ToString() + "); add config/calendar/" +
+                                    std::to_string(date.year()) +
                                     ".json from the State Council's holiday notice");
 }
 

@@ -13,22 +13,38 @@ using Poco::JSON::Object;
 
 const std::vector<Participant>& DefaultUnits() {
   static const std::vector<Participant> units = {
-      {110000, "Beijing", "北京市"},        {120000, "Tianjin", "天津市"},
-      {130000, "Hebei", "河北省"},          {140000, "Shanxi", "山西省"},
-      {150000, "Inner Mongolia", "内蒙古自治区"}, {210000, "Liaoning", "辽宁省"},
-      {220000, "Jilin", "吉林省"},          {230000, "Heilongjiang", "黑龙江省"},
-      {310000, "Shanghai", "上海市"},       {320000, "Jiangsu", "江苏省"},
-      {330000, "Zhejiang", "浙江省"},       {340000, "Anhui", "安徽省"},
-      {350000, "Fujian", "福建省"},         {360000, "Jiangxi", "江西省"},
-      {370000, "Shandong", "山东省"},       {410000, "Henan", "河南省"},
-      {420000, "Hubei", "湖北省"},          {430000, "Hunan", "湖南省"},
-      {440000, "Guangdong", "广东省"},      {450000, "Guangxi", "广西壮族自治区"},
-      {460000, "Hainan", "海南省"},         {500000, "Chongqing", "重庆市"},
-      {510000, "Sichuan", "四川省"},        {520000, "Guizhou", "贵州省"},
-      {530000, "Yunnan", "云南省"},         {540000, "Tibet", "西藏自治区"},
-      {610000, "Shaanxi", "陕西省"},        {620000, "Gansu", "甘肃省"},
-      {630000, "Qinghai", "青海省"},        {640000, "Ningxia", "宁夏回族自治区"},
-      {650000, "Xinjiang", "新疆维吾尔自治区"}, {660000, "XPCC", "新疆生产建设兵团"},
+      {110000, "Beijing", "北京市"},
+      {120000, "Tianjin", "天津市"},
+      {130000, "Hebei", "河北省"},
+      {140000, "Shanxi", "山西省"},
+      {150000, "Inner Mongolia", "内蒙古自治区"},
+      {210000, "Liaoning", "辽宁省"},
+      {220000, "Jilin", "吉林省"},
+      {230000, "Heilongjiang", "黑龙江省"},
+      {310000, "Shanghai", "上海市"},
+      {320000, "Jiangsu", "江苏省"},
+      {330000, "Zhejiang", "浙江省"},
+      {340000, "Anhui", "安徽省"},
+      {350000, "Fujian", "福建省"},
+      {360000, "Jiangxi", "江西省"},
+      {370000, "Shandong", "山东省"},
+      {410000, "Henan", "河南省"},
+      {420000, "Hubei", "湖北省"},
+      {430000, "Hunan", "湖南省"},
+      {440000, "Guangdong", "广东省"},
+      {450000, "Guangxi", "广西壮族自治区"},
+      {460000, "Hainan", "海南省"},
+      {500000, "Chongqing", "重庆市"},
+      {510000, "Sichuan", "四川省"},
+      {520000, "Guizhou", "贵州省"},
+      {530000, "Yunnan", "云南省"},
+      {540000, "Tibet", "西藏自治区"},
+      {610000, "Shaanxi", "陕西省"},
+      {620000, "Gansu", "甘肃省"},
+      {630000, "Qinghai", "青海省"},
+      {640000, "Ningxia", "宁夏回族自治区"},
+      {650000, "Xinjiang", "新疆维吾尔自治区"},
+      {660000, "XPCC", "新疆生产建设兵团"},
   };
   return units;
 }
@@ -57,7 +73,8 @@ Status ReadInt(const Object& object, const std::string& key, const std::string& 
                int max, int& out) {
   if (!object.has(key)) return Status::Ok();
   const Poco::Dynamic::Var value = object.get(key);
-  if (!value.isInteger()) return Status::InvalidArgument(section + "." + key + ": expected an integer");
+  if (!value.isInteger())
+    return Status::InvalidArgument(section + "." + key + ": expected an integer");
   const int64_t number = value.convert<int64_t>();
   if (number < min || number > max) {
     return Status::InvalidArgument(section + "." + key + ": " + std::to_string(number) +
@@ -104,7 +121,8 @@ Status ReadBool(const Object& object, const std::string& key, const std::string&
                 bool& out) {
   if (!object.has(key)) return Status::Ok();
   const Poco::Dynamic::Var value = object.get(key);
-  if (!value.isBoolean()) return Status::InvalidArgument(section + "." + key + ": expected true or false");
+  if (!value.isBoolean())
+    return Status::InvalidArgument(section + "." + key + ": expected true or false");
   out = value.convert<bool>();
   return Status::Ok();
 }
@@ -113,7 +131,8 @@ Status ReadString(const Object& object, const std::string& key, const std::strin
                   std::string& out) {
   if (!object.has(key)) return Status::Ok();
   const Poco::Dynamic::Var value = object.get(key);
-  if (!value.isString()) return Status::InvalidArgument(section + "." + key + ": expected a string");
+  if (!value.isString())
+    return Status::InvalidArgument(section + "." + key + ": expected a string");
   out = value.extract<std::string>();
   return Status::Ok();
 }
@@ -145,19 +164,25 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
   XCLEAR_RETURN_IF_ERROR(CheckKeys(
       rules,
       {"declaration_deadline_day", "year_end_cutoff", "settle_within_months",
-       "confirmation_working_days", "payment_working_days", "usage_yellow_line",
-       "usage_red_line", "prepayment_months", "topup_target_usage", "topup_payment_working_days",
-       "settlement_mode", "claim_amount_max", "med_type_categories"},
+       "confirmation_working_days", "payment_working_days", "usage_yellow_line", "usage_red_line",
+       "prepayment_months", "topup_target_usage", "topup_payment_working_days", "settlement_mode",
+       "claim_amount_max", "med_type_categories"},
       s));
-  XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "declaration_deadline_day", s, 1, 28, out.declaration_deadline_day));
-  XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "settle_within_months", s, 1, 12, out.settle_within_months));
-  XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "confirmation_working_days", s, 1, 60, out.confirmation_working_days));
-  XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "payment_working_days", s, 1, 60, out.payment_working_days));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadInt(rules, "declaration_deadline_day", s, 1, 28, out.declaration_deadline_day));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadInt(rules, "settle_within_months", s, 1, 12, out.settle_within_months));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadInt(rules, "confirmation_working_days", s, 1, 60, out.confirmation_working_days));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadInt(rules, "payment_working_days", s, 1, 60, out.payment_working_days));
   XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "prepayment_months", s, 0, 12, out.prepayment_months));
-  XCLEAR_RETURN_IF_ERROR(ReadInt(rules, "topup_payment_working_days", s, 1, 60, out.topup_payment_working_days));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadInt(rules, "topup_payment_working_days", s, 1, 60, out.topup_payment_working_days));
   XCLEAR_RETURN_IF_ERROR(ReadPercent(rules, "usage_yellow_line", s, out.usage_yellow_hundredths));
   XCLEAR_RETURN_IF_ERROR(ReadPercent(rules, "usage_red_line", s, out.usage_red_hundredths));
-  XCLEAR_RETURN_IF_ERROR(ReadPercent(rules, "topup_target_usage", s, out.topup_target_usage_hundredths));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadPercent(rules, "topup_target_usage", s, out.topup_target_usage_hundredths));
   if (out.usage_yellow_hundredths >= out.usage_red_hundredths) {
     return Status::InvalidArgument("rules: usage_yellow_line must be below usage_red_line");
   }
@@ -180,7 +205,8 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
     XCLEAR_RETURN_IF_ERROR(ReadString(rules, "claim_amount_max", s, text));
     auto max = Money::Parse(text);
     if (!max.ok()) return max.status().WithContext("rules.claim_amount_max");
-    if (!max->is_positive()) return Status::InvalidArgument("rules.claim_amount_max: must be above 0");
+    if (!max->is_positive())
+      return Status::InvalidArgument("rules.claim_amount_max: must be above 0");
     if (max->fen() > Fen(1) << 56) {  // claims are stored as 64-bit fen
       return Status::InvalidArgument("rules.claim_amount_max: at most " +
                                      Money::FromFen(Fen(1) << 56).ToString() + " CNY");
@@ -206,7 +232,8 @@ Status ParseStorage(const Object& storage, const std::filesystem::path& config_d
                     StorageConfig& out) {
   const std::string s = "storage";
   XCLEAR_RETURN_IF_ERROR(CheckKeys(
-      storage, {"data_dir", "sync_wal", "write_group_entries_max", "write_buffer_bytes", "background_jobs"},
+      storage,
+      {"data_dir", "sync_wal", "write_group_entries_max", "write_buffer_bytes", "background_jobs"},
       s));
   std::string data_dir;
   XCLEAR_RETURN_IF_ERROR(ReadString(storage, "data_dir", s, data_dir));
@@ -215,7 +242,8 @@ Status ParseStorage(const Object& storage, const std::filesystem::path& config_d
   uint64_t group = out.write_group_entries_max;
   XCLEAR_RETURN_IF_ERROR(ReadUint(storage, "write_group_entries_max", s, 1, 1'000'000, group));
   out.write_group_entries_max = static_cast<uint32_t>(group);
-  XCLEAR_RETURN_IF_ERROR(ReadUint(storage, "write_buffer_bytes", s, 1ull << 20, 4ull << 30, out.write_buffer_bytes));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadUint(storage, "write_buffer_bytes", s, 1ull << 20, 4ull << 30, out.write_buffer_bytes));
   XCLEAR_RETURN_IF_ERROR(ReadInt(storage, "background_jobs", s, 1, 64, out.background_jobs));
   return Status::Ok();
 }
@@ -269,13 +297,14 @@ Status ParseSections(const Object& root, Config& config) {
 }  // namespace
 
 Result<Participants> Participants::Create(std::vector<Participant> units) {
-  if (units.size() < 2) return Status::InvalidArgument("participants: at least two units are needed");
+  if (units.size() < 2)
+    return Status::InvalidArgument("participants: at least two units are needed");
   Participants out;
   for (size_t i = 0; i < units.size(); ++i) {
     const uint32_t code = units[i].code;
     if (code < 110000 || code > 999999 || code % 10000 != 0) {
-      return Status::InvalidArgument("participants[" + std::to_string(i) + "].code: " +
-                                     std::to_string(code) +
+      return Status::InvalidArgument("participants[" + std::to_string(i) +
+                                     "].code: " + std::to_string(code) +
                                      " is not a provincial code (six digits ending in 0000)");
     }
     if (!out.index_.emplace(code, i).second) {

@@ -16,7 +16,8 @@ void PutFixed64(std::string& out, uint64_t value) {
 }
 
 uint16_t DecodeFixed16(const char* bytes) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1]));
+  return static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 |
+                               static_cast<uint8_t>(bytes[1]));
 }
 
 uint32_t DecodeFixed32(const char* bytes) {

@@ -56,8 +56,7 @@ std::string DescribeMalformed(std::string_view text, bool allow_negative) {
   return {};
 }
 
-Result<Fen> ParseFixedTwoDecimals(std::string_view text, bool allow_negative,
-                                  const Fen& max_abs) {
+Result<Fen> ParseFixedTwoDecimals(std::string_view text, bool allow_negative, const Fen& max_abs) {
   const std::string problem = DescribeMalformed(text, allow_negative);
   if (!problem.empty()) return Status::InvalidArgument("amount " + Quote(text) + " " + problem);
   const bool negative = text[0] == '-';

@@ -22,7 +22,8 @@ struct Sha256::State {
 
 Sha256::Sha256() : state_(std::make_unique<State>()) {
   state_->context = EVP_MD_CTX_new();
-  if (state_->context == nullptr || EVP_DigestInit_ex2(state_->context, FetchedSha256(), nullptr) != 1) {
+  if (state_->context == nullptr ||
+      EVP_DigestInit_ex2(state_->context, FetchedSha256(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 is unavailable");
   }
 }

@@ -106,8 +106,8 @@ YearMonth YearMonth::AddMonths(int months) const { return FromOrdinal(Ordinal() 
 Date YearMonth::FirstDay() const { return Date::FromYmd(year_, month_, 1).value(); }
 
 int YearMonth::DaysInMonth() const {
-  const chrono::year_month_day_last last{chrono::year{year_} / chrono::month{static_cast<unsigned>(
-                                                                   month_)} / chrono::last};
+  const chrono::year_month_day_last last{
+      chrono::year{year_} / chrono::month{static_cast<unsigned>(month_)} / chrono::last};
   return static_cast<int>(static_cast<unsigned>(last.day()));
 }
 

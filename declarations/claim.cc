@@ -6,10 +6,14 @@ namespace xclear {
 
 std::string_view CategoryName(Category category) {
   switch (category) {
-    case Category::kInpatient: return "inpatient";
-    case Category::kOutpatient: return "outpatient";
-    case Category::kChronic: return "chronic";
-    case Category::kPharmacy: return "pharmacy";
+    case Category::kInpatient:
+      return "inpatient";
+    case Category::kOutpatient:
+      return "outpatient";
+    case Category::kChronic:
+      return "chronic";
+    case Category::kPharmacy:
+      return "pharmacy";
   }
   return "unknown";
 }

@@ -103,7 +103,9 @@ bool CsvReader::ParseRecord(std::vector<std::string_view>& fields, bool& need_mo
         const void* quote = std::memchr(data + position, '"', end_ - position);
         if (quote == nullptr) {
           need_more = !eof_;
-          if (eof_) status_ = Status::InvalidArgument("row " + std::to_string(record_number_ + 1) + ": a quoted field is not closed");
+          if (eof_)
+            status_ = Status::InvalidArgument("row " + std::to_string(record_number_ + 1) +
+                                              ": a quoted field is not closed");
           return false;
         }
         const size_t at = static_cast<size_t>(static_cast<const char*>(quote) - data);
@@ -122,7 +124,8 @@ bool CsvReader::ParseRecord(std::vector<std::string_view>& fields, bool& need_mo
       }
       scratch_spans_.emplace_back(fields.size(), scratch_start);
       fields.emplace_back(nullptr, scratch_.size() - scratch_start);
-      if (position < end_ && data[position] != ',' && data[position] != '\n' && data[position] != '\r') {
+      if (position < end_ && data[position] != ',' && data[position] != '\n' &&
+          data[position] != '\r') {
         status_ = Status::InvalidArgument("row " + std::to_string(record_number_ + 1) +
                                           ": text after a closing quote");
         return false;
@@ -200,10 +203,17 @@ bool IsValidUtf8(std::string_view text) {
     }
     size_t length = 0;
     uint32_t code = 0;
-    if ((c & 0xE0) == 0xC0) { length = 2; code = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { length = 3; code = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { length = 4; code = c & 0x07; }
-    else return false;
+    if ((c & 0xE0) == 0xC0) {
+      length = 2;
+      code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3;
+      code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4;
+      code = c & 0x07;
+    } else
+      return false;
     if (end - p < static_cast<ptrdiff_t>(length)) return false;
     for (size_t i = 1; i < length; ++i) {
       if ((p[i] & 0xC0) != 0x80) return false;

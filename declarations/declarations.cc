@@ -17,9 +17,9 @@
 #include <queue>
 
 #include "claim_codec.h"
-#include "xclear/encoding.h"
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
+#include "xclear/encoding.h"
 
 namespace xclear {
 
@@ -52,12 +52,14 @@ void PutString(std::string& out, std::string_view text) {
 
 Instant DeclarationDeadline(const YearMonth& month, const RuleConfig& rules) {
   const YearMonth next = month.AddMonths(1);
-  return Instant::EndOfDay(Date::FromYmd(next.year(), next.month(), rules.declaration_deadline_day).value());
+  return Instant::EndOfDay(
+      Date::FromYmd(next.year(), next.month(), rules.declaration_deadline_day).value());
 }
 
 Instant YearEndCutoff(const YearMonth& month, const RuleConfig& rules) {
   return Instant::EndOfDay(
-      Date::FromYmd(month.year() + 1, rules.year_end_cutoff_month, rules.year_end_cutoff_day).value());
+      Date::FromYmd(month.year() + 1, rules.year_end_cutoff_month, rules.year_end_cutoff_day)
+          .value());
 }
 
 // Rows in canonical field order, from a CSV file or text, or from the JSON API.
@@ -101,8 +103,9 @@ class CsvRowSource final : public Declarations::RowSource {
       if (record_.size() == 1 && record_[0].empty()) continue;  // a blank line
       ++rows_;
       if (record_.size() != map_.columns) {
-        errors.push_back({row, "", "has " + std::to_string(record_.size()) +
-                                       " fields; the header has " + std::to_string(map_.columns)});
+        errors.push_back({row, "",
+                          "has " + std::to_string(record_.size()) + " fields; the header has " +
+                              std::to_string(map_.columns)});
         continue;
       }
       for (size_t field = 0; field < 7; ++field) fields[field] = record_[map_.index[field]];
@@ -133,7 +136,8 @@ class VectorRowSource final : public Declarations::RowSource {
       row = next_ + 1;
       ++rows_;
       if (values.size() != 7) {
-        errors.push_back({row, "", "has " + std::to_string(values.size()) + " fields; 7 are needed"});
+        errors.push_back(
+            {row, "", "has " + std::to_string(values.size()) + " fields; 7 are needed"});
         continue;
       }
       for (size_t field = 0; field < 7; ++field) fields[field] = values[field];
@@ -154,15 +158,15 @@ struct Declarations::Batch {
   uint32_t treatment = 0;
   uint64_t declaration_id = 0;
   DeclarationReport report;
-  std::vector<RowError> errors;           // all collected (trimmed to the listed maximum later)
-  std::string arena;                      // the current run: [id_length:u8 id value]...
-  std::vector<uint32_t> offsets;          // record starts in arena
-  std::vector<TableFile> id_files;        // claims by id, one per run
-  std::vector<TableFile> month_files;     // claims by month, one per run
-  std::vector<TableWrite> writes;         // the small-declaration path
+  std::vector<RowError> errors;        // all collected (trimmed to the listed maximum later)
+  std::string arena;                   // the current run: [id_length:u8 id value]...
+  std::vector<uint32_t> offsets;       // record starts in arena
+  std::vector<TableFile> id_files;     // claims by id, one per run
+  std::vector<TableFile> month_files;  // claims by month, one per run
+  std::vector<TableWrite> writes;      // the small-declaration path
   std::map<AggregateKey, Aggregate> aggregates;
   std::map<uint32_t, Fen> fund_by_insured;
-  bool small = true;                      // still eligible for plain writes
+  bool small = true;  // still eligible for plain writes
 
   std::string_view IdAt(uint32_t offset) const {
     return std::string_view(arena.data() + offset + 1, static_cast<uint8_t>(arena[offset]));
@@ -187,7 +191,8 @@ Declarations::Declarations(Ledger& ledger, const Config& config, const Clock& cl
   // A run's 64-bit sums must not overflow: keep run size × maximum claim below 2^63.
   const Fen max_run_fen = config.rules.claim_amount_max.fen() * Fen(limits_.run_claims_max);
   if (max_run_fen > Fen(INT64_MAX)) {
-    limits_.run_claims_max = (Fen(INT64_MAX) / config.rules.claim_amount_max.fen()).convert_to<uint64_t>();
+    limits_.run_claims_max =
+        (Fen(INT64_MAX) / config.rules.claim_amount_max.fen()).convert_to<uint64_t>();
   }
 }
 
@@ -209,10 +214,9 @@ Result<DeclarationReport> Declarations::DeclareCsvText(uint32_t treatment, std::
   return Declare(treatment, source, actor, {});
 }
 
-Result<DeclarationReport> Declarations::DeclareRows(uint32_t treatment,
-                                                    const std::vector<std::vector<std::string>>& rows,
-                                                    const std::string& actor,
-                                                    const std::string& source_name) {
+Result<DeclarationReport> Declarations::DeclareRows(
+    uint32_t treatment, const std::vector<std::vector<std::string>>& rows, const std::string& actor,
+    const std::string& source_name) {
   VectorRowSource source(rows);
   source.name = source_name;
   return Declare(treatment, source, actor, {});
@@ -243,8 +247,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     if (batch.declaration_id == 0) batch.declaration_id = 1;
   }
   std::map<int32_t, Instant> explanations;
-  XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(ExplanationPrefix(treatment),
-                                             [&](const Fact& fact) {
+  XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(ExplanationPrefix(treatment), [&](const Fact& fact) {
     auto month = YearMonth::Parse(fact.key.substr(fact.key.size() - 7));
     if (month.ok()) explanations[month->Ordinal()] = fact.recorded_at;
     return Status::Ok();
@@ -255,7 +258,9 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   declarations_internal::ValidRow valid;
   while (source.Next(fields, row, batch.errors)) {
     if (source.rows() > limits_.claims_max) {
-      batch.Error(row, "", "a declaration may hold at most " + std::to_string(limits_.claims_max) + " claims");
+      batch.Error(
+          row, "",
+          "a declaration may hold at most " + std::to_string(limits_.claims_max) + " claims");
       break;
     }
     if (validator.Validate(fields, source.national(), row, valid, batch.errors)) {
@@ -265,16 +270,19 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
       EncodeClaimValueRaw(treatment, valid.insured, valid.settled_on, valid.category,
                           valid.total_fen, valid.fund_fen, valid.late, batch.declaration_id, row,
                           batch.arena);
-      if (batch.offsets.size() >= limits_.run_claims_max) XCLEAR_RETURN_IF_ERROR(FlushRun(batch, false));
+      if (batch.offsets.size() >= limits_.run_claims_max)
+        XCLEAR_RETURN_IF_ERROR(FlushRun(batch, false));
     }
-    if (progress && source.rows() % 65536 == 0) progress(source.rows(), source.bytes(), source.bytes_total());
+    if (progress && source.rows() % 65536 == 0)
+      progress(source.rows(), source.bytes(), source.bytes_total());
   }
   batch.report.rows = source.rows();
   const Status read = source.status();
   if (read.code() == ErrorCode::kIoError) return read;
   if (!read.ok()) batch.Error(row + 1, "", read.message());
   XCLEAR_RETURN_IF_ERROR(FlushRun(batch, true));
-  if (batch.errors.empty() && batch.id_files.size() > 1) XCLEAR_RETURN_IF_ERROR(CheckAcrossRuns(batch));
+  if (batch.errors.empty() && batch.id_files.size() > 1)
+    XCLEAR_RETURN_IF_ERROR(CheckAcrossRuns(batch));
   if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
   const auto discard_files = [&batch] {
     for (const auto* files : {&batch.id_files, &batch.month_files}) {
@@ -290,7 +298,8 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     discard_files();
     std::stable_sort(batch.errors.begin(), batch.errors.end(),
                      [](const RowError& a, const RowError& b) { return a.row < b.row; });
-    if (batch.errors.size() > limits_.errors_listed_max) batch.errors.resize(limits_.errors_listed_max);
+    if (batch.errors.size() > limits_.errors_listed_max)
+      batch.errors.resize(limits_.errors_listed_max);
     report.errors = std::move(batch.errors);
     report.recorded = report.late = 0;
     report.fund_amount = report.total_amount = Money();
@@ -347,8 +356,9 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
       batch.Error(ClaimValueView(ours).row(), "claim_id",
                   "claim_id \"" + std::string(keys[i - group]) +
                       "\" is already recorded with different fields (declaration " +
-                      HexId(existing.declaration_id()) + " of " + std::to_string(existing.treatment()) +
-                      ", row " + std::to_string(existing.row()) + ")");
+                      HexId(existing.declaration_id()) + " of " +
+                      std::to_string(existing.treatment()) + ", row " +
+                      std::to_string(existing.row()) + ")");
     }
   }
   if (!batch.errors.empty()) {  // the declaration will be refused: only keep reading for errors
@@ -367,7 +377,9 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
       final && batch.small && batch.id_files.empty() && fresh <= limits_.write_batch_claims_max;
   batch.small = as_writes;
   std::unique_ptr<TableFileWriter> id_writer;
-  if (!as_writes) { XCLEAR_ASSIGN_OR_RETURN(id_writer, ledger_.NewTableFile(Table::kClaims)); }
+  if (!as_writes) {
+    XCLEAR_ASSIGN_OR_RETURN(id_writer, ledger_.NewTableFile(Table::kClaims));
+  }
   // Per (month, insured, category, late) totals in plain 64-bit integers for the run (a run's
   // sums cannot overflow: run_claims_max × the maximum claim amount < 2^64, checked in
   // Declarations' constructor), folded into the checked 128-bit aggregates once per run. The
@@ -401,8 +413,9 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
       buckets.resize(months.size() * kCodeSlots);
     }
     const size_t code = claim.insured() / 10000;
-    RunTotals& sum = totals[slot * kTotalsPerMonth + code * 8 +
-                            (static_cast<size_t>(claim.category()) - 1) * 2 + (claim.late() ? 1 : 0)];
+    RunTotals& sum =
+        totals[slot * kTotalsPerMonth + code * 8 + (static_cast<size_t>(claim.category()) - 1) * 2 +
+               (claim.late() ? 1 : 0)];
     ++sum.count;
     sum.fund += claim.fund_fen();
     sum.total += claim.total_fen();
@@ -431,7 +444,9 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
   std::sort(month_order.begin(), month_order.end(),
             [&months](size_t a, size_t b) { return months[a] < months[b]; });
   std::unique_ptr<TableFileWriter> month_writer;
-  if (!as_writes) { XCLEAR_ASSIGN_OR_RETURN(month_writer, ledger_.NewTableFile(Table::kClaimsByMonth)); }
+  if (!as_writes) {
+    XCLEAR_ASSIGN_OR_RETURN(month_writer, ledger_.NewTableFile(Table::kClaimsByMonth));
+  }
   std::string key;
   for (const size_t slot : month_order) {
     for (size_t code = 0; code < kCodeSlots; ++code) {
@@ -517,8 +532,9 @@ std::string EncodeDeclaration(const DeclarationReport& report, uint64_t entry_se
   return out;
 }
 
-EntryDraft DeclarationEntry(const DeclarationReport& report, const std::map<uint32_t, Fen>& by_insured,
-                            const Instant& now, const std::string& actor) {
+EntryDraft DeclarationEntry(const DeclarationReport& report,
+                            const std::map<uint32_t, Fen>& by_insured, const Instant& now,
+                            const std::string& actor) {
   EntryDraft draft;
   draft.kind = EntryKind::kClaimsDeclared;
   draft.effective_date = now.CstDate();
@@ -552,7 +568,8 @@ Status Declarations::CommitBatch(Batch& batch, const std::string& actor) {
   for (const auto* files : {&batch.id_files, &batch.month_files}) {
     request.files.insert(request.files.end(), files->begin(), files->end());
   }
-  request.complete = [&](const std::vector<AppendResult>& entries, std::vector<TableWrite>& writes) {
+  request.complete = [&](const std::vector<AppendResult>& entries,
+                         std::vector<TableWrite>& writes) {
     report.entry_sequence = entries.empty() ? 0 : entries.front().sequence;
     writes.push_back({Table::kDeclarations, DeclarationKey(report.declaration_id),
                       EncodeDeclaration(report, report.entry_sequence, now, actor)});
@@ -577,14 +594,16 @@ Result<Explanation> Declarations::FileExplanation(uint32_t treatment, const Year
                                                   const std::string& reason,
                                                   const std::string& actor) {
   if (!config_.participants.Contains(treatment)) {
-    return Status::InvalidArgument("province " + std::to_string(treatment) + " is not a configured participant");
+    return Status::InvalidArgument("province " + std::to_string(treatment) +
+                                   " is not a configured participant");
   }
   if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("the explanation needs a reason");
   }
   const Instant now = clock_.Now();
   if (month > YearMonth::Of(now.CstDate())) {
-    return Status::Refused("month " + month.ToString() + " has not begun; an explanation is filed "
+    return Status::Refused("month " + month.ToString() +
+                           " has not begun; an explanation is filed "
                            "during the month or before its declaration deadline");
   }
   const Instant deadline = DeclarationDeadline(month, config_.rules);
@@ -594,7 +613,8 @@ Result<Explanation> Declarations::FileExplanation(uint32_t treatment, const Year
                            " (before the declaration deadline)");
   }
   CommitRequest request;
-  request.facts.push_back({FactKind::kLateExplanation, ExplanationKey(treatment, month), actor, reason});
+  request.facts.push_back(
+      {FactKind::kLateExplanation, ExplanationKey(treatment, month), actor, reason});
   XCLEAR_ASSIGN_OR_RETURN(const CommitResult result, ledger_.Commit(request));
   const Fact& fact = result.facts.front();
   return Explanation{treatment, month, fact.payload, fact.actor, fact.recorded_at, fact.sequence};
@@ -616,7 +636,8 @@ Result<std::vector<Explanation>> Declarations::ListExplanations(uint32_t treatme
     const size_t colon = key.rfind(':');
     auto month = YearMonth::Parse(key.substr(colon + 1));
     auto province = config_.participants.ParseCode(key.substr(12, colon - 12));
-    if (!month.ok() || !province.ok()) return Status::Corruption("explanation key " + fact.key + " is malformed");
+    if (!month.ok() || !province.ok())
+      return Status::Corruption("explanation key " + fact.key + " is malformed");
     out.push_back({*province, *month, fact.payload, fact.actor, fact.recorded_at, fact.sequence});
     return Status::Ok();
   }));
@@ -638,7 +659,8 @@ Status Declarations::ForEachClaim(const YearMonth& month, uint32_t treatment, ui
   std::string prefix = treatment == 0 ? MonthKeyPrefix(month)
                        : insured == 0 ? MonthKeyPrefix(month, treatment)
                                       : MonthKeyPrefix(month, treatment, insured);
-  auto cursor = ledger_.NewCursor(Table::kClaimsByMonth, prefix, MonthKeyPrefix(month.AddMonths(1)));
+  auto cursor =
+      ledger_.NewCursor(Table::kClaimsByMonth, prefix, MonthKeyPrefix(month.AddMonths(1)));
   ClaimRecord record;
   for (; cursor->Valid() && cursor->key().starts_with(prefix); cursor->Next()) {
     if (!DecodeClaimValue(ClaimIdOfMonthKey(cursor->key()), cursor->value(), record)) {

@@ -3,8 +3,8 @@
 namespace xclear::declarations_internal {
 namespace {
 
-constexpr const char* kNationalFields[] = {"setl_id",    "mdtrtarea_admvs", "insuplc_admdvs",
-                                           "setl_time",  "med_type",        "medfee_sumamt",
+constexpr const char* kNationalFields[] = {"setl_id",        "mdtrtarea_admvs", "insuplc_admdvs",
+                                           "setl_time",      "med_type",        "medfee_sumamt",
                                            "fund_pay_sumamt"};
 
 std::string Quote(std::string_view text) {
@@ -17,7 +17,8 @@ bool FastFen(std::string_view text, uint64_t& fen) {
   if (text.empty() || text.size() > 18) return false;
   uint64_t value = 0;
   size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) value = value * 10 + (text[i] - '0');
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+    value = value * 10 + (text[i] - '0');
   if (i == 0) return false;
   if (i == text.size()) {
     fen = value * 100;
@@ -127,7 +128,8 @@ bool RowValidator::ParseAmount(std::string_view text, uint64_t& fen, std::string
     fen = money->fen().convert_to<uint64_t>();
   }
   if (fen > amount_max_fen_) {
-    reason = "amount " + Quote(text) + " exceeds the maximum " + config_.rules.claim_amount_max.ToString();
+    reason = "amount " + Quote(text) + " exceeds the maximum " +
+             config_.rules.claim_amount_max.ToString();
     return false;
   }
   return true;
@@ -180,7 +182,8 @@ bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool 
     fail("insured_province", Quote(fields[2]) + " is not a configured province code");
   } else if (out.insured == treatment_) {
     fail("insured_province", "the insured province is the treatment province " +
-                                 std::to_string(treatment_) + "; only cross-province claims are declared");
+                                 std::to_string(treatment_) +
+                                 "; only cross-province claims are declared");
   }
 
   auto settled = ParseSettledOn(fields[3], national);
@@ -199,14 +202,17 @@ bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool 
   if (national) {
     const auto mapped = med_types_.find(fields[4]);
     if (mapped == med_types_.end()) {
-      fail("category", "med_type " + Quote(fields[4]) + " is not mapped to a category in the configuration");
+      fail("category",
+           "med_type " + Quote(fields[4]) + " is not mapped to a category in the configuration");
     } else {
       out.category = mapped->second;
     }
   } else {
     auto category = ParseCategory(fields[4]);
-    if (category.ok()) out.category = *category;
-    else fail("category", category.status().message());
+    if (category.ok())
+      out.category = *category;
+    else
+      fail("category", category.status().message());
   }
 
   std::string reason;

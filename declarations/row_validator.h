@@ -19,8 +19,9 @@ namespace xclear::declarations_internal {
 // Where the seven claim fields are in a row, and how to read them.
 struct ColumnMap {
   std::array<size_t, 7> index{};  // position of each kClaimFields field in the record
-  bool national = false;          // national platform names: codes below province level, setl_time, med_type
-  size_t columns = 0;             // fields in the header
+  bool national =
+      false;           // national platform names: codes below province level, setl_time, med_type
+  size_t columns = 0;  // fields in the header
 };
 
 // Reads the header row. Fails with the missing or repeated column named.

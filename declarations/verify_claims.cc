@@ -38,7 +38,8 @@ Result<std::string> ScanClaims(const Ledger& ledger, Recomputed& out) {
     const ClaimValueView claim(cursor->value());
     const AggregateKey key{YearMonth::Of(claim.settled_on()), claim.treatment(), claim.insured(),
                            claim.category(), claim.late()};
-    out.aggregates[key].Add(claim.fund_fen(), claim.total_fen(), ClaimDigestOfEncoded(id, cursor->value()));
+    out.aggregates[key].Add(claim.fund_fen(), claim.total_fen(),
+                            ClaimDigestOfEncoded(id, cursor->value()));
     out.fund_by_pair[{claim.treatment(), claim.insured()}] += claim.fund_fen();
     out.fund += claim.fund_fen();
     AddDigest(out.records, RecordDigest(id, cursor->value()));
@@ -55,17 +56,20 @@ Result<std::string> CheckMonthIndex(const Ledger& ledger, const Recomputed& expe
   std::string key;
   for (; cursor->Valid(); cursor->Next(), ++count) {
     const std::string_view id = ClaimIdOfMonthKey(cursor->key());
-    if (cursor->value().size() != kClaimValueBytes) return std::string("a claims_by_month record is malformed");
+    if (cursor->value().size() != kClaimValueBytes)
+      return std::string("a claims_by_month record is malformed");
     const ClaimValueView claim(cursor->value());
     key.clear();
     EncodeMonthKey(YearMonth::Of(claim.settled_on()), claim.treatment(), claim.insured(), id, key);
-    if (key != cursor->key()) return "claims_by_month files claim " + std::string(id) + " under the wrong month or pair";
+    if (key != cursor->key())
+      return "claims_by_month files claim " + std::string(id) + " under the wrong month or pair";
     AddDigest(records, RecordDigest(id, cursor->value()));
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
   if (count != expected.claims || records != expected.records) {
-    return "the month index (" + std::to_string(count) + " claims) differs from the claims table (" +
-           std::to_string(expected.claims) + " claims)";
+    return "the month index (" + std::to_string(count) +
+           " claims) differs from the claims table (" + std::to_string(expected.claims) +
+           " claims)";
   }
   return std::string();
 }
@@ -89,7 +93,8 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
     }
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
-  if (count != expected.aggregates.size()) return std::string("an aggregate is missing for some claims");
+  if (count != expected.aggregates.size())
+    return std::string("an aggregate is missing for some claims");
   return std::string();
 }
 
@@ -121,7 +126,8 @@ Result<std::string> CheckPostings(const Ledger& ledger, const Recomputed& expect
   std::set<uint64_t> declared;
   XCLEAR_RETURN_IF_ERROR(ledger.ForEachEntry(1, UINT64_MAX, [&](const JournalEntry& entry) {
     const bool declaration = entry.kind == EntryKind::kClaimsDeclared;
-    const bool reversal = entry.kind == EntryKind::kReversal && declared.count(entry.reverses_sequence) > 0;
+    const bool reversal =
+        entry.kind == EntryKind::kReversal && declared.count(entry.reverses_sequence) > 0;
     if (!declaration && !reversal) return Status::Ok();
     if (declaration) declared.insert(entry.sequence);
     for (const Posting& posting : entry.postings) {
@@ -153,10 +159,18 @@ Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
   Recomputed recomputed;
   XCLEAR_ASSIGN_OR_RETURN(std::string problem, ScanClaims(ledger_, recomputed));
   if (claims_checked != nullptr) *claims_checked = recomputed.claims;
-  if (problem.empty()) { XCLEAR_ASSIGN_OR_RETURN(problem, CheckMonthIndex(ledger_, recomputed)); }
-  if (problem.empty()) { XCLEAR_ASSIGN_OR_RETURN(problem, CheckAggregates(ledger_, recomputed)); }
-  if (problem.empty()) { XCLEAR_ASSIGN_OR_RETURN(problem, CheckDeclarations(ledger_, recomputed)); }
-  if (problem.empty()) { XCLEAR_ASSIGN_OR_RETURN(problem, CheckPostings(ledger_, recomputed)); }
+  if (problem.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckMonthIndex(ledger_, recomputed));
+  }
+  if (problem.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckAggregates(ledger_, recomputed));
+  }
+  if (problem.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckDeclarations(ledger_, recomputed));
+  }
+  if (problem.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckPostings(ledger_, recomputed));
+  }
   return problem;
 }
 

@@ -13,12 +13,18 @@ constexpr std::array<AccountKind, 6> kKinds = {
 
 std::string_view AccountKindName(AccountKind kind) {
   switch (kind) {
-    case AccountKind::kBank: return "bank";
-    case AccountKind::kReceivable: return "receivable";
-    case AccountKind::kPrepaymentHeld: return "prepayment_held";
-    case AccountKind::kPayable: return "payable";
-    case AccountKind::kPrepaymentAdvanced: return "prepayment_advanced";
-    case AccountKind::kExpense: return "expense";
+    case AccountKind::kBank:
+      return "bank";
+    case AccountKind::kReceivable:
+      return "receivable";
+    case AccountKind::kPrepaymentHeld:
+      return "prepayment_held";
+    case AccountKind::kPayable:
+      return "payable";
+    case AccountKind::kPrepaymentAdvanced:
+      return "prepayment_advanced";
+    case AccountKind::kExpense:
+      return "expense";
   }
   return "unknown";
 }
@@ -76,7 +82,8 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
   for (const AccountKind kind : kKinds) known_kind = known_kind || kind == account.kind;
   if (!known_kind) return Status::InvalidArgument("account has an unknown kind");
   if (!participants.Contains(account.owner)) {
-    return Status::InvalidArgument("account " + name() + ": owner " + std::to_string(account.owner) +
+    return Status::InvalidArgument("account " + name() + ": owner " +
+                                   std::to_string(account.owner) +
                                    " is not a configured participant");
   }
   if (!AccountKindHasCounterpart(account.kind)) {

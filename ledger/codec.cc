@@ -77,11 +77,6 @@ void PutString(std::string& out, const std::string& value) {
 
 }  // namespace
 
-
-
-
-
-
 std::string SequenceKey(uint64_t sequence) {
   std::string key;
   PutFixed64(key, sequence);
@@ -110,8 +105,6 @@ AccountId DecodeAccount(const char* bytes) {
   account.counterpart = DecodeFixed32(bytes + 5);
   return account;
 }
-
-
 
 std::string EncodeEntryBody(const EntryDraft& draft, uint64_t sequence,
                             const Instant& recorded_at) {

@@ -28,7 +28,6 @@ Instant DecodeInstantKey(const char* bytes);
 void PutAccount(std::string& out, const AccountId& account);
 AccountId DecodeAccount(const char* bytes);
 
-
 // The canonical bytes of an entry without its hash: what the hash chain covers.
 std::string EncodeEntryBody(const EntryDraft& draft, uint64_t sequence, const Instant& recorded_at);
 // The content identity of a draft for idempotency: its canonical bytes with sequence and time 0.

@@ -20,7 +20,8 @@ constexpr KindName kKindNames[] = {
 };
 
 Status CheckText(const std::string& value, const char* field, uint32_t max_bytes, bool required) {
-  if (required && value.empty()) return Status::InvalidArgument(std::string(field) + " is required");
+  if (required && value.empty())
+    return Status::InvalidArgument(std::string(field) + " is required");
   if (value.size() > max_bytes) {
     return Status::InvalidArgument(std::string(field) + " is " + std::to_string(value.size()) +
                                    " bytes; at most " + std::to_string(max_bytes) + " are allowed");
@@ -128,8 +129,10 @@ Status ValidateDraft(const EntryDraft& draft, const Participants& participants,
         AccountId mirror;
         MirrorAccount(account, mirror);
         return Status::InvalidArgument("entry breaks the mirror invariant: " + account.ToString() +
-                                       " and " + mirror.ToString() + " must move by equal and "
-                                       "opposite amounts (difference " + sum.ToString() + ")");
+                                       " and " + mirror.ToString() +
+                                       " must move by equal and "
+                                       "opposite amounts (difference " +
+                                       sum.ToString() + ")");
       }
     }
   } catch (const std::overflow_error&) {

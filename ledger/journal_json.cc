@@ -47,8 +47,8 @@ Result<Posting> PostingFromJson(const Object& object, const Participants& partic
 }
 
 Status CheckDraftKeys(const Object& object) {
-  static const char* const kAllowed[] = {"kind",   "effective_date", "idempotency_key",
-                                         "source_reference", "memo", "postings"};
+  static const char* const kAllowed[] = {
+      "kind", "effective_date", "idempotency_key", "source_reference", "memo", "postings"};
   for (const auto& [key, unused] : object) {
     bool known = false;
     for (const char* allowed : kAllowed) known = known || key == allowed;

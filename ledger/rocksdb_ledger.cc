@@ -25,16 +25,15 @@
 #include "rocksdb_ledger.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
-#include <rocksdb/iterator.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <cstring>
@@ -52,11 +51,20 @@ constexpr uint32_t kFormatVersion = 1;
 const char* const kFormatKey = "meta:format";
 const char* const kHeadKey = "meta:head";
 const char* const kColumnFamilyNames[kColumnFamilyCount] = {
-    rocksdb::kDefaultColumnFamilyName.c_str(), "journal", "history", "balances", "time_index",
-    "idempotency", "reversals", "facts", "fact_keys", "claims", "claims_by_month",
-    "claim_aggregates", "declarations"};
+    rocksdb::kDefaultColumnFamilyName.c_str(),
+    "journal",
+    "history",
+    "balances",
+    "time_index",
+    "idempotency",
+    "reversals",
+    "facts",
+    "fact_keys",
+    "claims",
+    "claims_by_month",
+    "claim_aggregates",
+    "declarations"};
 const char* const kFactsHeadKey = "meta:facts_head";
-
 
 std::string AccountKey(const AccountId& account) {
   std::string key;
@@ -82,7 +90,8 @@ bool DecodeHead(std::string_view value, LedgerHead& head) {
   if (value.size() != 48) return false;
   head.sequence = DecodeFixed64(value.data());
   std::memcpy(head.hash.data(), value.data() + 8, 32);
-  head.recorded_at = Instant::FromUnixMillis(static_cast<int64_t>(DecodeFixed64(value.data() + 40)));
+  head.recorded_at =
+      Instant::FromUnixMillis(static_cast<int64_t>(DecodeFixed64(value.data() + 40)));
   return true;
 }
 
@@ -93,7 +102,8 @@ std::string BalanceValue(const Fen& balance, uint64_t sequence) {
   return value;
 }
 
-bool SamePostingsNegated(const std::vector<Posting>& original, const std::vector<Posting>& reversal) {
+bool SamePostingsNegated(const std::vector<Posting>& original,
+                         const std::vector<Posting>& reversal) {
   if (original.size() != reversal.size()) return false;
   for (size_t i = 0; i < original.size(); ++i) {
     if (original[i].account != reversal[i].account || original[i].amount != reversal[i].amount ||
@@ -168,14 +178,14 @@ struct RocksLedger::PendingBatch {
     std::string key;
     std::string value;
   };
-  std::vector<Operation> operations;                  // in staging order; later wins
-  LedgerHead head;                                    // advances as entries are staged
-  LedgerHead facts_head;                              // advances as facts are staged
-  std::map<AccountId, Fen> balances;                  // touched accounts' new balances
+  std::vector<Operation> operations;                        // in staging order; later wins
+  LedgerHead head;                                          // advances as entries are staged
+  LedgerHead facts_head;                                    // advances as facts are staged
+  std::map<AccountId, Fen> balances;                        // touched accounts' new balances
   std::map<std::string, std::pair<uint64_t, Digest>> keys;  // idempotency keys staged
-  std::map<uint64_t, uint64_t> reversals;             // reversed → reversing, staged
-  std::map<std::string, size_t> fact_keys;            // fact key → index in staged facts
-  std::vector<JournalEntry> entries;                  // staged entries, in order
+  std::map<uint64_t, uint64_t> reversals;                   // reversed → reversing, staged
+  std::map<std::string, size_t> fact_keys;                  // fact key → index in staged facts
+  std::vector<JournalEntry> entries;                        // staged entries, in order
   size_t new_facts = 0;
   Instant recorded_at;
 
@@ -262,7 +272,9 @@ Status CreateAtomically(const LedgerOptions& options) {
   db.reset();
   XCLEAR_RETURN_IF_ERROR(FromRocks(status, "initialising the ledger"));
   std::filesystem::rename(staging, target, error);
-  if (error) return Status::IoError("cannot move the new ledger into " + target.string() + ": " + error.message());
+  if (error)
+    return Status::IoError("cannot move the new ledger into " + target.string() + ": " +
+                           error.message());
   return SyncDirectory(parent);
 }
 
@@ -282,8 +294,9 @@ Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
   const rocksdb::Options db_options = DatabaseOptions(options.storage);
   std::unique_ptr<RocksLedger> ledger(new RocksLedger(options, participants, clock));
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened = rocksdb::DB::Open(
-      db_options, options.data_dir.string(), FamilyDescriptors(db_options), &ledger->handles_, &raw);
+  const rocksdb::Status opened =
+      rocksdb::DB::Open(db_options, options.data_dir.string(), FamilyDescriptors(db_options),
+                        &ledger->handles_, &raw);
   if (!opened.ok()) {
     if (opened.IsIOError() && opened.ToString().find("lock") != std::string::npos) {
       return Status::FailedPrecondition("the ledger in " + options.data_dir.string() +
@@ -304,7 +317,8 @@ Status RocksLedger::LoadState() {
   }
   XCLEAR_RETURN_IF_ERROR(FromRocks(format, "reading the format"));
   if (DecodeFixed32(value.data()) != kFormatVersion) {
-    return Status::FailedPrecondition("ledger format " + std::to_string(DecodeFixed32(value.data())) +
+    return Status::FailedPrecondition("ledger format " +
+                                      std::to_string(DecodeFixed32(value.data())) +
                                       " is not supported by this version");
   }
   XCLEAR_RETURN_IF_ERROR(
@@ -313,13 +327,15 @@ Status RocksLedger::LoadState() {
   const rocksdb::Status facts = db_->Get(rocksdb::ReadOptions(), cf(kMeta), kFactsHeadKey, &value);
   if (!facts.IsNotFound()) {
     XCLEAR_RETURN_IF_ERROR(FromRocks(facts, "reading the facts head"));
-    if (!DecodeHead(value, facts_head_)) return Status::Corruption("the facts head record is malformed");
+    if (!DecodeHead(value, facts_head_))
+      return Status::Corruption("the facts head record is malformed");
   }
   // Files left by a commit that never happened (a crash before ingestion) are garbage.
   std::error_code error;
   std::filesystem::remove_all(IngestDirectory(), error);
   std::filesystem::create_directories(IngestDirectory(), error);
-  if (error) return Status::IoError("cannot create " + IngestDirectory().string() + ": " + error.message());
+  if (error)
+    return Status::IoError("cannot create " + IngestDirectory().string() + ": " + error.message());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != kAccountKeyBytes || it->value().size() != kAmountBytes + 8) {
@@ -402,8 +418,8 @@ Status RocksLedger::WriteStaged(PendingBatch& pending, const std::vector<TableFi
   if (has_files) return IngestStaged(pending, files);
   rocksdb::WriteBatch batch;
   for (const auto& operation : pending.operations) {
-    XCLEAR_RETURN_IF_ERROR(FromRocks(batch.Put(cf(operation.family), operation.key, operation.value),
-                                     "staging the commit"));
+    XCLEAR_RETURN_IF_ERROR(FromRocks(
+        batch.Put(cf(operation.family), operation.key, operation.value), "staging the commit"));
   }
   rocksdb::WriteOptions write;
   write.sync = options_.storage.sync_wal;
@@ -528,8 +544,7 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
     pending.keys[draft.idempotency_key] = {entry.sequence, content};
   }
   if (draft.kind == EntryKind::kReversal) {
-    pending.Put(kReversals, SequenceKey(draft.reverses_sequence),
-                      SequenceKey(entry.sequence));
+    pending.Put(kReversals, SequenceKey(draft.reverses_sequence), SequenceKey(entry.sequence));
     pending.reversals[draft.reverses_sequence] = entry.sequence;
   }
   pending.head.sequence = entry.sequence;
@@ -554,7 +569,8 @@ Status RocksLedger::CheckReversal(const EntryDraft& draft, const PendingBatch& p
       db_->Get(rocksdb::ReadOptions(), cf(kReversals), SequenceKey(target), &value);
   if (!got.IsNotFound() || pending.reversals.count(target) > 0) {
     XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading reversals"));
-    const uint64_t by = value.size() == 8 ? DecodeFixed64(value.data()) : pending.reversals.at(target);
+    const uint64_t by =
+        value.size() == 8 ? DecodeFixed64(value.data()) : pending.reversals.at(target);
     return Status::Refused("entry " + std::to_string(target) + " was already reversed by entry " +
                            std::to_string(by));
   }
@@ -646,7 +662,8 @@ Result<Money> RocksLedger::HistoryBalance(const AccountId& account, uint64_t seq
     XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading balance history"));
     return Money::Zero();
   }
-  if (it->value().size() != kAmountBytes) return Status::Corruption("a history record is malformed");
+  if (it->value().size() != kAmountBytes)
+    return Status::Corruption("a history record is malformed");
   return Money::FromFen(DecodeAmount(it->value().data()));
 }
 
@@ -691,8 +708,10 @@ Result<TrialBalance> RocksLedger::TrialBalanceAt(uint64_t as_of_sequence) const 
 
 Result<std::map<AccountId, Fen>> RocksLedger::HistoricalBalances(uint64_t sequence) const {
   std::map<AccountId, Fen> out;
-  std::unique_ptr<rocksdb::Iterator> accounts(db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
-  std::unique_ptr<rocksdb::Iterator> history(db_->NewIterator(rocksdb::ReadOptions(), cf(kHistory)));
+  std::unique_ptr<rocksdb::Iterator> accounts(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kBalances)));
+  std::unique_ptr<rocksdb::Iterator> history(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kHistory)));
   for (accounts->SeekToFirst(); accounts->Valid(); accounts->Next()) {
     const AccountId account = DecodeAccount(accounts->key().data());
     history->SeekForPrev(HistoryKey(account, sequence));
@@ -731,7 +750,8 @@ Status RocksLedger::StageFact(const FactDraft& draft, PendingBatch& pending,
     XCLEAR_ASSIGN_OR_RETURN(known, FindFact(draft.key));
   }
   if (known) {
-    if (known->kind != draft.kind || known->payload != draft.payload || known->actor != draft.actor) {
+    if (known->kind != draft.kind || known->payload != draft.payload ||
+        known->actor != draft.actor) {
       return Status::Conflict("\"" + draft.key + "\" was already recorded on " +
                               known->recorded_at.ToString() + " by " + known->actor +
                               " with different content");
@@ -819,7 +839,8 @@ namespace {
 // owns — together with the bounds the iterator points at.
 class RocksCursor final : public TableCursor {
  public:
-  RocksCursor(std::string lower, std::string upper, std::unique_ptr<rocksdb::SstFileReader> reader = nullptr)
+  RocksCursor(std::string lower, std::string upper,
+              std::unique_ptr<rocksdb::SstFileReader> reader = nullptr)
       : lower_(std::move(lower)), upper_(std::move(upper)), reader_(std::move(reader)) {
     upper_slice_ = rocksdb::Slice(upper_);
     if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
@@ -886,8 +907,8 @@ class SstTableFileWriter final : public TableFileWriter {
 std::unique_ptr<TableCursor> RocksLedger::NewCursor(Table table, std::string lower,
                                                     std::string upper) const {
   auto cursor = std::make_unique<RocksCursor>(std::move(lower), std::move(upper));
-  cursor->Start(std::unique_ptr<rocksdb::Iterator>(
-      db_->NewIterator(cursor->options(), cf(FamilyOf(table)))));
+  cursor->Start(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(cursor->options(), cf(FamilyOf(table)))));
   return cursor;
 }
 
@@ -895,15 +916,16 @@ Result<std::unique_ptr<TableFileWriter>> RocksLedger::NewTableFile(Table table) 
   const std::filesystem::path path =
       IngestDirectory() / ("table-" + std::to_string(table_file_counter_++) + ".sst");
   const ColumnFamily family = FamilyOf(table);
-  auto writer = std::make_unique<SstTableFileWriter>(table, path, db_->GetOptions(cf(family)),
-                                                     cf(family));
+  auto writer =
+      std::make_unique<SstTableFileWriter>(table, path, db_->GetOptions(cf(family)), cf(family));
   XCLEAR_RETURN_IF_ERROR(writer->Open());
   return std::unique_ptr<TableFileWriter>(std::move(writer));
 }
 
 Result<std::unique_ptr<TableCursor>> RocksLedger::OpenTableFile(const TableFile& file) const {
   auto reader = std::make_unique<rocksdb::SstFileReader>(db_->GetOptions(cf(FamilyOf(file.table))));
-  XCLEAR_RETURN_IF_ERROR(FromRocks(reader->Open(file.path.string()), "opening " + file.path.string()));
+  XCLEAR_RETURN_IF_ERROR(
+      FromRocks(reader->Open(file.path.string()), "opening " + file.path.string()));
   rocksdb::SstFileReader& opened = *reader;
   auto cursor = std::make_unique<RocksCursor>(std::string(), std::string(), std::move(reader));
   cursor->Start(std::unique_ptr<rocksdb::Iterator>(opened.NewIterator(cursor->options())));
@@ -912,11 +934,16 @@ Result<std::unique_ptr<TableCursor>> RocksLedger::OpenTableFile(const TableFile&
 
 ColumnFamily FamilyOf(Table table) {
   switch (table) {
-    case Table::kClaims: return kClaims;
-    case Table::kClaimsByMonth: return kClaimsByMonth;
-    case Table::kClaimAggregates: return kClaimAggregates;
-    case Table::kDeclarations: return kDeclarations;
-    case Table::kTableCount: break;
+    case Table::kClaims:
+      return kClaims;
+    case Table::kClaimsByMonth:
+      return kClaimsByMonth;
+    case Table::kClaimAggregates:
+      return kClaimAggregates;
+    case Table::kDeclarations:
+      return kDeclarations;
+    case Table::kTableCount:
+      break;
   }
   assert(false && "unknown table");
   return kMeta;

@@ -44,8 +44,7 @@ inline Status FromRocks(const rocksdb::Status& status, const std::string& what) 
 class RocksLedger final : public Ledger {
  public:
   static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options,
-                                              const Participants& participants,
-                                              const Clock& clock);
+                                              const Participants& participants, const Clock& clock);
   ~RocksLedger() override;
 
   Result<std::vector<AppendResult>> Append(const std::vector<EntryDraft>& drafts) override;
@@ -96,7 +95,7 @@ class RocksLedger final : public Ledger {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  mutable std::mutex mutex_;          // guards everything below; held for the whole of Append
+  mutable std::mutex mutex_;  // guards everything below; held for the whole of Append
   LedgerHead head_;
   LedgerHead facts_head_;              // the facts chain's head (same shape as the journal's)
   std::map<AccountId, Fen> balances_;  // current balances: the state after head_

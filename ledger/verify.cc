@@ -3,7 +3,6 @@
 #include <rocksdb/iterator.h>
 
 #include <cstring>
-
 #include <set>
 #include <stdexcept>
 
@@ -102,16 +101,25 @@ class Verifier {
   OrderFreeDigest idempotency_expected_;
 };
 
-
 Result<VerifyReport> Verifier::Run() {
   LedgerHead last;
   try {
     XCLEAR_ASSIGN_OR_RETURN(bool ok, CheckJournal(last));
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHead(last)); }
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckBalances()); }
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckHistoryIndex()); }
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckIdempotencyIndex()); }
-    if (ok) { XCLEAR_ASSIGN_OR_RETURN(ok, CheckFacts()); }
+    if (ok) {
+      XCLEAR_ASSIGN_OR_RETURN(ok, CheckHead(last));
+    }
+    if (ok) {
+      XCLEAR_ASSIGN_OR_RETURN(ok, CheckBalances());
+    }
+    if (ok) {
+      XCLEAR_ASSIGN_OR_RETURN(ok, CheckHistoryIndex());
+    }
+    if (ok) {
+      XCLEAR_ASSIGN_OR_RETURN(ok, CheckIdempotencyIndex());
+    }
+    if (ok) {
+      XCLEAR_ASSIGN_OR_RETURN(ok, CheckFacts());
+    }
     if (ok) CheckInvariants();
   } catch (const std::overflow_error&) {
     Fail(0, "recomputed balances overflow 128-bit fen");
@@ -159,7 +167,8 @@ Result<bool> Verifier::CheckEntry(const JournalEntry& entry, std::string_view va
     XCLEAR_ASSIGN_OR_RETURN(const bool ok, CheckReversal(entry));
     if (!ok) return false;
   }
-  for (const Posting& posting : entry.postings) balances_[posting.account] += posting.Signed().fen();
+  for (const Posting& posting : entry.postings)
+    balances_[posting.account] += posting.Signed().fen();
   RecordHistory(entry);
   RecordIdempotency(entry);
   ++report_.entries_checked;
@@ -181,8 +190,8 @@ Result<bool> Verifier::CheckReversal(const JournalEntry& entry) {
                                    "reading a reversed entry"));
   auto original = DecodeEntry(value);
   if (!original.ok()) return Fail(target, original.status().message());
-  bool negated = original->postings.size() == entry.postings.size() &&
-                 original->kind != EntryKind::kReversal;
+  bool negated =
+      original->postings.size() == entry.postings.size() && original->kind != EntryKind::kReversal;
   for (size_t i = 0; negated && i < entry.postings.size(); ++i) {
     const Posting& a = original->postings[i];
     const Posting& b = entry.postings[i];
@@ -214,8 +223,8 @@ void Verifier::RecordHistory(const JournalEntry& entry) {
 void Verifier::RecordIdempotency(const JournalEntry& entry) {
   if (entry.idempotency_key.empty()) return;
   const Digest content = DraftContentDigest(entry);
-  idempotency_expected_.Add(IdempotencyRecordDigest(
-      entry.idempotency_key, entry.sequence, reinterpret_cast<const char*>(content.data())));
+  idempotency_expected_.Add(IdempotencyRecordDigest(entry.idempotency_key, entry.sequence,
+                                                    reinterpret_cast<const char*>(content.data())));
 }
 
 Result<bool> Verifier::CheckHead(const LedgerHead& last) {
@@ -228,7 +237,8 @@ Result<bool> Verifier::CheckHead(const LedgerHead& last) {
   if (last.sequence == 0) return true;
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read_, cf(kTimeIndex)));
   it->SeekToLast();
-  if (!it->Valid() || it->key().size() != 16 || DecodeFixed64(it->key().data() + 8) != last.sequence) {
+  if (!it->Valid() || it->key().size() != 16 ||
+      DecodeFixed64(it->key().data() + 8) != last.sequence) {
     XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading the time index"));
     return Fail(last.sequence, "the time index does not end at the last entry");
   }
@@ -309,7 +319,8 @@ Result<bool> Verifier::LocateHistoryMismatch(const AccountId& account) {
     if (!present || DecodeFixed64(history->key().data() + kAccountKeyBytes) != entry->sequence) {
       return Fail(entry->sequence, name + " has no record for this entry");
     }
-    if (history->value().size() != kAmountBytes || DecodeAmount(history->value().data()) != balance) {
+    if (history->value().size() != kAmountBytes ||
+        DecodeAmount(history->value().data()) != balance) {
       return Fail(entry->sequence, name + " differs from the journal");
     }
     history->Next();
@@ -351,13 +362,14 @@ Result<bool> Verifier::LocateIdempotencyMismatch() {
   std::unique_ptr<rocksdb::Iterator> index(db_.NewIterator(read_, cf(kIdempotency)));
   for (index->SeekToFirst(); index->Valid(); index->Next()) {
     const std::string key = index->key().ToString();
-    const uint64_t sequence = index->value().size() == 40 ? DecodeFixed64(index->value().data()) : 0;
+    const uint64_t sequence =
+        index->value().size() == 40 ? DecodeFixed64(index->value().data()) : 0;
     std::string value;
     const rocksdb::Status got = db_.Get(read_, cf(kJournal), SequenceKey(sequence), &value);
     auto entry = got.ok() ? DecodeEntry(value) : Result<JournalEntry>(Status::NotFound(""));
     if (!entry.ok() || entry->idempotency_key != key) {
-      return Fail(sequence, "the idempotency index holds key \"" + key +
-                                "\" that this entry does not carry");
+      return Fail(sequence,
+                  "the idempotency index holds key \"" + key + "\" that this entry does not carry");
     }
   }
   return Fail(0, "the idempotency index differs from the journal");
@@ -373,13 +385,15 @@ Result<bool> Verifier::CheckFacts() {
     const std::string_view value(it->value().data(), it->value().size());
     auto fact = DecodeFact(value);
     if (!fact.ok()) return Fail(0, where + fact.status().message());
-    if (fact->sequence != last.sequence + 1 || it->key() != rocksdb::Slice(SequenceKey(fact->sequence))) {
+    if (fact->sequence != last.sequence + 1 ||
+        it->key() != rocksdb::Slice(SequenceKey(fact->sequence))) {
       return Fail(0, where + "missing or stored under the wrong number");
     }
     if (ChainHash(last.hash, EntryBodyOf(value)) != fact->hash) {
       return Fail(0, where + "hash mismatch: the fact's bytes or its chain were altered");
     }
-    if (fact->recorded_at < last.recorded_at) return Fail(0, where + "recorded time goes backwards");
+    if (fact->recorded_at < last.recorded_at)
+      return Fail(0, where + "recorded time goes backwards");
     std::string indexed;
     const rocksdb::Status got = db_.Get(read_, cf(kFactKeys), fact->key, &indexed);
     if (!got.ok() || indexed != SequenceKey(fact->sequence)) {
@@ -416,8 +430,8 @@ bool Verifier::CheckInvariants() {
   }
   for (const auto& [province, sum] : per_province) {
     if (sum != 0) {
-      return Fail(0, "the books of " + std::to_string(province) + " do not balance: " +
-                         Money::FromFen(sum).ToString());
+      return Fail(0, "the books of " + std::to_string(province) +
+                         " do not balance: " + Money::FromFen(sum).ToString());
     }
   }
   return true;

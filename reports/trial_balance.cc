@@ -38,8 +38,11 @@ std::vector<Row> BuildRows(const TrialBalance& trial) {
       close_province();
       province_total = Row{line.account.owner, "", "total", 0, Money(), Money()};
     }
-    Row row{line.account.owner, line.account.ToString(),
-            std::string(AccountKindName(line.account.kind)), line.account.counterpart, Money(),
+    Row row{line.account.owner,
+            line.account.ToString(),
+            std::string(AccountKindName(line.account.kind)),
+            line.account.counterpart,
+            Money(),
             Money()};
     if (line.balance.is_negative()) {
       row.credit = -line.balance;
@@ -81,7 +84,8 @@ std::string RenderText(const TrialBalance& trial, const std::vector<Row>& rows) 
   out += line;
   for (const Row& row : rows) {
     std::string label = row.account;
-    if (label.empty()) label = row.province == 0 ? "TOTAL" : "total " + std::to_string(row.province);
+    if (label.empty())
+      label = row.province == 0 ? "TOTAL" : "total " + std::to_string(row.province);
     std::snprintf(line, sizeof line, "%-34s %22s %22s\n", label.c_str(),
                   row.debit.ToString().c_str(), row.credit.ToString().c_str());
     out += line;
@@ -142,9 +146,12 @@ std::string RenderTrialBalance(const TrialBalance& trial, const Participants& pa
                                ReportFormat format) {
   const std::vector<Row> rows = BuildRows(trial);
   switch (format) {
-    case ReportFormat::kCsv: return RenderCsv(trial, participants, rows);
-    case ReportFormat::kJson: return RenderJson(trial, participants, rows);
-    case ReportFormat::kText: break;
+    case ReportFormat::kCsv:
+      return RenderCsv(trial, participants, rows);
+    case ReportFormat::kJson:
+      return RenderJson(trial, participants, rows);
+    case ReportFormat::kText:
+      break;
   }
   return RenderText(trial, rows);
 }

@@ -65,8 +65,7 @@ inline EntryDraft PaymentEntry(uint32_t insured, uint32_t treatment, int64_t fen
   draft.actor = "province:" + std::to_string(insured);
   draft.idempotency_key = std::move(key);
   draft.postings = {Debit(AccountId::Payable(insured, treatment), fen),
-                    Credit(AccountId::Bank(insured), fen),
-                    Debit(AccountId::Bank(treatment), fen),
+                    Credit(AccountId::Bank(insured), fen), Debit(AccountId::Bank(treatment), fen),
                     Credit(AccountId::Receivable(treatment, insured), fen)};
   return draft;
 }
@@ -99,7 +98,8 @@ inline ChildRun RunChild(const std::vector<std::string>& argv, int kill_after_mi
   char buffer[4096];
   int status = 0;
   bool ended = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_millis);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_millis);
   while (std::chrono::steady_clock::now() < deadline) {
     const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
     if (n > 0) {
@@ -119,7 +119,8 @@ inline ChildRun RunChild(const std::vector<std::string>& argv, int kill_after_mi
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   ::fcntl(pipe_fds[0], F_SETFL, 0);
   ssize_t n = 0;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) run.output.append(buffer, static_cast<size_t>(n));
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
+    run.output.append(buffer, static_cast<size_t>(n));
   ::close(pipe_fds[0]);
   return run;
 }

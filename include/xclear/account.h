@@ -36,7 +36,7 @@ std::string_view AccountKindName(AccountKind kind);
 bool AccountKindHasCounterpart(AccountKind kind);
 
 struct AccountId {
-  uint32_t owner = 0;        // the province whose books hold the account
+  uint32_t owner = 0;  // the province whose books hold the account
   AccountKind kind = AccountKind::kBank;
   uint32_t counterpart = 0;  // the other province, or 0 for bank and expense
 

@@ -19,9 +19,9 @@ namespace xclear {
 
 struct CalendarYear {
   int year = 0;
-  std::string source;                          // the notice the data come from
-  std::map<Date, std::string> holidays;        // date → holiday name
-  std::set<Date> adjusted_working_days;        // weekend days that are working days
+  std::string source;                    // the notice the data come from
+  std::map<Date, std::string> holidays;  // date → holiday name
+  std::set<Date> adjusted_working_days;  // weekend days that are working days
 };
 
 class WorkingCalendar {

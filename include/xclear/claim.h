@@ -30,8 +30,8 @@ struct Claim {
   uint32_t insured = 0;    // the province I whose insured person was treated; I ≠ T
   Date settled_on;         // its month is the service month
   Category category = Category::kOutpatient;
-  Money total_amount;      // ≥ 0
-  Money fund_amount;       // 0 ≤ fund ≤ total: what is cleared
+  Money total_amount;  // ≥ 0
+  Money fund_amount;   // 0 ≤ fund ≤ total: what is cleared
 
   YearMonth service_month() const { return YearMonth::Of(settled_on); }
   bool SameFieldsAs(const Claim& other) const;

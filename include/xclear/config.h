@@ -20,9 +20,9 @@ namespace xclear {
 
 // A provincial-level unit: 31 provinces and the Xinjiang Production and Construction Corps.
 struct Participant {
-  uint32_t code = 0;        // GB/T 2260 six-digit division code, e.g. 110000
-  std::string short_name;   // "Beijing"
-  std::string name;         // "北京市"
+  uint32_t code = 0;       // GB/T 2260 six-digit division code, e.g. 110000
+  std::string short_name;  // "Beijing"
+  std::string name;        // "北京市"
 };
 
 class Participants {
@@ -52,15 +52,15 @@ std::string_view SettlementModeName(SettlementMode mode);
 
 // The policy parameters of SPEC §3–§9. Percent values are held in hundredths (70.00 % → 7000).
 struct RuleConfig {
-  int declaration_deadline_day = 20;      // claims of M are due by this day of M+1
-  int year_end_cutoff_month = 3;          // late claims of year Y until this day of Y+1 …
+  int declaration_deadline_day = 20;  // claims of M are due by this day of M+1
+  int year_end_cutoff_month = 3;      // late claims of year Y until this day of Y+1 …
   int year_end_cutoff_day = 31;
-  int settle_within_months = 2;           // month M fully settled by the last day of M+this
+  int settle_within_months = 2;  // month M fully settled by the last day of M+this
   int confirmation_working_days = 5;
   int payment_working_days = 10;
   int64_t usage_yellow_hundredths = 7000;
   int64_t usage_red_hundredths = 9000;
-  int prepayment_months = 2;              // annual target = months × base / 12
+  int prepayment_months = 2;  // annual target = months × base / 12
   int64_t topup_target_usage_hundredths = 5000;
   int topup_payment_working_days = 10;
   SettlementMode settlement_mode = SettlementMode::kGross;
@@ -70,26 +70,26 @@ struct RuleConfig {
 
 struct StorageConfig {
   std::filesystem::path data_dir = "data";
-  bool sync_wal = true;                     // fsync the WAL on every commit
+  bool sync_wal = true;                       // fsync the WAL on every commit
   uint32_t write_group_entries_max = 10'000;  // journal entries in one atomic write batch
   uint64_t write_buffer_bytes = 64ull << 20;
   int background_jobs = 2;
 };
 
 struct LimitConfig {
-  uint32_t entry_postings_max = 4'096;      // postings in one journal entry
-  uint32_t text_field_bytes_max = 256;      // actor, idempotency key, source reference
+  uint32_t entry_postings_max = 4'096;  // postings in one journal entry
+  uint32_t text_field_bytes_max = 256;  // actor, idempotency key, source reference
   uint32_t memo_bytes_max = 4'096;
 };
 
 struct Config {
-  std::filesystem::path config_dir;          // where the file was loaded from
-  std::filesystem::path calendar_dir;        // default: <config_dir>/calendar
+  std::filesystem::path config_dir;    // where the file was loaded from
+  std::filesystem::path calendar_dir;  // default: <config_dir>/calendar
   Participants participants;
   RuleConfig rules;
   StorageConfig storage;
   LimitConfig limits;
-  bool allow_now_override = false;           // dev/test only: CLI --now
+  bool allow_now_override = false;  // dev/test only: CLI --now
 };
 
 // Parses configuration JSON. Relative paths in it are resolved against `config_dir`.

@@ -28,34 +28,34 @@
 namespace xclear {
 
 struct RowError {
-  uint64_t row = 0;     // the file's record number; the header is row 1 (as Excel numbers it)
-  std::string field;    // "fund_amount", "claim_id", … or "" for the whole row
+  uint64_t row = 0;   // the file's record number; the header is row 1 (as Excel numbers it)
+  std::string field;  // "fund_amount", "claim_id", … or "" for the whole row
   std::string reason;
 };
 
 struct DeclarationLimits {
-  uint64_t errors_listed_max = 10'000;     // errors beyond this are counted, not listed
-  uint64_t duplicates_listed_max = 1'000;  // duplicate claim ids listed in the report
-  uint64_t run_claims_max = 2'000'000;     // claims sorted in memory at once (bounds memory)
+  uint64_t errors_listed_max = 10'000;       // errors beyond this are counted, not listed
+  uint64_t duplicates_listed_max = 1'000;    // duplicate claim ids listed in the report
+  uint64_t run_claims_max = 2'000'000;       // claims sorted in memory at once (bounds memory)
   uint64_t write_batch_claims_max = 50'000;  // above this, claims go in as ingested files
-  uint64_t claims_max = 100'000'000;       // claims in one declaration
+  uint64_t claims_max = 100'000'000;         // claims in one declaration
 };
 
 struct DeclarationReport {
   uint32_t treatment = 0;
-  std::string source;                // file name or "api"
-  uint64_t rows = 0;                 // data rows read
-  bool accepted = false;             // false: nothing was recorded (see errors)
-  uint64_t recorded = 0;             // new claims recorded
-  uint64_t duplicates = 0;           // already recorded with identical fields: no-ops
-  uint64_t late = 0;                 // of the recorded ones, accepted late through an explanation
-  Money fund_amount;                 // Σ fund_amount of the recorded claims
-  Money total_amount;                // Σ total_amount of the recorded claims
-  uint64_t declaration_id = 0;       // 0 when nothing was recorded
-  uint64_t entry_sequence = 0;       // the ledger entry; 0 when no fund money moved
-  Digest digest{};                   // Σ ClaimDigest of the recorded claims (mod 2^256)
-  std::vector<RowError> errors;      // every bad row (up to errors_listed_max)
-  uint64_t error_count = 0;          // including those not listed
+  std::string source;            // file name or "api"
+  uint64_t rows = 0;             // data rows read
+  bool accepted = false;         // false: nothing was recorded (see errors)
+  uint64_t recorded = 0;         // new claims recorded
+  uint64_t duplicates = 0;       // already recorded with identical fields: no-ops
+  uint64_t late = 0;             // of the recorded ones, accepted late through an explanation
+  Money fund_amount;             // Σ fund_amount of the recorded claims
+  Money total_amount;            // Σ total_amount of the recorded claims
+  uint64_t declaration_id = 0;   // 0 when nothing was recorded
+  uint64_t entry_sequence = 0;   // the ledger entry; 0 when no fund money moved
+  Digest digest{};               // Σ ClaimDigest of the recorded claims (mod 2^256)
+  std::vector<RowError> errors;  // every bad row (up to errors_listed_max)
+  uint64_t error_count = 0;      // including those not listed
   std::vector<std::string> duplicate_ids;  // up to duplicates_listed_max
 };
 
@@ -99,7 +99,8 @@ class Declarations {
   // for a month that has not begun. Filing the same reason again is a no-op; another is refused.
   Result<Explanation> FileExplanation(uint32_t treatment, const YearMonth& month,
                                       const std::string& reason, const std::string& actor);
-  Result<std::optional<Explanation>> FindExplanation(uint32_t treatment, const YearMonth& month) const;
+  Result<std::optional<Explanation>> FindExplanation(uint32_t treatment,
+                                                     const YearMonth& month) const;
   // Every explanation (of one province when treatment ≠ 0), by province and month.
   Result<std::vector<Explanation>> ListExplanations(uint32_t treatment = 0) const;
 
@@ -133,8 +134,8 @@ class Declarations {
 };
 
 // The field order of DeclareRows (and the SPEC column names of a CSV file).
-inline constexpr const char* kClaimFields[] = {"claim_id",     "treatment_province",
-                                               "insured_province", "settled_on", "category",
-                                               "total_amount", "fund_amount"};
+inline constexpr const char* kClaimFields[] = {
+    "claim_id", "treatment_province", "insured_province", "settled_on",
+    "category", "total_amount",       "fund_amount"};
 
 }  // namespace xclear

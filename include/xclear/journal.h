@@ -46,10 +46,10 @@ struct Posting {
 // What a caller asks to record.
 struct EntryDraft {
   EntryKind kind = EntryKind::kManual;
-  Date effective_date;             // the business date (value date, declaration date)
-  std::string actor;               // who asked: "province:110000", "operator:alice"
-  std::string idempotency_key;     // optional; same key + same content → the original entry
-  std::string source_reference;    // e.g. the declaration file, bank serial number
+  Date effective_date;           // the business date (value date, declaration date)
+  std::string actor;             // who asked: "province:110000", "operator:alice"
+  std::string idempotency_key;   // optional; same key + same content → the original entry
+  std::string source_reference;  // e.g. the declaration file, bank serial number
   std::string memo;
   uint64_t reverses_sequence = 0;  // kReversal only: the entry being corrected
   std::vector<Posting> postings;
@@ -57,9 +57,9 @@ struct EntryDraft {
 
 // A recorded entry.
 struct JournalEntry : EntryDraft {
-  uint64_t sequence = 0;           // 1, 2, 3, … without gaps
-  Instant recorded_at;             // when the ledger committed it (never earlier than the previous)
-  Digest hash{};                   // SHA-256(previous entry's hash ‖ canonical bytes)
+  uint64_t sequence = 0;  // 1, 2, 3, … without gaps
+  Instant recorded_at;    // when the ledger committed it (never earlier than the previous)
+  Digest hash{};          // SHA-256(previous entry's hash ‖ canonical bytes)
 };
 
 // Checks a draft against the rules above, the configured participants and limits. The message

@@ -43,9 +43,9 @@ struct AccountBalance {
 struct TrialBalance {
   uint64_t as_of_sequence = 0;
   Digest as_of_hash{};
-  std::vector<AccountBalance> accounts;           // sorted by account; zero balances included
-  std::map<uint32_t, Money> province_totals;      // Σ of each province's accounts: always 0
-  Money total;                                    // Σ of everything: always 0
+  std::vector<AccountBalance> accounts;       // sorted by account; zero balances included
+  std::map<uint32_t, Money> province_totals;  // Σ of each province's accounts: always 0
+  Money total;                                // Σ of everything: always 0
 };
 
 struct VerifyReport {
@@ -61,10 +61,10 @@ struct VerifyReport {
 // Tables stored beside the journal, owned by the domain libraries (declarations, clearing…).
 // The ledger stores their bytes; their encodings are documented where they are produced.
 enum class Table : uint8_t {
-  kClaims = 0,         // claim_id → claim record
-  kClaimsByMonth,      // month ‖ insured ‖ treatment ‖ claim_id → claim record
-  kClaimAggregates,    // month ‖ insured ‖ treatment ‖ category ‖ late → count and sums
-  kDeclarations,       // declaration id → declaration record
+  kClaims = 0,       // claim_id → claim record
+  kClaimsByMonth,    // month ‖ insured ‖ treatment ‖ claim_id → claim record
+  kClaimAggregates,  // month ‖ insured ‖ treatment ‖ category ‖ late → count and sums
+  kDeclarations,     // declaration id → declaration record
   kTableCount,
 };
 
@@ -117,10 +117,10 @@ struct FactDraft {
 };
 
 struct Fact : FactDraft {
-  uint64_t sequence = 0;   // 1, 2, 3, … in the facts chain
-  Instant recorded_at;     // the ledger clock at commit; never earlier than the previous fact
-  Digest hash{};           // SHA-256(previous fact's hash ‖ canonical bytes)
-  bool replayed = false;   // true when Commit found it already recorded
+  uint64_t sequence = 0;  // 1, 2, 3, … in the facts chain
+  Instant recorded_at;    // the ledger clock at commit; never earlier than the previous fact
+  Digest hash{};          // SHA-256(previous fact's hash ‖ canonical bytes)
+  bool replayed = false;  // true when Commit found it already recorded
 };
 
 // Everything one Commit makes visible at once.
@@ -188,8 +188,8 @@ class Ledger {
   // Records a kReversal entry that negates entry `sequence`. An entry can be reversed once; a
   // reversal cannot itself be reversed (post a new entry instead).
   virtual Result<AppendResult> Reverse(uint64_t sequence, const std::string& actor,
-                                       const std::string& idempotency_key,
-                                       const std::string& memo, const Date& effective_date) = 0;
+                                       const std::string& idempotency_key, const std::string& memo,
+                                       const Date& effective_date) = 0;
 
   virtual Result<JournalEntry> Entry(uint64_t sequence) const = 0;
   // Calls `visit` for entries first..last (inclusive, clipped to the head) in order; stops at the

@@ -20,7 +20,7 @@ using Fen = boost::multiprecision::checked_int128_t;
 
 // What a money text may look like, and how large it may be.
 struct MoneyParseOptions {
-  bool allow_negative = false;  // a leading '-' is accepted only when true; '+' never is
+  bool allow_negative = false;      // a leading '-' is accepted only when true; '+' never is
   Fen max_abs_fen = Fen(1) << 120;  // values whose magnitude exceeds this are refused
 };
 

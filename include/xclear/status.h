@@ -15,16 +15,16 @@ namespace xclear {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,    // malformed input: a field, a file, a request
-  kNotFound,           // the thing asked for does not exist
-  kAlreadyExists,      // creating something that is there already
-  kConflict,           // same key, different content (idempotency, claim ids)
-  kRefused,            // well-formed, but a business rule says no (deadline, window, red line)
-  kFailedPrecondition, // the system is not in a state that allows it (e.g. no calendar for a year)
-  kOverflow,           // checked money arithmetic left the 128-bit range
-  kIoError,            // storage or file system failure
-  kCorruption,         // stored data does not verify
-  kInternal,           // a bug: an invariant the code itself should have kept
+  kInvalidArgument,     // malformed input: a field, a file, a request
+  kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // creating something that is there already
+  kConflict,            // same key, different content (idempotency, claim ids)
+  kRefused,             // well-formed, but a business rule says no (deadline, window, red line)
+  kFailedPrecondition,  // the system is not in a state that allows it (e.g. no calendar for a year)
+  kOverflow,            // checked money arithmetic left the 128-bit range
+  kIoError,             // storage or file system failure
+  kCorruption,          // stored data does not verify
+  kInternal,            // a bug: an invariant the code itself should have kept
 };
 
 // Stable lowercase identifier for an error code, e.g. "invalid_argument". Used in JSON output.
@@ -36,7 +36,9 @@ class [[nodiscard]] Status {
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
   static Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
@@ -68,7 +70,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok() && "a Result must not hold an ok Status");
   }
@@ -93,9 +95,9 @@ class [[nodiscard]] Result {
 }  // namespace xclear
 
 // Propagates a non-ok Status from an expression returning Status.
-#define XCLEAR_RETURN_IF_ERROR(expr)          \
-  do {                                         \
-    ::xclear::Status xclear_status_ = (expr);  \
+#define XCLEAR_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::xclear::Status xclear_status_ = (expr);        \
     if (!xclear_status_.ok()) return xclear_status_; \
   } while (false)
 
@@ -105,6 +107,6 @@ class [[nodiscard]] Result {
 #define XCLEAR_ASSIGN_OR_RETURN(lhs, expr) \
   XCLEAR_ASSIGN_OR_RETURN_IMPL(XCLEAR_CONCAT(xclear_result_, __LINE__), lhs, expr)
 #define XCLEAR_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                  \
-  if (!tmp.ok()) return tmp.status();                 \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()

@@ -75,7 +75,8 @@ TEST(Calendar, RejectsMalformedYears) {
   auto weekday_adjusted = WorkingCalendar::ParseYear(
       R"({"year":2026,"holidays":[],"adjusted_working_days":["2026-10-09"]})");
   ASSERT_FALSE(weekday_adjusted.ok());
-  EXPECT_NE(weekday_adjusted.status().message().find("not a Saturday or Sunday"), std::string::npos);
+  EXPECT_NE(weekday_adjusted.status().message().find("not a Saturday or Sunday"),
+            std::string::npos);
   auto both = WorkingCalendar::ParseYear(
       R"({"year":2026,"holidays":[{"name":"x","from":"2026-10-03","to":"2026-10-04"}],"adjusted_working_days":["2026-10-04"]})");
   EXPECT_FALSE(both.ok());

@@ -37,7 +37,8 @@ TEST(Config, RejectsUnknownKeysAndBadValuesWithTheirPath) {
     return config.ok() ? std::string() : config.status().message();
   };
   EXPECT_NE(message(R"({"rulez":{}})").find("unknown key \"rulez\""), std::string::npos);
-  EXPECT_NE(message(R"({"rules":{"deadline_day":20}})").find("rules: unknown key"), std::string::npos);
+  EXPECT_NE(message(R"({"rules":{"deadline_day":20}})").find("rules: unknown key"),
+            std::string::npos);
   EXPECT_NE(message(R"({"rules":{"declaration_deadline_day":31}})").find("outside 1..28"),
             std::string::npos);
   EXPECT_NE(message(R"({"rules":{"usage_red_line":"90.001"}})").find("rules.usage_red_line"),
@@ -50,12 +51,16 @@ TEST(Config, RejectsUnknownKeysAndBadValuesWithTheirPath) {
             std::string::npos);
   EXPECT_NE(message(R"({"rules":{"claim_amount_max":"1e9"}})").find("claim_amount_max"),
             std::string::npos);
-  EXPECT_NE(message(R"({"participants":[{"code":"110100","short_name":"a","name":"b"},{"code":"120000","short_name":"c","name":"d"}]})")
-                .find("not a provincial code"),
-            std::string::npos);
-  EXPECT_NE(message(R"({"participants":[{"code":"110000","short_name":"a","name":"b"},{"code":"110000","short_name":"c","name":"d"}]})")
-                .find("listed twice"),
-            std::string::npos);
+  EXPECT_NE(
+      message(
+          R"({"participants":[{"code":"110100","short_name":"a","name":"b"},{"code":"120000","short_name":"c","name":"d"}]})")
+          .find("not a provincial code"),
+      std::string::npos);
+  EXPECT_NE(
+      message(
+          R"({"participants":[{"code":"110000","short_name":"a","name":"b"},{"code":"110000","short_name":"c","name":"d"}]})")
+          .find("listed twice"),
+      std::string::npos);
   EXPECT_NE(message(R"({"storage":{"write_group_entries_max":0}})").find("write_group"),
             std::string::npos);
   EXPECT_NE(message("[1,2]").find("object"), std::string::npos);

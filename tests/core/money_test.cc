@@ -43,8 +43,8 @@ TEST(Money, FormatsWithExactlyTwoDecimals) {
 TEST(Money, RoundTripsThroughText) {
   MoneyParseOptions options;
   options.allow_negative = true;
-  for (const char* text : {"0.00", "0.01", "-0.01", "99.99", "-12345678901234567890.12",
-                           "1000000.00"}) {
+  for (const char* text :
+       {"0.00", "0.01", "-0.01", "99.99", "-12345678901234567890.12", "1000000.00"}) {
     EXPECT_EQ(Parsed(text, options).ToString(), text);
   }
 }

@@ -27,7 +27,9 @@ TEST(CsvReader, ReadsPlainAndQuotedFieldsWithCrlfOrLf) {
 }
 
 TEST(CsvReader, SkipsAUtf8ByteOrderMark) {
-  const auto rows = ReadAll("\xEF\xBB\xBF" "claim_id,x\n1,2\n");
+  const auto rows = ReadAll(
+      "\xEF\xBB\xBF"
+      "claim_id,x\n1,2\n");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0], "claim_id");
 }

@@ -19,7 +19,8 @@ Instant At(const char* text) { return Instant::Parse(text).value(); }
 
 class DeclarationsTest : public testing::Test {
  protected:
-  DeclarationsTest() : config_(DefaultConfig(XCLEAR_SOURCE_DIR "/config")), clock_(At("2026-10-10T09:00:00")) {}
+  DeclarationsTest()
+      : config_(DefaultConfig(XCLEAR_SOURCE_DIR "/config")), clock_(At("2026-10-10T09:00:00")) {}
   void SetUp() override { Open(); }
   void Open(DeclarationLimits limits = {}) {
     declarations_.reset();
@@ -31,17 +32,21 @@ class DeclarationsTest : public testing::Test {
     declarations_ = std::make_unique<Declarations>(*ledger_, config_, clock_, limits);
   }
   DeclarationReport Declare(const std::string& rows, uint32_t treatment = kBeijing) {
-    auto report = declarations_->DeclareCsvText(treatment, std::string(kHeader) + rows, "province:" + std::to_string(treatment), "test.csv");
+    auto report =
+        declarations_->DeclareCsvText(treatment, std::string(kHeader) + rows,
+                                      "province:" + std::to_string(treatment), "test.csv");
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : DeclarationReport{};
   }
-  static std::string Row(const std::string& id, const std::string& settled, const std::string& fund = "100.00",
-                         uint32_t treatment = kBeijing, uint32_t insured = kHebei,
-                         const std::string& category = "inpatient", const std::string& total = "150.00") {
-    return id + "," + std::to_string(treatment) + "," + std::to_string(insured) + "," + settled + "," +
-           category + "," + total + "," + fund + "\n";
+  static std::string Row(const std::string& id, const std::string& settled,
+                         const std::string& fund = "100.00", uint32_t treatment = kBeijing,
+                         uint32_t insured = kHebei, const std::string& category = "inpatient",
+                         const std::string& total = "150.00") {
+    return id + "," + std::to_string(treatment) + "," + std::to_string(insured) + "," + settled +
+           "," + category + "," + total + "," + fund + "\n";
   }
-  void ExpectRefused(const DeclarationReport& report, const std::string& field, const std::string& text) {
+  void ExpectRefused(const DeclarationReport& report, const std::string& field,
+                     const std::string& text) {
     EXPECT_FALSE(report.accepted);
     ASSERT_FALSE(report.errors.empty());
     EXPECT_EQ(report.errors[0].field, field);
@@ -64,7 +69,8 @@ class DeclarationsTest : public testing::Test {
 
 TEST_F(DeclarationsTest, RecordsAValidBatchWithItsLedgerEntryAndReconciles) {
   const DeclarationReport report =
-      Declare(Row("A1", "2026-09-03", "100.00") + Row("A2", "2026-09-04", "20.50", kBeijing, kShanghai, "pharmacy", "30.00") +
+      Declare(Row("A1", "2026-09-03", "100.00") +
+              Row("A2", "2026-09-04", "20.50", kBeijing, kShanghai, "pharmacy", "30.00") +
               Row("A3", "2026-10-01", "0.00", kBeijing, kHebei, "outpatient", "12.00"));
   ASSERT_TRUE(report.accepted);
   EXPECT_EQ(report.recorded, 3u);
@@ -84,12 +90,15 @@ TEST_F(DeclarationsTest, RecordsAValidBatchWithItsLedgerEntryAndReconciles) {
   EXPECT_EQ((*claim)->declaration_id, report.declaration_id);
   EXPECT_FALSE((*claim)->late);
   std::vector<std::string> september;
-  ASSERT_TRUE(declarations_->ForEachClaim(YearMonth::Parse("2026-09").value(), kBeijing, 0,
-                                          [&](const ClaimRecord& c) {
-                                            september.push_back(c.claim_id);
-                                            return Status::Ok();
-                                          }).ok());
-  EXPECT_EQ(september, (std::vector<std::string>{"A1", "A2"}));  // ordered by pair: Hebei, then Shanghai
+  ASSERT_TRUE(declarations_
+                  ->ForEachClaim(YearMonth::Parse("2026-09").value(), kBeijing, 0,
+                                 [&](const ClaimRecord& c) {
+                                   september.push_back(c.claim_id);
+                                   return Status::Ok();
+                                 })
+                  .ok());
+  EXPECT_EQ(september,
+            (std::vector<std::string>{"A1", "A2"}));  // ordered by pair: Hebei, then Shanghai
   ExpectVerified();
 }
 
@@ -110,30 +119,32 @@ TEST_F(DeclarationsTest, IdenticalRedeclarationIsAReportedNoOp) {
 
 TEST_F(DeclarationsTest, TheSameClaimIdWithDifferentFieldsRefusesTheBatch) {
   ASSERT_TRUE(Declare(Row("A1", "2026-09-03", "100.00")).accepted);
-  const DeclarationReport report = Declare(Row("B1", "2026-09-03") + Row("A1", "2026-09-03", "100.01"));
+  const DeclarationReport report =
+      Declare(Row("B1", "2026-09-03") + Row("A1", "2026-09-03", "100.01"));
   EXPECT_FALSE(report.accepted);
   ASSERT_EQ(report.errors.size(), 1u);
   EXPECT_EQ(report.errors[0].row, 3u);
-  EXPECT_NE(report.errors[0].reason.find("already recorded with different fields"), std::string::npos);
+  EXPECT_NE(report.errors[0].reason.find("already recorded with different fields"),
+            std::string::npos);
   EXPECT_FALSE(declarations_->FindClaim("B1")->has_value());
 }
 
 TEST_F(DeclarationsTest, EveryRejectionNamesTheRowFieldAndReason) {
   clock_.Set(At("2026-10-10T09:00:00"));
-  const DeclarationReport report = Declare(
-      Row("ok-1", "2026-09-03") +                                            // row 2: fine
-      Row("bad id!", "2026-09-03") +                                         // 3
-      Row("u1", "2026-09-03", "1.00", kBeijing, 710000) +                    // 4 unknown province
-      Row("u2", "2026-09-03", "1.00", kBeijing, kBeijing) +                  // 5 insured = treatment
-      Row("u3", "2026-09-03", "1.00", kShanghai, kHebei) +                   // 6 not the declaring province
-      Row("u4", "2026-09-31") +                                              // 7 bad date
-      Row("u5", "2026-10-11") +                                              // 8 future date
-      Row("u6", "2026-09-03", "1.00", kBeijing, kHebei, "dental") +          // 9 unknown category
-      Row("u7", "2026-09-03", "1.005") +                                     // 10 three decimals
-      Row("u8", "2026-09-03", "200.00") +                                    // 11 fund > total
-      Row("ok-1", "2026-09-03") +                                            // 12 duplicate in batch
-      Row("u9", "2026-09-03", "1e3") +                                       // 13 exponent
-      "u10,110000,130000\n");                                                // 14 short row
+  const DeclarationReport report =
+      Declare(Row("ok-1", "2026-09-03") +                            // row 2: fine
+              Row("bad id!", "2026-09-03") +                         // 3
+              Row("u1", "2026-09-03", "1.00", kBeijing, 710000) +    // 4 unknown province
+              Row("u2", "2026-09-03", "1.00", kBeijing, kBeijing) +  // 5 insured = treatment
+              Row("u3", "2026-09-03", "1.00", kShanghai, kHebei) +   // 6 not the declaring province
+              Row("u4", "2026-09-31") +                              // 7 bad date
+              Row("u5", "2026-10-11") +                              // 8 future date
+              Row("u6", "2026-09-03", "1.00", kBeijing, kHebei, "dental") +  // 9 unknown category
+              Row("u7", "2026-09-03", "1.005") +                             // 10 three decimals
+              Row("u8", "2026-09-03", "200.00") +                            // 11 fund > total
+              Row("ok-1", "2026-09-03") +       // 12 duplicate in batch
+              Row("u9", "2026-09-03", "1e3") +  // 13 exponent
+              "u10,110000,130000\n");           // 14 short row
   EXPECT_FALSE(report.accepted);
   EXPECT_EQ(report.rows, 13u);
   std::map<uint64_t, std::pair<std::string, std::string>> by_row;
@@ -141,7 +152,8 @@ TEST_F(DeclarationsTest, EveryRejectionNamesTheRowFieldAndReason) {
   const auto expect = [&](uint64_t row, const std::string& field, const std::string& text) {
     ASSERT_EQ(by_row.count(row), 1u) << "row " << row;
     EXPECT_EQ(by_row[row].first, field) << "row " << row;
-    EXPECT_NE(by_row[row].second.find(text), std::string::npos) << "row " << row << ": " << by_row[row].second;
+    EXPECT_NE(by_row[row].second.find(text), std::string::npos)
+        << "row " << row << ": " << by_row[row].second;
   };
   EXPECT_EQ(by_row.count(2), 0u);
   expect(3, "claim_id", "only letters, digits");
@@ -191,8 +203,10 @@ TEST_F(DeclarationsTest, TheDeadlineIsTheTwentiethAt235959999Cst) {
   EXPECT_FALSE(late.accepted);
   ASSERT_EQ(late.errors.size(), 1u);
   EXPECT_EQ(late.errors[0].field, "settled_on");
-  EXPECT_NE(late.errors[0].reason.find("claims of 2026-09 were due by 2026-10-20T23:59:59.999+08:00"),
-            std::string::npos) << late.errors[0].reason;
+  EXPECT_NE(
+      late.errors[0].reason.find("claims of 2026-09 were due by 2026-10-20T23:59:59.999+08:00"),
+      std::string::npos)
+      << late.errors[0].reason;
   // October's claims are still on time.
   EXPECT_TRUE(Declare(Row("S3", "2026-10-05")).accepted);
   EXPECT_EQ(DeclarationDeadline(YearMonth::Parse("2027-01").value(), config_.rules).ToString(),
@@ -214,8 +228,9 @@ TEST_F(DeclarationsTest, DecemberClaimsAreDueOnTheTwentiethOfJanuaryAndFebruaryH
 
 TEST_F(DeclarationsTest, AnExplanationFiledBeforeTheDeadlineAdmitsLateClaimsUntilTheCutOff) {
   clock_.Set(At("2026-10-20T18:00:00"));
-  auto explanation = declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-09").value(),
-                                                    "HIS migration 1-25 October", "province:110000");
+  auto explanation =
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-09").value(),
+                                     "HIS migration 1-25 October", "province:110000");
   ASSERT_TRUE(explanation.ok()) << explanation.status().ToString();
   EXPECT_EQ(explanation->filed_at, At("2026-10-20T18:00:00"));
   clock_.Set(At("2026-11-05T10:00:00"));
@@ -231,7 +246,8 @@ TEST_F(DeclarationsTest, AnExplanationFiledBeforeTheDeadlineAdmitsLateClaimsUnti
   clock_.Set(At("2027-04-01T00:00:00"));
   const DeclarationReport cut = Declare(Row("L4", "2026-09-14"));
   EXPECT_FALSE(cut.accepted);
-  EXPECT_NE(cut.errors[0].reason.find("year-end cut-off 2027-03-31T23:59:59.999+08:00"), std::string::npos);
+  EXPECT_NE(cut.errors[0].reason.find("year-end cut-off 2027-03-31T23:59:59.999+08:00"),
+            std::string::npos);
   auto listed = declarations_->ListExplanations();
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].reason, "HIS migration 1-25 October");
@@ -245,21 +261,31 @@ TEST_F(DeclarationsTest, AnExplanationAfterTheDeadlineIsRefused) {
                                                     "too late", "province:110000");
   ASSERT_FALSE(explanation.ok());
   EXPECT_EQ(explanation.status().code(), ErrorCode::kRefused);
-  EXPECT_NE(explanation.status().message().find("2026-10-20T23:59:59.999+08:00"), std::string::npos);
+  EXPECT_NE(explanation.status().message().find("2026-10-20T23:59:59.999+08:00"),
+            std::string::npos);
   EXPECT_FALSE(Declare(Row("L1", "2026-09-12")).accepted);
   // Nor for a month that has not begun, nor without a reason.
-  EXPECT_FALSE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-12").value(), "x", "p").ok());
-  EXPECT_FALSE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "  ", "p").ok());
+  EXPECT_FALSE(
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-12").value(), "x", "p").ok());
+  EXPECT_FALSE(
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "  ", "p")
+          .ok());
   // Filing the same explanation twice is a no-op; a different one for the same month is refused.
-  ASSERT_TRUE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
-  EXPECT_TRUE(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
-  EXPECT_EQ(declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "other", "p").status().code(),
-            ErrorCode::kConflict);
+  ASSERT_TRUE(
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
+  EXPECT_TRUE(
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "r", "p").ok());
+  EXPECT_EQ(
+      declarations_->FileExplanation(kBeijing, YearMonth::Parse("2026-10").value(), "other", "p")
+          .status()
+          .code(),
+      ErrorCode::kConflict);
 }
 
 TEST_F(DeclarationsTest, AcceptsTheNationalPlatformsExportAsIs) {
   const std::string csv =
-      "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_time,med_type,medfee_sumamt,fund_pay_sumamt\n"
+      "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_time,med_type,medfee_sumamt,fund_pay_"
+      "sumamt\n"
       "N1,P1,110105,411302,2026-09-30 23:59:59,21,1000.00,800.00\n"
       "N2,P2,110105,130102,2026-09-01 08:00:00,41,50.00,40.00\n";
   auto report = declarations_->DeclareCsvText(kBeijing, csv, "province:110000", "national.csv");
@@ -294,11 +320,14 @@ TEST_F(DeclarationsTest, LargeDeclarationsGoThroughSortedRunsAndFindDuplicatesAc
   limits.write_batch_claims_max = 500;
   Open(limits);
   std::string rows;
-  for (int i = 0; i < 4500; ++i) rows += Row("R" + std::to_string(i), "2026-09-15", "1.00", kBeijing, i % 2 ? kHebei : kShanghai);
+  for (int i = 0; i < 4500; ++i)
+    rows +=
+        Row("R" + std::to_string(i), "2026-09-15", "1.00", kBeijing, i % 2 ? kHebei : kShanghai);
   const DeclarationReport report = Declare(rows);
   ASSERT_TRUE(report.accepted);
   EXPECT_EQ(report.recorded, 4500u);
-  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(), "2250.00");
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(),
+            "2250.00");
   ExpectVerified();
   // A duplicate 3000 rows apart lands in a different run.
   std::string with_duplicate;
@@ -308,15 +337,17 @@ TEST_F(DeclarationsTest, LargeDeclarationsGoThroughSortedRunsAndFindDuplicatesAc
   EXPECT_FALSE(refused.accepted);
   ASSERT_EQ(refused.errors.size(), 1u);
   EXPECT_EQ(refused.errors[0].row, 3002u);
-  EXPECT_NE(refused.errors[0].reason.find("also row 7"), std::string::npos) << refused.errors[0].reason;
+  EXPECT_NE(refused.errors[0].reason.find("also row 7"), std::string::npos)
+      << refused.errors[0].reason;
   EXPECT_FALSE(declarations_->FindClaim("X1")->has_value());
   ExpectVerified();
 }
 
 TEST_F(DeclarationsTest, RowsFromTheApiUseTheSameRules) {
   auto report = declarations_->DeclareRows(
-      kBeijing, {{"J1", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.00"},
-                 {"J2", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.001"}},
+      kBeijing,
+      {{"J1", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.00"},
+       {"J2", "110000", "130000", "2026-09-01", "chronic", "10.00", "8.001"}},
       "province:110000", "api");
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->accepted);

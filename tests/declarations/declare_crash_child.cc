@@ -24,9 +24,12 @@ int main(int argc, char** argv) {
   limits.run_claims_max = 20'000;
   limits.write_batch_claims_max = 1'000;
   Declarations declarations(**ledger, config, clock, limits);
-  auto report = declarations.DeclareCsvFile(static_cast<uint32_t>(std::stoul(argv[3])), argv[2], "province:test");
+  auto report = declarations.DeclareCsvFile(static_cast<uint32_t>(std::stoul(argv[3])), argv[2],
+                                            "province:test");
   if (!report.ok() || !report->accepted) {
-    std::fprintf(stderr, "%s\n", report.ok() ? report->errors.at(0).reason.c_str() : report.status().ToString().c_str());
+    std::fprintf(
+        stderr, "%s\n",
+        report.ok() ? report->errors.at(0).reason.c_str() : report.status().ToString().c_str());
     return 1;
   }
   std::printf("DONE %llu\n", static_cast<unsigned long long>(report->recorded));

@@ -14,12 +14,14 @@ constexpr int kClaimsPerFile = 150'000;
 
 void WriteFile(const std::filesystem::path& path, int round) {
   std::ofstream out(path);
-  out << "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount\n";
+  out << "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_"
+         "amount\n";
   const uint32_t insured[] = {130000, 310000, 440000, 510000};
   for (int i = 0; i < kClaimsPerFile; ++i) {
     const int day = 1 + i % 28;
     out << "K" << round << "-" << i << ",110000," << insured[i % 4] << ",2026-09-"
-        << (day < 10 ? "0" : "") << day << ",outpatient," << (100 + i % 900) << ".00," << (50 + i % 50) << ".25\n";
+        << (day < 10 ? "0" : "") << day << ",outpatient," << (100 + i % 900) << ".00,"
+        << (50 + i % 50) << ".25\n";
   }
 }
 
@@ -32,10 +34,10 @@ TEST(DeclarationCrash, SigkillDuringALargeDeclarationLeavesAllOrNothing) {
     const auto file = dir.path() / ("round-" + std::to_string(round) + ".csv");
     WriteFile(file, round);
     const int kill_after = round == 5 ? 60'000 : 30 + static_cast<int>(random() % 900);
-    const auto run = testing_support::RunChild(
-        {XCLEAR_DECLARE_CHILD, (dir.path() / "ledger").string(), file.string(), "110000",
-         "2026-10-10T09:00:00"},
-        kill_after);
+    const auto run =
+        testing_support::RunChild({XCLEAR_DECLARE_CHILD, (dir.path() / "ledger").string(),
+                                   file.string(), "110000", "2026-10-10T09:00:00"},
+                                  kill_after);
     ManualClock clock(Instant::Parse("2026-10-10T09:00:00").value());
     LedgerOptions options;
     options.data_dir = dir.path() / "ledger";
@@ -48,15 +50,19 @@ TEST(DeclarationCrash, SigkillDuringALargeDeclarationLeavesAllOrNothing) {
     Declarations declarations(**ledger, config, clock);
     uint64_t found = 0;
     const std::string prefix = "K" + std::to_string(round) + "-";
-    ASSERT_TRUE(declarations.ForEachClaim(YearMonth::Parse("2026-09").value(), 110000, 0,
-                                          [&](const ClaimRecord& claim) {
-                                            found += claim.claim_id.rfind(prefix, 0) == 0 ? 1 : 0;
-                                            return Status::Ok();
-                                          }).ok());
-    ASSERT_TRUE(found == 0 || found == kClaimsPerFile) << "round " << round << ": " << found << " claims";
+    ASSERT_TRUE(declarations
+                    .ForEachClaim(YearMonth::Parse("2026-09").value(), 110000, 0,
+                                  [&](const ClaimRecord& claim) {
+                                    found += claim.claim_id.rfind(prefix, 0) == 0 ? 1 : 0;
+                                    return Status::Ok();
+                                  })
+                    .ok());
+    ASSERT_TRUE(found == 0 || found == kClaimsPerFile)
+        << "round " << round << ": " << found << " claims";
     if (!run.killed) {
       ASSERT_EQ(run.exit_code, 0);
-      ASSERT_EQ(found, static_cast<uint64_t>(kClaimsPerFile)) << "an acknowledged declaration is missing";
+      ASSERT_EQ(found, static_cast<uint64_t>(kClaimsPerFile))
+          << "an acknowledged declaration is missing";
     }
     (found == 0 ? absent : complete) += 1;
     auto problem = declarations.Verify();
@@ -66,7 +72,8 @@ TEST(DeclarationCrash, SigkillDuringALargeDeclarationLeavesAllOrNothing) {
     ASSERT_TRUE(report->ok) << report->reason;
   }
   EXPECT_GE(complete, 1);  // the last round is never killed
-  std::printf("declaration crash test: %d declarations complete, %d absent, none partial\n", complete, absent);
+  std::printf("declaration crash test: %d declarations complete, %d absent, none partial\n",
+              complete, absent);
 }
 
 }  // namespace

@@ -57,10 +57,13 @@ TEST_F(CommitTest, FactsAreRecordedOnceReplayedAndRefusedWhenDifferent) {
   EXPECT_EQ((*found)->payload, "system outage 3-5 October");
   EXPECT_EQ((*found)->actor, "province:110000");
   int listed = 0;
-  ASSERT_TRUE(ledger_->ForEachFact("explanation:110000:", [&](const Fact&) {
-    ++listed;
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(ledger_
+                  ->ForEachFact("explanation:110000:",
+                                [&](const Fact&) {
+                                  ++listed;
+                                  return Status::Ok();
+                                })
+                  .ok());
   EXPECT_EQ(listed, 1);
   auto report = ledger_->Verify();
   EXPECT_TRUE(report->ok) << report->reason;

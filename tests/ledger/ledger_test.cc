@@ -91,8 +91,7 @@ TEST_F(LedgerTest, RefusesEntriesThatBreakTheMirrorInvariant) {
   draft.effective_date = Date::Parse("2026-10-15").value();
   // Beijing books a receivable from Hebei, but Hebei books its payable towards Shanghai.
   draft.postings = {Debit(AccountId::Receivable(kBeijing, kHebei), 100),
-                    Credit(AccountId::Bank(kBeijing), 100),
-                    Debit(AccountId::Expense(kHebei), 100),
+                    Credit(AccountId::Bank(kBeijing), 100), Debit(AccountId::Expense(kHebei), 100),
                     Credit(AccountId::Payable(kHebei, kShanghai), 100)};
   auto result = ledger_->AppendOne(draft);
   ASSERT_FALSE(result.ok());
@@ -149,8 +148,8 @@ TEST_F(LedgerTest, RefusesTheSameIdempotencyKeyWithDifferentContent) {
   EXPECT_EQ(result.status().code(), ErrorCode::kConflict);
   EXPECT_NE(result.status().message().find("batch-7"), std::string::npos);
   // Inside one commit too, and then nothing of that commit is written.
-  auto batch = ledger_->Append({ClaimEntry(kBeijing, kHainan, 1, "k1"),
-                                ClaimEntry(kBeijing, kHainan, 2, "k1")});
+  auto batch = ledger_->Append(
+      {ClaimEntry(kBeijing, kHainan, 1, "k1"), ClaimEntry(kBeijing, kHainan, 2, "k1")});
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.status().code(), ErrorCode::kConflict);
   EXPECT_EQ(ledger_->Head().sequence, 1u);
@@ -159,14 +158,14 @@ TEST_F(LedgerTest, RefusesTheSameIdempotencyKeyWithDifferentContent) {
 TEST_F(LedgerTest, ABatchIsAllOrNothing) {
   EntryDraft bad = ClaimEntry(kBeijing, kHainan, 100, "b3");
   bad.postings[3].amount = Money::FromFen(1);
-  auto result = ledger_->Append({ClaimEntry(kBeijing, kHebei, 100, "b1"),
-                                 ClaimEntry(kShanghai, kHebei, 100, "b2"), bad});
+  auto result = ledger_->Append(
+      {ClaimEntry(kBeijing, kHebei, 100, "b1"), ClaimEntry(kShanghai, kHebei, 100, "b2"), bad});
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("entry 3"), std::string::npos);
   EXPECT_EQ(ledger_->Head().sequence, 0u);
   EXPECT_TRUE(Balance(AccountId::Bank(kBeijing)).is_zero());
-  auto ok = ledger_->Append({ClaimEntry(kBeijing, kHebei, 100, "b1"),
-                             ClaimEntry(kShanghai, kHebei, 100, "b2")});
+  auto ok = ledger_->Append(
+      {ClaimEntry(kBeijing, kHebei, 100, "b1"), ClaimEntry(kShanghai, kHebei, 100, "b2")});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->size(), 2u);
   EXPECT_EQ(ledger_->Head().sequence, 2u);
@@ -292,10 +291,12 @@ TEST_F(LedgerTest, CorrectionsAreReversingEntriesThatNameTheOriginal) {
   EXPECT_TRUE(Balance(AccountId::Receivable(kBeijing, kHebei)).is_zero());
   EXPECT_EQ(Balance(AccountId::Receivable(kBeijing, kHebei), 1).ToString(), "10.00");
   // Replaying the same reversal request is a no-op; a second, different one is refused.
-  EXPECT_TRUE(ledger_->Reverse(1, "operator:alice", "fix-1", "declared twice",
-                               Date::Parse("2026-10-16").value())->replayed);
-  auto twice = ledger_->Reverse(1, "operator:alice", "fix-2", "again",
-                                Date::Parse("2026-10-16").value());
+  EXPECT_TRUE(ledger_
+                  ->Reverse(1, "operator:alice", "fix-1", "declared twice",
+                            Date::Parse("2026-10-16").value())
+                  ->replayed);
+  auto twice =
+      ledger_->Reverse(1, "operator:alice", "fix-2", "again", Date::Parse("2026-10-16").value());
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().code(), ErrorCode::kRefused);
   EXPECT_FALSE(ledger_->Reverse(2, "operator:alice", "fix-3", "", Date()).ok());

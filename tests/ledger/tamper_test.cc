@@ -18,7 +18,8 @@ class TamperTest : public testing::Test {
   void SetUp() override {
     auto ledger = Open();
     for (int i = 1; i <= 10; ++i) {
-      ASSERT_TRUE(ledger->AppendOne(ClaimEntry(110000, 130000, 100 * i, "k" + std::to_string(i))).ok());
+      ASSERT_TRUE(
+          ledger->AppendOne(ClaimEntry(110000, 130000, 100 * i, "k" + std::to_string(i))).ok());
     }
     ASSERT_TRUE(ledger->Verify()->ok);
   }
@@ -32,12 +33,15 @@ class TamperTest : public testing::Test {
   void EditRaw(const std::string& family, const std::string& key,
                const std::function<void(std::string&)>& edit) {
     std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.path().string(), &names).ok());
+    ASSERT_TRUE(
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.path().string(), &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path().string(), descriptors, &handles, &raw).ok());
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::Options(), dir_.path().string(), descriptors, &handles, &raw)
+            .ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     rocksdb::ColumnFamilyHandle* target = nullptr;
     for (size_t i = 0; i < names.size(); ++i) {
@@ -121,7 +125,8 @@ TEST_F(TamperTest, AChangedCurrentBalanceIsFoundByVerify) {
   EditRaw("balances", key, [](std::string& value) { value[16] ^= 0x01; });
   const VerifyReport report = VerifyNow();
   EXPECT_FALSE(report.ok);
-  EXPECT_NE(report.reason.find("current balance of 110000:bank"), std::string::npos) << report.reason;
+  EXPECT_NE(report.reason.find("current balance of 110000:bank"), std::string::npos)
+      << report.reason;
 }
 
 }  // namespace

@@ -61,23 +61,41 @@ struct TailBucket {
   uint64_t percent;
   uint64_t weight;
 };
-constexpr TailBucket kTail[] = {{10, 1000}, {25, 1500}, {50, 2000}, {75, 1800}, {100, 1300},
+constexpr TailBucket kTail[] = {{10, 1000},  {25, 1500}, {50, 2000}, {75, 1800}, {100, 1300},
                                 {150, 1000}, {250, 700}, {400, 400}, {800, 250}, {1500, 50}};
 
 uint64_t DestinationWeight(uint32_t code) {
   switch (code) {
-    case 110000: case 310000: case 440000: return 600;
-    case 320000: case 330000: case 460000: return 300;
-    default: return 100;
+    case 110000:
+    case 310000:
+    case 440000:
+      return 600;
+    case 320000:
+    case 330000:
+    case 460000:
+      return 300;
+    default:
+      return 100;
   }
 }
 
 uint64_t OriginWeight(uint32_t code) {
   switch (code) {  // large sending provinces
-    case 410000: case 510000: case 340000: case 430000: case 130000: case 360000: case 450000:
+    case 410000:
+    case 510000:
+    case 340000:
+    case 430000:
+    case 130000:
+    case 360000:
+    case 450000:
       return 200;
-    case 540000: case 630000: case 640000: case 660000: return 40;  // small populations
-    default: return 100;
+    case 540000:
+    case 630000:
+    case 640000:
+    case 660000:
+      return 40;  // small populations
+    default:
+      return 100;
   }
 }
 
@@ -97,7 +115,10 @@ class Output {  // a large write buffer over a file descriptor
       : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
     buffer_.reserve(kBufferBytes + 4096);
   }
-  ~Output() { Flush(); if (fd_ >= 0) ::close(fd_); }
+  ~Output() {
+    Flush();
+    if (fd_ >= 0) ::close(fd_);
+  }
   bool ok() const { return fd_ >= 0 && !failed_; }
   void Append(const char* text, size_t size) {
     buffer_.append(text, size);
@@ -107,7 +128,10 @@ class Output {  // a large write buffer over a file descriptor
     size_t written = 0;
     while (fd_ >= 0 && written < buffer_.size()) {
       const ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);
-      if (n <= 0) { failed_ = true; break; }
+      if (n <= 0) {
+        failed_ = true;
+        break;
+      }
       written += static_cast<size_t>(n);
     }
     buffer_.clear();
@@ -121,7 +145,8 @@ class Output {  // a large write buffer over a file descriptor
 };
 
 size_t FormatFen(char* out, uint64_t fen) {
-  return static_cast<size_t>(std::sprintf(out, "%llu.%02llu", static_cast<unsigned long long>(fen / 100),
+  return static_cast<size_t>(std::sprintf(out, "%llu.%02llu",
+                                          static_cast<unsigned long long>(fen / 100),
                                           static_cast<unsigned long long>(fen % 100)));
 }
 
@@ -144,7 +169,8 @@ int Generate(const Options& options, const Participants& units) {
   for (size_t t = 0; t < list.size(); ++t) {
     uint64_t running = 0;
     for (size_t i = 0; i < list.size(); ++i) {
-      if (i != t) running += OriginWeight(list[i].code) * ProximityWeight(list[t].code, list[i].code);
+      if (i != t)
+        running += OriginWeight(list[i].code) * ProximityWeight(list[t].code, list[i].code);
       cumulative[t].push_back(running);
     }
     share[t] = DestinationWeight(list[t].code) * running;
@@ -159,9 +185,10 @@ int Generate(const Options& options, const Participants& units) {
     written_total += count;
     Random random(options.seed * 1'000'003 + treatment);
     Output out(options.out / ("claims-" + std::to_string(treatment) + ".csv"));
-    const char* header = options.national
-        ? "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_time,med_type,medfee_sumamt,fund_pay_sumamt\n"
-        : "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount\n";
+    const char* header = options.national ? "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_"
+                                            "time,med_type,medfee_sumamt,fund_pay_sumamt\n"
+                                          : "claim_id,treatment_province,insured_province,settled_"
+                                            "on,category,total_amount,fund_amount\n";
     out.Append(header, std::strlen(header));
     char line[256];
     for (uint64_t n = 1; n <= count; ++n) {
@@ -170,7 +197,8 @@ int Generate(const Options& options, const Participants& units) {
       while (cumulative[t][insured] <= pick) ++insured;
       uint64_t category_pick = random.Below(1000);
       size_t category = 0;
-      while (category_pick >= kCategories[category].share_per_mille) category_pick -= kCategories[category++].share_per_mille;
+      while (category_pick >= kCategories[category].share_per_mille)
+        category_pick -= kCategories[category++].share_per_mille;
       const uint64_t fund = DrawFundFen(random, kCategories[category].mean_fen);
       const uint64_t total = fund * (110 + random.Below(71)) / 100;  // the patient's own share
       const int day = 1 + static_cast<int>(random.Below(static_cast<uint64_t>(days)));
@@ -181,20 +209,22 @@ int Generate(const Options& options, const Participants& units) {
       if (options.national) {
         // Sub-provincial area codes, as the national platform exports them.
         const uint32_t city_t = treatment + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 1;
-        const uint32_t city_i = list[insured].code + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 2;
-        length = std::snprintf(line, sizeof line, "%u%04d%02d%010llu,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s\n",
-                               treatment, options.month.year(), options.month.month(),
-                               static_cast<unsigned long long>(n), static_cast<unsigned long long>(random.Below(1'000'000'000)),
-                               city_t, city_i, options.month.year(), options.month.month(), day,
-                               static_cast<int>(random.Below(24)), static_cast<int>(random.Below(60)),
-                               static_cast<int>(random.Below(60)), kCategories[category].med_type,
-                               total_text, fund_text);
+        const uint32_t city_i =
+            list[insured].code + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 2;
+        length = std::snprintf(
+            line, sizeof line,
+            "%u%04d%02d%010llu,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s\n", treatment,
+            options.month.year(), options.month.month(), static_cast<unsigned long long>(n),
+            static_cast<unsigned long long>(random.Below(1'000'000'000)), city_t, city_i,
+            options.month.year(), options.month.month(), day, static_cast<int>(random.Below(24)),
+            static_cast<int>(random.Below(60)), static_cast<int>(random.Below(60)),
+            kCategories[category].med_type, total_text, fund_text);
       } else {
-        length = std::snprintf(line, sizeof line, "%u-%04d%02d-%010llu,%u,%u,%04d-%02d-%02d,%s,%s,%s\n",
-                               treatment, options.month.year(), options.month.month(),
-                               static_cast<unsigned long long>(n), treatment, list[insured].code,
-                               options.month.year(), options.month.month(), day,
-                               kCategories[category].name, total_text, fund_text);
+        length = std::snprintf(
+            line, sizeof line, "%u-%04d%02d-%010llu,%u,%u,%04d-%02d-%02d,%s,%s,%s\n", treatment,
+            options.month.year(), options.month.month(), static_cast<unsigned long long>(n),
+            treatment, list[insured].code, options.month.year(), options.month.month(), day,
+            kCategories[category].name, total_text, fund_text);
       }
       out.Append(line, static_cast<size_t>(length));
     }
@@ -218,8 +248,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help") {
-      std::printf("usage: xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] "
-                  "[--format spec|national] [--config FILE]\n");
+      std::printf(
+          "usage: xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] "
+          "[--format spec|national] [--config FILE]\n");
       return 0;
     }
     if (i + 1 >= argc) {
@@ -227,20 +258,23 @@ int main(int argc, char** argv) {
       return 2;
     }
     const std::string value = argv[++i];
-    if (flag == "--claims" && value.find_first_not_of("0123456789") == std::string::npos && !value.empty()) {
+    if (flag == "--claims" && value.find_first_not_of("0123456789") == std::string::npos &&
+        !value.empty()) {
       options.claims = std::stoull(value);
     } else if (flag == "--month" && YearMonth::Parse(value).ok()) {
       options.month = YearMonth::Parse(value).value();
     } else if (flag == "--out") {
       options.out = value;
-    } else if (flag == "--seed" && value.find_first_not_of("0123456789") == std::string::npos && !value.empty()) {
+    } else if (flag == "--seed" && value.find_first_not_of("0123456789") == std::string::npos &&
+               !value.empty()) {
       options.seed = std::stoull(value);
     } else if (flag == "--format" && (value == "spec" || value == "national")) {
       options.national = value == "national";
     } else if (flag == "--config") {
       options.config = value;
     } else {
-      std::fprintf(stderr, "xclear-generate: bad option %s %s (see --help)\n", flag.c_str(), value.c_str());
+      std::fprintf(stderr, "xclear-generate: bad option %s %s (see --help)\n", flag.c_str(),
+                   value.c_str());
       return 2;
     }
   }

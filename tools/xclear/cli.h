@@ -19,9 +19,9 @@ namespace xclear::cli {
 
 // Exit codes: documented in `xclear --help`.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitRefused = 1;   // bad input, a rule said no, verify found a problem
-inline constexpr int kExitUsage = 2;     // the command line itself is wrong
-inline constexpr int kExitFailure = 3;   // I/O error, corruption, internal error
+inline constexpr int kExitRefused = 1;  // bad input, a rule said no, verify found a problem
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
+inline constexpr int kExitFailure = 3;  // I/O error, corruption, internal error
 
 // Positional arguments and --flags of one subcommand.
 class Args {
@@ -54,8 +54,8 @@ struct Context {
 
 struct Command {
   std::string name;
-  std::string synopsis;   // one line for `xclear --help`
-  std::string help;       // the whole text of `xclear NAME --help`
+  std::string synopsis;  // one line for `xclear --help`
+  std::string help;      // the whole text of `xclear NAME --help`
   std::set<std::string> value_flags;
   std::set<std::string> switches;
   std::function<Status(Context&)> run;

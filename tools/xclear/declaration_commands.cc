@@ -10,7 +10,9 @@
 namespace xclear::cli {
 namespace {
 
-Poco::JSON::Object::Ptr NewObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Poco::JSON::Object::Ptr NewObject() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 Result<uint32_t> ProvinceArgument(const Context& context) {
   if (!context.args->Has("province")) return Status::InvalidArgument("--province CODE is required");
@@ -84,13 +86,15 @@ Status Declare(Context& context) {
       std::fprintf(stderr, "\r%s: %llu rows, %.1f of %.1f MB", file.c_str(),
                    static_cast<unsigned long long>(rows), bytes / 1e6, total / 1e6);
     };
-    XCLEAR_ASSIGN_OR_RETURN(const DeclarationReport report,
-                            declarations.DeclareCsvFile(province, file, context.actor, report_progress));
+    XCLEAR_ASSIGN_OR_RETURN(
+        const DeclarationReport report,
+        declarations.DeclareCsvFile(province, file, context.actor, report_progress));
     if (progress) std::fputc('\n', stderr);
     context.Print(ReportText(report), JsonToString(ReportToJson(report)));
     all_accepted = all_accepted && report.accepted;
   }
-  if (!all_accepted) return Status::InvalidArgument("the declaration was refused; see the rows listed");
+  if (!all_accepted)
+    return Status::InvalidArgument("the declaration was refused; see the rows listed");
   return Status::Ok();
 }
 
@@ -99,8 +103,9 @@ Status Explain(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, YearMonth::Parse(context.args->Get("month")));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Declarations declarations(*ledger, context.config, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(const Explanation explanation,
-                          declarations.FileExplanation(province, month, context.args->Get("reason"), context.actor));
+  XCLEAR_ASSIGN_OR_RETURN(
+      const Explanation explanation,
+      declarations.FileExplanation(province, month, context.args->Get("reason"), context.actor));
   auto out = NewObject();
   out->set("treatment_province", std::to_string(explanation.treatment));
   out->set("month", explanation.month.ToString());
@@ -116,7 +121,9 @@ Status Explain(Context& context) {
 
 Status Explanations(Context& context) {
   uint32_t province = 0;
-  if (context.args->Has("province")) { XCLEAR_ASSIGN_OR_RETURN(province, ProvinceArgument(context)); }
+  if (context.args->Has("province")) {
+    XCLEAR_ASSIGN_OR_RETURN(province, ProvinceArgument(context));
+  }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Declarations declarations(*ledger, context.config, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const auto list, declarations.ListExplanations(province));
@@ -131,7 +138,8 @@ Status Explanations(Context& context) {
     item->set("reason", explanation.reason);
     items->add(item);
     text += std::to_string(explanation.treatment) + " " + explanation.month.ToString() + " filed " +
-            explanation.filed_at.ToString() + " by " + explanation.actor + ": " + explanation.reason + "\n";
+            explanation.filed_at.ToString() + " by " + explanation.actor + ": " +
+            explanation.reason + "\n";
   }
   auto out = NewObject();
   out->set("explanations", items);
@@ -157,17 +165,20 @@ Poco::JSON::Object::Ptr ClaimToJson(const ClaimRecord& claim) {
 }
 
 std::string ClaimText(const ClaimRecord& claim) {
-  return claim.claim_id + " " + std::to_string(claim.treatment) + "<-" + std::to_string(claim.insured) +
-         " " + claim.settled_on.ToString() + " " + std::string(CategoryName(claim.category)) + " total " +
-         claim.total_amount.ToString() + " fund " + claim.fund_amount.ToString() + (claim.late ? " late" : "");
+  return claim.claim_id + " " + std::to_string(claim.treatment) + "<-" +
+         std::to_string(claim.insured) + " " + claim.settled_on.ToString() + " " +
+         std::string(CategoryName(claim.category)) + " total " + claim.total_amount.ToString() +
+         " fund " + claim.fund_amount.ToString() + (claim.late ? " late" : "");
 }
 
 Status ClaimCommand(Context& context) {
-  if (context.args->positional().size() != 1) return Status::InvalidArgument("claim needs one CLAIM_ID");
+  if (context.args->positional().size() != 1)
+    return Status::InvalidArgument("claim needs one CLAIM_ID");
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Declarations declarations(*ledger, context.config, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const auto claim, declarations.FindClaim(context.args->positional()[0]));
-  if (!claim) return Status::NotFound("claim " + context.args->positional()[0] + " is not recorded");
+  if (!claim)
+    return Status::NotFound("claim " + context.args->positional()[0] + " is not recorded");
   context.Print(ClaimText(*claim), JsonToString(ClaimToJson(*claim)));
   return Status::Ok();
 }
@@ -175,9 +186,12 @@ Status ClaimCommand(Context& context) {
 Status Claims(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, YearMonth::Parse(context.args->Get("month")));
   uint32_t treatment = 0, insured = 0;
-  if (context.args->Has("province")) { XCLEAR_ASSIGN_OR_RETURN(treatment, ProvinceArgument(context)); }
+  if (context.args->Has("province")) {
+    XCLEAR_ASSIGN_OR_RETURN(treatment, ProvinceArgument(context));
+  }
   if (context.args->Has("insured")) {
-    XCLEAR_ASSIGN_OR_RETURN(insured, context.config.participants.ParseCode(context.args->Get("insured")));
+    XCLEAR_ASSIGN_OR_RETURN(insured,
+                            context.config.participants.ParseCode(context.args->Get("insured")));
   }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Declarations declarations(*ledger, context.config, *context.clock);
@@ -191,24 +205,38 @@ Status Claims(Context& context) {
 
 std::vector<Command> DeclarationCommands() {
   return {
-      {"declare", "declare claims from CSV files as a treatment province",
+      {"declare",
+       "declare claims from CSV files as a treatment province",
        "xclear declare FILE... --province CODE [--progress]\n"
        "  Each FILE is one declaration (validated whole, then recorded atomically or not at all).\n"
        "  Columns: claim_id, treatment_province, insured_province, settled_on, category,\n"
        "  total_amount, fund_amount — or the national platform's setl_id, mdtrtarea_admvs,\n"
-       "  insuplc_admdvs, setl_time, med_type, medfee_sumamt, fund_pay_sumamt. See docs/declarations.md.",
-       {"province"}, {"progress"}, Declare},
-      {"explain", "file a late-declaration explanation (情况说明) for a month",
+       "  insuplc_admdvs, setl_time, med_type, medfee_sumamt, fund_pay_sumamt. See "
+       "docs/declarations.md.",
+       {"province"},
+       {"progress"},
+       Declare},
+      {"explain",
+       "file a late-declaration explanation (情况说明) for a month",
        "xclear explain --province CODE --month YYYY-MM --reason TEXT\n"
        "  Must be filed by the month's declaration deadline; late claims of that month are then\n"
        "  accepted until the year-end cut-off and cleared in a supplementary round.",
-       {"province", "month", "reason"}, {}, Explain},
-      {"explanations", "list late-declaration explanations",
-       "xclear explanations [--province CODE]", {"province"}, {}, Explanations},
+       {"province", "month", "reason"},
+       {},
+       Explain},
+      {"explanations",
+       "list late-declaration explanations",
+       "xclear explanations [--province CODE]",
+       {"province"},
+       {},
+       Explanations},
       {"claim", "show one recorded claim", "xclear claim CLAIM_ID", {}, {}, ClaimCommand},
-      {"claims", "list the claims of a service month",
+      {"claims",
+       "list the claims of a service month",
        "xclear claims --month YYYY-MM [--province TREATMENT] [--insured CODE] [--json]",
-       {"month", "province", "insured"}, {}, Claims},
+       {"month", "province", "insured"},
+       {},
+       Claims},
   };
 }
 

@@ -11,7 +11,9 @@
 namespace xclear::cli {
 namespace {
 
-Poco::JSON::Object::Ptr NewObject() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Poco::JSON::Object::Ptr NewObject() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 Status Init(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger(true));
@@ -38,7 +40,8 @@ Status Post(Context& context) {
   } else {
     XCLEAR_ASSIGN_OR_RETURN(text, ReadFile(file));
   }
-  XCLEAR_ASSIGN_OR_RETURN(auto drafts, DraftsFromJsonText(text, context.config.participants, context.actor));
+  XCLEAR_ASSIGN_OR_RETURN(auto drafts,
+                          DraftsFromJsonText(text, context.config.participants, context.actor));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const auto results, ledger->Append(drafts));
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
@@ -61,7 +64,8 @@ Status Post(Context& context) {
 
 Status Reverse(Context& context) {
   const auto& positional = context.args->positional();
-  if (positional.size() != 1 || positional[0].find_first_not_of("0123456789") != std::string::npos) {
+  if (positional.size() != 1 ||
+      positional[0].find_first_not_of("0123456789") != std::string::npos) {
     return Status::InvalidArgument("reverse needs the SEQUENCE number of the entry to correct");
   }
   if (!context.args->Has("key") || !context.args->Has("memo")) {
@@ -73,10 +77,10 @@ Status Reverse(Context& context) {
     XCLEAR_ASSIGN_OR_RETURN(effective, Date::Parse(context.args->Get("effective")));
   }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
-  XCLEAR_ASSIGN_OR_RETURN(const AppendResult result,
-                          ledger->Reverse(std::stoull(positional[0]), context.actor,
-                                          context.args->Get("key"), context.args->Get("memo"),
-                                          effective));
+  XCLEAR_ASSIGN_OR_RETURN(
+      const AppendResult result,
+      ledger->Reverse(std::stoull(positional[0]), context.actor, context.args->Get("key"),
+                      context.args->Get("memo"), effective));
   XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, ledger->Entry(result.sequence));
   context.Print((result.replayed ? "already reversed by entry " : "reversed by entry ") +
                     std::to_string(result.sequence),
@@ -108,8 +112,12 @@ Status Journal(Context& context) {
   const uint64_t head = ledger->Head().sequence;
   uint64_t first = 1;
   uint64_t last = head;
-  if (context.args->Has("from")) { XCLEAR_ASSIGN_OR_RETURN(first, ResolveAsOf(*ledger, context.args->Get("from"))); }
-  if (context.args->Has("to")) { XCLEAR_ASSIGN_OR_RETURN(last, ResolveAsOf(*ledger, context.args->Get("to"))); }
+  if (context.args->Has("from")) {
+    XCLEAR_ASSIGN_OR_RETURN(first, ResolveAsOf(*ledger, context.args->Get("from")));
+  }
+  if (context.args->Has("to")) {
+    XCLEAR_ASSIGN_OR_RETURN(last, ResolveAsOf(*ledger, context.args->Get("to")));
+  }
   if (!context.args->positional().empty()) {
     XCLEAR_ASSIGN_OR_RETURN(first, ResolveAsOf(*ledger, context.args->positional()[0]));
     if (first == 0 || first > head) {
@@ -128,8 +136,8 @@ Status Balance(Context& context) {
   if (context.args->positional().size() != 1) {
     return Status::InvalidArgument("balance needs one ACCOUNT, e.g. 110000:receivable:130000");
   }
-  XCLEAR_ASSIGN_OR_RETURN(const AccountId account,
-                          AccountId::Parse(context.args->positional()[0], context.config.participants));
+  XCLEAR_ASSIGN_OR_RETURN(const AccountId account, AccountId::Parse(context.args->positional()[0],
+                                                                    context.config.participants));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
   XCLEAR_ASSIGN_OR_RETURN(const Money balance, ledger->Balance(account, as_of));
@@ -192,37 +200,58 @@ Status Verify(Context& context) {
 
 std::vector<Command> LedgerCommands() {
   return {
-      {"init", "create the ledger in the data directory (no-op if it exists)",
+      {"init",
+       "create the ledger in the data directory (no-op if it exists)",
        "xclear init [--data DIR]\n  Creates an empty ledger (RocksDB) in the data directory.",
-       {}, {}, Init},
-      {"post", "record journal entries from a JSON file (operator)",
+       {},
+       {},
+       Init},
+      {"post",
+       "record journal entries from a JSON file (operator)",
        "xclear post FILE|- [--actor NAME]\n"
        "  FILE holds one entry or {\"entries\": [...]}, recorded atomically:\n"
        "  {\"kind\": \"manual\", \"effective_date\": \"2026-10-15\", \"idempotency_key\": \"k1\",\n"
        "   \"source_reference\": \"...\", \"memo\": \"...\", \"postings\": [\n"
        "     {\"account\": \"110000:receivable:130000\", \"debit\": \"12.34\"}, ...]}\n"
        "  Replaying the same idempotency key with the same content is a no-op.",
-       {}, {}, Post},
-      {"reverse", "correct an entry with a reversing entry",
+       {},
+       {},
+       Post},
+      {"reverse",
+       "correct an entry with a reversing entry",
        "xclear reverse SEQUENCE --key KEY --memo WHY [--effective YYYY-MM-DD]\n"
        "  Records a new entry with the postings of SEQUENCE negated. Entries are never edited.",
-       {"key", "memo", "effective"}, {}, Reverse},
-      {"journal", "print entries (one, a range, or all)",
+       {"key", "memo", "effective"},
+       {},
+       Reverse},
+      {"journal",
+       "print entries (one, a range, or all)",
        "xclear journal [SEQUENCE] [--from SEQ|TIME] [--to SEQ|TIME] [--json]\n"
        "  With --json prints one JSON object per line.",
-       {"from", "to"}, {}, Journal},
-      {"balance", "balance of one account, now or as of a sequence/time",
+       {"from", "to"},
+       {},
+       Journal},
+      {"balance",
+       "balance of one account, now or as of a sequence/time",
        "xclear balance ACCOUNT [--as-of SEQ|TIME]\n"
        "  ACCOUNT: OWNER:KIND[:COUNTERPART], e.g. 110000:receivable:130000. Debit positive.",
-       {"as-of"}, {}, Balance},
-      {"trial-balance", "every account's balance, with totals per province",
+       {"as-of"},
+       {},
+       Balance},
+      {"trial-balance",
+       "every account's balance, with totals per province",
        "xclear trial-balance [--as-of SEQ|TIME] [--format text|csv|json] [--out FILE]",
-       {"as-of", "format", "out"}, {}, TrialBalanceCommand},
-      {"verify", "recompute everything from the journal and check it",
+       {"as-of", "format", "out"},
+       {},
+       TrialBalanceCommand},
+      {"verify",
+       "recompute everything from the journal and check it",
        "xclear verify\n  Checks sequence numbers, the hash chain, that every entry balances\n"
        "  (overall and per province), the mirror invariants, and the stored balances.\n"
        "  Exit status 1 and the first bad entry when anything is wrong.",
-       {}, {}, Verify},
+       {},
+       {},
+       Verify},
   };
 }
 

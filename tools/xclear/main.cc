@@ -54,7 +54,8 @@ Status BuildContext(const Args& args, Context& context) {
   if (args.Has("data")) context.config.storage.data_dir = args.Get("data");
   context.json = args.Has("json");
   const char* user = std::getenv("USER");
-  context.actor = args.Get("actor", std::string("operator:") + (user != nullptr ? user : "unknown"));
+  context.actor =
+      args.Get("actor", std::string("operator:") + (user != nullptr ? user : "unknown"));
   context.args = &args;
   if (!args.Has("now")) {
     context.clock = std::make_unique<SystemClock>();
@@ -70,11 +71,14 @@ Status BuildContext(const Args& args, Context& context) {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kOk:
+      return kExitOk;
     case ErrorCode::kIoError:
     case ErrorCode::kCorruption:
-    case ErrorCode::kInternal: return kExitFailure;
-    default: return kExitRefused;
+    case ErrorCode::kInternal:
+      return kExitFailure;
+    default:
+      return kExitRefused;
   }
 }
 
@@ -136,7 +140,8 @@ int Run(int argc, char** argv) {
     status = Status::Internal(e.what());
   }
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - started).count();
+                          std::chrono::steady_clock::now() - started)
+                          .count();
   logger->info("command={} actor=\"{}\" data_dir=\"{}\" status={} millis={}", command->name,
                context.actor, context.config.storage.data_dir.string(),
                ErrorCodeName(status.code()), millis);
