@@ -13,8 +13,12 @@
 //    Dr I:expense / Cr I:payable:T), the files, the declaration record and the aggregates.
 #include "xclear/declarations.h"
 
+#include <Poco/JSON/Parser.h>
+
 #include <algorithm>
+#include <cassert>
 #include <queue>
+#include <set>
 
 #include "claim_codec.h"
 #include "row_validator.h"
@@ -212,6 +216,70 @@ Result<DeclarationReport> Declarations::DeclareCsvText(uint32_t treatment, std::
   CsvRowSource source(CsvReader::FromString(text));
   source.name = source_name;
   return Declare(treatment, source, actor, {});
+}
+
+Result<DeclarationReport> Declarations::DeclareJson(uint32_t treatment, std::string_view json_text,
+                                                    const std::string& actor,
+                                                    const std::string& source_name) {
+  Poco::Dynamic::Var parsed;
+  try {
+    parsed = Poco::JSON::Parser().parse(std::string(json_text));
+  } catch (const Poco::Exception& e) {
+    return Status::InvalidArgument("the claims are not valid JSON: " + e.displayText());
+  }
+  if (parsed.type() != typeid(Poco::JSON::Array::Ptr)) {
+    return Status::InvalidArgument("the claims must be a JSON array of objects");
+  }
+  const Poco::JSON::Array::Ptr array = parsed.extract<Poco::JSON::Array::Ptr>();
+  std::vector<std::vector<std::string>> rows;
+  std::vector<RowError> shape_errors;
+  std::set<uint64_t> misshapen;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const uint64_t row = i + 2;
+    const size_t errors_before = shape_errors.size();
+    const Poco::JSON::Object::Ptr object = array->getObject(static_cast<unsigned>(i));
+    std::vector<std::string> fields(7);
+    if (!object) {
+      shape_errors.push_back({row, "", "is not a JSON object"});
+    } else {
+      for (const auto& [key, value] : *object) {
+        const auto known = std::find_if(std::begin(kClaimFields), std::end(kClaimFields),
+                                        [&key](const char* field) { return key == field; });
+        if (known == std::end(kClaimFields)) {
+          shape_errors.push_back({row, key, "is not a claim field"});
+        } else if (!value.isString()) {
+          shape_errors.push_back({row, key, "must be a JSON string (amounts as \"12.34\")"});
+        } else {
+          fields[static_cast<size_t>(known - std::begin(kClaimFields))] =
+              value.extract<std::string>();
+        }
+      }
+      for (size_t field = 0; field < 7; ++field) {
+        if (!object->has(kClaimFields[field])) {
+          shape_errors.push_back({row, kClaimFields[field], "is missing"});
+        }
+      }
+    }
+    // A misshapen element goes in with the wrong number of fields, so that validation refuses
+    // the declaration whatever its other fields hold; its reported errors are the shape errors.
+    if (shape_errors.size() > errors_before) {
+      misshapen.insert(row);
+      fields.pop_back();
+    }
+    rows.push_back(std::move(fields));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(DeclarationReport report,
+                          DeclareRows(treatment, rows, actor, source_name));
+  if (misshapen.empty()) return report;
+  assert(!report.accepted && "a misshapen row must refuse the declaration");
+  std::erase_if(report.errors,
+                [&misshapen](const RowError& e) { return misshapen.count(e.row) > 0; });
+  report.error_count -= misshapen.size();  // one field-count error each, replaced below
+  report.errors.insert(report.errors.end(), shape_errors.begin(), shape_errors.end());
+  std::stable_sort(report.errors.begin(), report.errors.end(),
+                   [](const RowError& a, const RowError& b) { return a.row < b.row; });
+  report.error_count += shape_errors.size();
+  return report;
 }
 
 Result<DeclarationReport> Declarations::DeclareRows(

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
   librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
-  libgtest-dev libgmock-dev)
+  libgtest-dev libgmock-dev clang-format)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

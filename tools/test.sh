@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
+# The code is kept in the checked-in .clang-format style; a drift fails the run.
+git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 if [[ "${SANITIZE:-0}" == 1 ]]; then
   export BUILD_DIR=build-asan
   bash tools/build.sh -DXCLEAR_SANITIZE=ON

@@ -95,6 +95,16 @@ class Declarations {
                                         const std::vector<std::vector<std::string>>& rows,
                                         const std::string& actor, const std::string& source);
 
+  // Claims as JSON: an array of objects with the SPEC field names, every value a string
+  // (amounts as "1234.56", never JSON numbers: no floating point), e.g.
+  //   [{"claim_id": "A1", "treatment_province": "110000", "insured_province": "130000",
+  //     "settled_on": "2026-09-03", "category": "inpatient", "total_amount": "150.00",
+  //     "fund_amount": "100.00"}]
+  // Malformed JSON is a non-ok Status; an element with a missing, unknown or non-string field is
+  // a row error (element i is row i + 2, as if row 1 were a header).
+  Result<DeclarationReport> DeclareJson(uint32_t treatment, std::string_view json_text,
+                                        const std::string& actor, const std::string& source);
+
   // Files the late-declaration explanation for (treatment, month). Refused after M's deadline or
   // for a month that has not begun. Filing the same reason again is a no-op; another is refused.
   Result<Explanation> FileExplanation(uint32_t treatment, const YearMonth& month,

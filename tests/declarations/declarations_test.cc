@@ -355,6 +355,45 @@ TEST_F(DeclarationsTest, RowsFromTheApiUseTheSameRules) {
   EXPECT_EQ(report->errors[0].row, 3u);
 }
 
+TEST_F(DeclarationsTest, JsonClaimsFollowTheSameRulesAndNameTheElementAndField) {
+  const std::string good = R"([{"claim_id": "JS1", "treatment_province": "110000",
+      "insured_province": "130000", "settled_on": "2026-09-03", "category": "inpatient",
+      "total_amount": "150.00", "fund_amount": "100.00"}])";
+  auto accepted = declarations_->DeclareJson(kBeijing, good, "province:110000", "api");
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_TRUE(accepted->accepted);
+  EXPECT_EQ(accepted->recorded, 1u);
+  // An otherwise valid element with an unknown key, a number amount, a missing field: all
+  // refused, nothing recorded, each named.
+  const std::string bad = R"([
+    {"claim_id": "JS2", "treatment_province": "110000", "insured_province": "130000",
+     "settled_on": "2026-09-03", "category": "inpatient", "total_amount": "150.00",
+     "fund_amount": "100.00", "note": "x"},
+    {"claim_id": "JS3", "treatment_province": "110000", "insured_province": "130000",
+     "settled_on": "2026-09-03", "category": "inpatient", "total_amount": "150.00",
+     "fund_amount": 100.5},
+    {"claim_id": "JS4", "treatment_province": "110000", "insured_province": "130000",
+     "settled_on": "2026-09-03", "category": "inpatient", "total_amount": "150.00"}])";
+  auto refused = declarations_->DeclareJson(kBeijing, bad, "province:110000", "api");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->accepted);
+  ASSERT_EQ(refused->errors.size(), 3u);
+  EXPECT_EQ(refused->error_count, 3u);
+  EXPECT_EQ(refused->errors[0].row, 2u);
+  EXPECT_EQ(refused->errors[0].field, "note");
+  EXPECT_EQ(refused->errors[1].row, 3u);
+  EXPECT_EQ(refused->errors[1].field, "fund_amount");
+  EXPECT_NE(refused->errors[1].reason.find("JSON string"), std::string::npos);
+  EXPECT_EQ(refused->errors[2].row, 4u);
+  EXPECT_EQ(refused->errors[2].reason, "is missing");
+  EXPECT_FALSE(declarations_->FindClaim("JS2")->has_value());
+  EXPECT_EQ(ledger_->Head().sequence, 1u);
+  EXPECT_EQ(declarations_->DeclareJson(kBeijing, "{", "p", "api").status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(declarations_->DeclareJson(kBeijing, "{}", "p", "api").status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_F(DeclarationsTest, ZeroFundClaimsAreRecordedWithoutALedgerEntry) {
   const DeclarationReport report = Declare(Row("Z1", "2026-09-01", "0.00"));
   ASSERT_TRUE(report.accepted);
