@@ -741,3 +741,50 @@ Status Declarations::ForEachClaim(const YearMonth& month, uint32_t treatment, ui
 }
 
 }  // namespace xclear
+
+namespace xclear {
+
+Status Declarations::ScanMonth(const YearMonth& month,
+                               const std::function<Status(const ClaimView&)>& visit) const {
+  auto cursor = ledger_.NewCursor(Table::kClaimsByMonth, MonthKeyPrefix(month),
+                                  MonthKeyPrefix(month.AddMonths(1)));
+  ClaimView view;
+  for (; cursor->Valid(); cursor->Next()) {
+    if (cursor->value().size() != kClaimValueBytes) {
+      return Status::Corruption("a claims_by_month record is malformed");
+    }
+    const ClaimValueView claim(cursor->value());
+    view.claim_id = ClaimIdOfMonthKey(cursor->key());
+    view.treatment = claim.treatment();
+    view.insured = claim.insured();
+    view.category = claim.category();
+    view.total_fen = claim.total_fen();
+    view.fund_fen = claim.fund_fen();
+    view.late = claim.late();
+    view.declaration_id = claim.declaration_id();
+    view.digest_fields = cursor->value().substr(0, kClaimDigestFieldBytes);
+    XCLEAR_RETURN_IF_ERROR(visit(view));
+  }
+  return cursor->status();
+}
+
+Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& month,
+                                                           bool late) const {
+  auto cursor = ledger_.NewCursor(Table::kClaimAggregates, MonthKeyPrefix(month),
+                                  MonthKeyPrefix(month.AddMonths(1)));
+  std::pair<uint64_t, Fen> totals{0, 0};
+  for (; cursor->Valid(); cursor->Next()) {
+    AggregateKey key;
+    Aggregate aggregate;
+    if (!DecodeAggregateKey(cursor->key(), key) || !DecodeAggregate(cursor->value(), aggregate)) {
+      return Status::Corruption("a claim aggregate record is malformed");
+    }
+    if (key.late != late) continue;
+    totals.first += aggregate.count;
+    totals.second += aggregate.fund_fen;
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  return totals;
+}
+
+}  // namespace xclear

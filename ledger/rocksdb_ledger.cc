@@ -13,7 +13,8 @@
 //                "meta:facts_head"        -> sequence:fixed64 hash:32 recorded_ms:fixed64
 //   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
 //   fact_keys    key:bytes                -> sequence:fixed64
-//   claims, claims_by_month, claim_aggregates, declarations: the domain tables of ledger.h
+//   claims, claims_by_month, claim_aggregates, declarations, statements: the domain tables of
+//                ledger.h
 //                (encodings in declarations/claim_codec.cc)
 //
 // A commit with table files is made visible by one IngestExternalFiles call across all the
@@ -50,20 +51,22 @@ namespace {
 constexpr uint32_t kFormatVersion = 1;
 const char* const kFormatKey = "meta:format";
 const char* const kHeadKey = "meta:head";
-const char* const kColumnFamilyNames[kColumnFamilyCount] = {
-    rocksdb::kDefaultColumnFamilyName.c_str(),
-    "journal",
-    "history",
-    "balances",
-    "time_index",
-    "idempotency",
-    "reversals",
-    "facts",
-    "fact_keys",
-    "claims",
-    "claims_by_month",
-    "claim_aggregates",
-    "declarations"};
+const char* const kColumnFamilyNames[] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+                                          "journal",
+                                          "history",
+                                          "balances",
+                                          "time_index",
+                                          "idempotency",
+                                          "reversals",
+                                          "facts",
+                                          "fact_keys",
+                                          "claims",
+                                          "claims_by_month",
+                                          "claim_aggregates",
+                                          "declarations",
+                                          "statements"};
+static_assert(std::size(kColumnFamilyNames) == kColumnFamilyCount,
+              "every column family needs its name, in enum order");
 const char* const kFactsHeadKey = "meta:facts_head";
 
 std::string AccountKey(const AccountId& account) {
@@ -158,6 +161,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
     case kMeta:
     case kClaimAggregates:
     case kDeclarations:
+    case kStatements:
     case kColumnFamilyCount:
       break;
   }
@@ -942,6 +946,8 @@ ColumnFamily FamilyOf(Table table) {
       return kClaimAggregates;
     case Table::kDeclarations:
       return kDeclarations;
+    case Table::kStatements:
+      return kStatements;
     case Table::kTableCount:
       break;
   }

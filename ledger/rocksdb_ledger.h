@@ -29,6 +29,7 @@ enum ColumnFamily : size_t {
   kClaimsByMonth,
   kClaimAggregates,
   kDeclarations,
+  kStatements,
   kColumnFamilyCount,
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The first README command: install, build, and run xclear on a built-in sample month:
 # a generated national month of claims (32 files, one per treatment province) is declared
-# province by province, the ledger is verified, and the trial balance is written.
+# province by province, the ledger is verified, the month is cleared (its statement written as
+# JSON), and the trial balance is written.
 # Everything lands in sample-output/ (the ledger in sample-output/ledger).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ for file in "$out"/claims/claims-*.csv; do
   xclear declare "$file" --province "$province" --actor "province:$province" --now "$now"
 done
 xclear verify --now "$now"
+# Month-end: the declaration deadline of the month has passed on 21 November.
+xclear clear --month "$month" --now 2026-11-21T09:00:00 --out "$out"
 xclear trial-balance --format csv --out "$out/trial_balance.csv"
 xclear trial-balance --format json --out "$out/trial_balance.json"
 xclear trial-balance --format text --out "$out/trial_balance.txt"

@@ -120,6 +120,25 @@ class Declarations {
   Status ForEachClaim(const YearMonth& month, uint32_t treatment, uint32_t insured,
                       const std::function<Status(const ClaimRecord&)>& visit) const;
 
+  // A claim as stored, without copying: valid only during the visit.
+  struct ClaimView {
+    std::string_view claim_id;
+    uint32_t treatment = 0;
+    uint32_t insured = 0;
+    Category category = Category::kOutpatient;
+    uint64_t total_fen = 0;
+    uint64_t fund_fen = 0;
+    bool late = false;
+    uint64_t declaration_id = 0;
+    std::string_view digest_fields;  // the bytes after claim_id ‖ 0x00 in ClaimDigest
+  };
+  // Every claim of `month` in the month index's order (treatment, insured, claim_id), streamed.
+  Status ScanMonth(const YearMonth& month,
+                   const std::function<Status(const ClaimView&)>& visit) const;
+  // Σ of the aggregates of `month` kept at declaration time: (count, fund fen) of the on-time
+  // claims (late = false) or of the late ones.
+  Result<std::pair<uint64_t, Fen>> MonthTotals(const YearMonth& month, bool late) const;
+
   // Checks that claims, the month index, the aggregates, the declarations and the ledger's
   // claims_declared postings agree (per pair, Σ claim fund_amount = Σ postings). Returns a
   // non-empty reason when they do not.

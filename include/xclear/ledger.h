@@ -62,9 +62,10 @@ struct VerifyReport {
 // The ledger stores their bytes; their encodings are documented where they are produced.
 enum class Table : uint8_t {
   kClaims = 0,       // claim_id → claim record
-  kClaimsByMonth,    // month ‖ insured ‖ treatment ‖ claim_id → claim record
-  kClaimAggregates,  // month ‖ insured ‖ treatment ‖ category ‖ late → count and sums
+  kClaimsByMonth,    // month ‖ treatment ‖ insured ‖ claim_id → claim record
+  kClaimAggregates,  // month ‖ treatment ‖ insured ‖ category ‖ late → count and sums
   kDeclarations,     // declaration id → declaration record
+  kStatements,       // month ‖ round → clearing statement (JSON, see clearing.h)
   kTableCount,
 };
 
@@ -107,6 +108,7 @@ class TableCursor {
 // different payload a conflict. Like entries, facts are never changed or deleted.
 enum class FactKind : uint16_t {
   kLateExplanation = 1,  // key "explanation:<T>:<YYYY-MM>", payload: reason text
+  kStatementIssued = 2,  // key "statement:<YYYY-MM>:<round>", payload: the statement's SHA-256
 };
 
 struct FactDraft {

@@ -96,5 +96,14 @@ check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
 check "verify with claims" 0 "2 claims: ok" -- run verify
 
+# Clearing.
+check "clear before the deadline" 1 "may run only after its declaration deadline 2026-10-20T23:59:59.999" -- run clear --month 2026-09 --now 2026-10-20T12:00:00
+check "clear" 0 "gross: 2 payments moving 1220.50; net: 3 payments moving 1220.50$" -- run clear --month 2026-09 --now 2026-10-21T09:00:00 --out "$work/statements"
+check "statement file" 0 '"net":\{"payments":3,"moved":"1220.50"\}' -- cat "$work/statements/statement-2026-09-round-0.json"
+check "clear again is the same statement" 0 "round 0 issued 2026-10-21T09:00:00.000" -- run clear --month 2026-09 --now 2026-10-25T09:00:00
+check "statement" 0 '"gross":\{"payments":2,"moved":"1220.50"\}' -- run statement --month 2026-09 --json
+check "no statement yet" 1 "no statement has been issued for 2026-08" -- run statement --month 2026-08
+check "verify after clearing" 0 "ok" -- run verify
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

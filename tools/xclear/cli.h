@@ -63,6 +63,7 @@ struct Command {
 
 std::vector<Command> LedgerCommands();
 std::vector<Command> DeclarationCommands();
+std::vector<Command> ClearingCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.
 Result<std::string> ReadFile(const std::filesystem::path& path);

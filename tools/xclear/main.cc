@@ -19,6 +19,7 @@ const std::set<std::string> kGlobalSwitches = {"json", "help", "verbose"};
 std::vector<Command> AllCommands() {
   std::vector<Command> commands = LedgerCommands();
   for (Command& command : DeclarationCommands()) commands.push_back(std::move(command));
+  for (Command& command : ClearingCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

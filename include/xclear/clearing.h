@@ -1,0 +1,91 @@
+// Month-end clearing (清算): the clearing statement of a service month.
+//
+// Clearing of month M may run only after M's declaration deadline. The first run issues the
+// regular round (round 0: every claim of M declared on time). Late claims, accepted through a
+// late-declaration explanation, form supplementary rounds 1, 2, …: each later run issues one
+// round holding the late claims of M not yet in an earlier round. A run that finds nothing new
+// returns the statements already issued and writes nothing. Each round is stored together with a
+// fact in the ledger's hash-chained facts log (its SHA-256), atomically.
+//
+// Thread safety: Clear is serialized internally; reads may run concurrently.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "xclear/claim.h"
+#include "xclear/config.h"
+#include "xclear/ledger.h"
+#include "xclear/status.h"
+#include "xclear/time.h"
+
+namespace xclear {
+
+struct StatementPair {
+  uint32_t insured = 0;    // pays (as insured province)
+  uint32_t treatment = 0;  // is owed (as treatment province)
+  uint64_t claim_count = 0;
+  Money fund_amount;
+  std::array<uint64_t, 4> count_by_category{};  // indexed by Category − 1
+  std::array<Money, 4> fund_by_category{};
+};
+
+struct StatementProvince {
+  uint32_t province = 0;
+  Money payable;     // Σ as insured province
+  Money receivable;  // Σ as treatment province
+  Money net;         // receivable − payable: > 0 receives, < 0 pays
+};
+
+// How the money of a statement moves under one settlement mode.
+struct SettlementView {
+  uint64_t payments = 0;  // transfers
+  Money moved;            // money transferred by the payers
+};
+
+struct Statement {
+  YearMonth month;
+  uint32_t round = 0;  // 0 regular, k ≥ 1 supplementary
+  Instant issued_at;
+  std::string issued_by;
+  SettlementMode mode = SettlementMode::kGross;  // the configured mode: which payments are due
+  uint64_t claim_count = 0;
+  Money fund_amount;
+  Money total_amount;
+  // SHA-256 over ClaimDigest's canonical bytes of every included claim, in the order of the
+  // month index: treatment, insured, claim_id (see docs/clearing.md).
+  Digest claims_digest{};
+  std::vector<StatementPair> pairs;          // by insured, then treatment; only pairs with claims
+  std::vector<StatementProvince> provinces;  // every participant, by code
+  SettlementView gross;  // each insured province pays each treatment province its pair amount
+  SettlementView net;    // one payment per province through the national clearing account
+  std::vector<uint64_t> declarations;  // supplementary rounds: the declarations they cover
+  Digest statement_hash{};             // SHA-256 of the stored statement (also in the facts log)
+};
+
+class Clearing {
+ public:
+  // `ledger`, `config` and `clock` must outlive this object.
+  Clearing(Ledger& ledger, const Config& config, const Clock& clock);
+
+  // Clears service month `month`: returns every statement of the month (old and new). Refused
+  // before the month's declaration deadline, with the deadline in the message.
+  Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor);
+  // The statements already issued for `month`, by round.
+  Result<std::vector<Statement>> Statements(const YearMonth& month) const;
+
+ private:
+  Ledger& ledger_;
+  const Config& config_;
+  const Clock& clock_;
+  std::mutex clear_mutex_;
+};
+
+// The canonical JSON of a statement (amounts as strings with two decimals), which is also its
+// stored form; byte-identical for identical statements.
+std::string StatementToJson(const Statement& statement, const Participants& participants);
+Result<Statement> StatementFromJson(std::string_view json);
+
+}  // namespace xclear
