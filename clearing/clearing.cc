@@ -206,4 +206,35 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
   return statements;
 }
 
+Result<std::string> Clearing::Verify(uint64_t* checked) const {
+  uint64_t statements = 0;
+  auto cursor = ledger_.NewCursor(Table::kStatements, "", "");
+  for (; cursor->Valid(); cursor->Next(), ++statements) {
+    auto statement = StatementFromJson(cursor->value());
+    if (!statement.ok()) return statement.status().message();
+    const std::string key = FactKey(statement->month, statement->round);
+    XCLEAR_ASSIGN_OR_RETURN(const auto fact, ledger_.FindFact(key));
+    if (!fact || fact->payload != DigestToHex(Sha256Of(cursor->value()))) {
+      return "the stored statement " + key.substr(10) + " does not match its fact: altered?";
+    }
+    if (cursor->key() != StatementKey(statement->month, statement->round)) {
+      return "statement " + key.substr(10) + " is stored under the wrong key";
+    }
+    const Status balanced = CheckBalanced(*statement);
+    if (!balanced.ok()) return balanced.message();
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  uint64_t facts = 0;
+  XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("statement:", [&facts](const Fact&) {
+    ++facts;
+    return Status::Ok();
+  }));
+  if (facts != statements) {
+    return std::to_string(facts) + " statements were issued but " + std::to_string(statements) +
+           " are stored";
+  }
+  if (checked != nullptr) *checked = statements;
+  return std::string();
+}
+
 }  // namespace xclear

@@ -76,6 +76,11 @@ class Clearing {
   // The statements already issued for `month`, by round.
   Result<std::vector<Statement>> Statements(const YearMonth& month) const;
 
+  // Checks every stored statement against its fact in the facts log (same SHA-256), that each
+  // fact has its statement, and that each statement's nets sum to zero. Returns a non-empty
+  // reason when they do not; `checked` receives the number of statements.
+  Result<std::string> Verify(uint64_t* checked = nullptr) const;
+
  private:
   Ledger& ledger_;
   const Config& config_;

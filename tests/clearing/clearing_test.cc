@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../raw_edit.h"
 #include "../test_support.h"
 #include "xclear/declarations.h"
 #include "xclear/encoding.h"
@@ -205,6 +206,30 @@ TEST_F(ClearingTest, LateClaimsFormSupplementaryRounds) {
   EXPECT_EQ(month_total.ToString(), "293.00");
   auto third = clearing_->Clear(kSeptember, "operator:alice");
   EXPECT_EQ(third->size(), 3u);
+}
+
+TEST_F(ClearingTest, AnAlteredStoredStatementIsFoundByVerify) {
+  DeclareTheMonth();
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  uint64_t checked = 0;
+  EXPECT_EQ(*clearing_->Verify(&checked), "");
+  EXPECT_EQ(checked, 1u);
+  clearing_.reset();
+  declarations_.reset();
+  ledger_.reset();
+  std::string key;
+  encoding::PutFixed32(key, static_cast<uint32_t>(kSeptember.Ordinal()));
+  encoding::PutFixed32(key, 0);
+  testing_support::EditRaw(dir_.path() / "ledger", "statements", key, [](std::string& value) {
+    const size_t at = value.find("\"150.00\"");  // Hebei's pair to Beijing
+    ASSERT_NE(at, std::string::npos);
+    value.replace(at, 8, "\"140.00\"");
+  });
+  SetUp();
+  auto problem = clearing_->Verify();
+  ASSERT_TRUE(problem.ok());
+  EXPECT_NE(problem->find("does not match its fact"), std::string::npos) << *problem;
 }
 
 TEST_F(ClearingTest, AMonthWithoutClaimsHasAnEmptyBalancedStatement) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "../raw_edit.h"
 #include "../test_support.h"
 #include "xclear/ledger.h"
 
@@ -29,31 +30,9 @@ class TamperTest : public testing::Test {
     options.create_if_missing = true;
     return OpenLedger(options, Participants::Default(), clock_).value();
   }
-  // Applies `edit` to the value stored under `key` in column family `family`.
   void EditRaw(const std::string& family, const std::string& key,
                const std::function<void(std::string&)>& edit) {
-    std::vector<std::string> names;
-    ASSERT_TRUE(
-        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.path().string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::Options(), dir_.path().string(), descriptors, &handles, &raw)
-            .ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* target = nullptr;
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == family) target = handles[i];
-    }
-    ASSERT_NE(target, nullptr);
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), target, key, &value).ok());
-    edit(value);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), target, key, value).ok());
-    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-    ASSERT_TRUE(db->Close().ok());
+    testing_support::EditRaw(dir_.path(), family, key, edit);
   }
   static std::string SequenceKey(uint64_t sequence) {
     std::string key(8, '\0');

@@ -94,7 +94,7 @@ check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by o
 check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
 check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
-check "verify with claims" 0 "2 claims: ok" -- run verify
+check "verify with claims" 0 "2 claims, 0 statements: ok" -- run verify
 
 # Clearing.
 check "clear before the deadline" 1 "may run only after its declaration deadline 2026-10-20T23:59:59.999" -- run clear --month 2026-09 --now 2026-10-20T12:00:00
@@ -103,7 +103,7 @@ check "statement file" 0 '"net":\{"payments":3,"moved":"1220.50"\}' -- cat "$wor
 check "clear again is the same statement" 0 "round 0 issued 2026-10-21T09:00:00.000" -- run clear --month 2026-09 --now 2026-10-25T09:00:00
 check "statement" 0 '"gross":\{"payments":2,"moved":"1220.50"\}' -- run statement --month 2026-09 --json
 check "no statement yet" 1 "no statement has been issued for 2026-08" -- run statement --month 2026-08
-check "verify after clearing" 0 "ok" -- run verify
+check "verify after clearing" 0 "2 claims, 1 statements: ok" -- run verify
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "xclear/clearing.h"
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
 #include "xclear/reports.h"
@@ -182,14 +183,24 @@ Status Verify(Context& context) {
       report.reason = "claims: " + problem;
     }
   }
+  uint64_t statements = 0;
+  if (report.ok) {
+    Clearing clearing(*ledger, context.config, *context.clock);
+    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, clearing.Verify(&statements));
+    if (!problem.empty()) {
+      report.ok = false;
+      report.reason = "statements: " + problem;
+    }
+  }
   std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
                      std::to_string(report.postings_checked) + " postings, " +
                      std::to_string(report.accounts_checked) + " accounts, " +
                      std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
-                     " claims: ";
+                     " claims, " + std::to_string(statements) + " statements: ";
   text += report.ok ? "ok" : "FAILED";
   auto json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
+  json->set("statements_checked", static_cast<Poco::UInt64>(statements));
   context.Print(text, JsonToString(json));
   if (report.ok) return Status::Ok();
   return Status::Corruption("verify failed at entry " + std::to_string(report.first_bad_sequence) +
