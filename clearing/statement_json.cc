@@ -16,12 +16,6 @@ using Poco::JSON::Object;
 
 Object::Ptr NewObject() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 
-std::string HexId(uint64_t id) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(id));
-  return buffer;
-}
-
 Object::Ptr ViewToJson(const SettlementView& view) {
   auto out = NewObject();
   out->set("payments", static_cast<Poco::UInt64>(view.payments));
@@ -117,7 +111,7 @@ std::string StatementToJson(const Statement& statement, const Participants& part
   }
   root->set("provinces", provinces);
   Array::Ptr declarations = new Array();
-  for (const uint64_t id : statement.declarations) declarations->add(HexId(id));
+  for (const uint64_t id : statement.declarations) declarations->add(DeclarationIdToHex(id));
   root->set("declarations", declarations);
   std::ostringstream out;
   root->stringify(out, 0);

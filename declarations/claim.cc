@@ -1,5 +1,7 @@
 #include "xclear/claim.h"
 
+#include <cstdio>
+
 #include "claim_codec.h"
 
 namespace xclear {
@@ -41,6 +43,12 @@ Status ValidateClaimId(std::string_view id) {
     }
   }
   return Status::Ok();
+}
+
+std::string DeclarationIdToHex(uint64_t declaration_id) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(declaration_id));
+  return buffer;
 }
 
 bool Claim::SameFieldsAs(const Claim& other) const {

@@ -33,12 +33,6 @@ namespace {
 
 constexpr size_t kLookupGroup = 8192;
 
-std::string HexId(uint64_t id) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(id));
-  return buffer;
-}
-
 std::string ExplanationPrefix(uint32_t treatment) {
   return treatment == 0 ? "explanation:" : "explanation:" + std::to_string(treatment) + ":";
 }
@@ -424,7 +418,7 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
       batch.Error(ClaimValueView(ours).row(), "claim_id",
                   "claim_id \"" + std::string(keys[i - group]) +
                       "\" is already recorded with different fields (declaration " +
-                      HexId(existing.declaration_id()) + " of " +
+                      DeclarationIdToHex(existing.declaration_id()) + " of " +
                       std::to_string(existing.treatment()) + ", row " +
                       std::to_string(existing.row()) + ")");
     }
@@ -607,8 +601,8 @@ EntryDraft DeclarationEntry(const DeclarationReport& report,
   draft.kind = EntryKind::kClaimsDeclared;
   draft.effective_date = now.CstDate();
   draft.actor = actor;
-  draft.idempotency_key = "declaration:" + HexId(report.declaration_id);
-  draft.source_reference = "declaration " + HexId(report.declaration_id);
+  draft.idempotency_key = "declaration:" + DeclarationIdToHex(report.declaration_id);
+  draft.source_reference = "declaration " + DeclarationIdToHex(report.declaration_id);
   draft.memo = std::to_string(report.recorded) + " claims from " + report.source;
   if (report.late > 0) draft.memo += ", " + std::to_string(report.late) + " late";
   const uint32_t treatment = report.treatment;

@@ -37,6 +37,9 @@ struct Claim {
   bool SameFieldsAs(const Claim& other) const;
 };
 
+// A declaration id as it is shown and referred to: 16 lowercase hex digits.
+std::string DeclarationIdToHex(uint64_t declaration_id);
+
 // A claim as recorded: where it came from and how it was admitted.
 struct ClaimRecord : Claim {
   bool late = false;            // accepted after the deadline through an explanation

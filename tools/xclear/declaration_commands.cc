@@ -30,9 +30,8 @@ Poco::JSON::Object::Ptr ReportToJson(const DeclarationReport& report) {
   out->set("late", static_cast<Poco::UInt64>(report.late));
   out->set("fund_amount", report.fund_amount.ToString());
   out->set("total_amount", report.total_amount.ToString());
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(report.declaration_id));
-  out->set("declaration_id", report.declaration_id == 0 ? std::string() : std::string(id));
+  out->set("declaration_id",
+           report.declaration_id == 0 ? std::string() : DeclarationIdToHex(report.declaration_id));
   out->set("entry_sequence", static_cast<Poco::UInt64>(report.entry_sequence));
   out->set("digest", DigestToHex(report.digest));
   out->set("error_count", static_cast<Poco::UInt64>(report.error_count));
@@ -157,9 +156,7 @@ Poco::JSON::Object::Ptr ClaimToJson(const ClaimRecord& claim) {
   out->set("total_amount", claim.total_amount.ToString());
   out->set("fund_amount", claim.fund_amount.ToString());
   out->set("late", claim.late);
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(claim.declaration_id));
-  out->set("declaration_id", std::string(id));
+  out->set("declaration_id", DeclarationIdToHex(claim.declaration_id));
   out->set("row", static_cast<Poco::UInt64>(claim.row));
   return out;
 }
