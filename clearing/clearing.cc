@@ -200,8 +200,7 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
     request.writes.push_back(
         {Table::kStatements, StatementKey(month, statement.round), std::move(json)});
   }
-  XCLEAR_ASSIGN_OR_RETURN(const CommitResult committed, ledger_.Commit(request));
-  (void)committed;
+  XCLEAR_RETURN_IF_ERROR(ledger_.Commit(request).status());
   for (Statement& statement : issued) statements.push_back(std::move(statement));
   return statements;
 }

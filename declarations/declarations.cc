@@ -173,11 +173,7 @@ struct Declarations::Batch {
     return std::string_view(arena.data() + offset + 1 + static_cast<uint8_t>(arena[offset]),
                             kClaimValueBytes);
   }
-  uint64_t RowAt(uint32_t offset) const {
-    ClaimRecord record;
-    DecodeClaimValue(IdAt(offset), ValueAt(offset), record);
-    return record.row;
-  }
+  uint64_t RowAt(uint32_t offset) const { return ClaimValueView(ValueAt(offset)).row(); }
   void Error(uint64_t row, std::string field, std::string reason) {
     errors.push_back({row, std::move(field), std::move(reason)});
   }

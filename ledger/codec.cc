@@ -141,6 +141,32 @@ Digest ChainHash(const Digest& previous_hash, std::string_view body) {
   return sha.Finish();
 }
 
+std::string EncodeIdempotencyRecord(uint64_t sequence, const Digest& content) {
+  std::string record;
+  PutFixed64(record, sequence);
+  record.append(reinterpret_cast<const char*>(content.data()), content.size());
+  return record;
+}
+
+bool DecodeIdempotencyRecord(std::string_view value, uint64_t& sequence, Digest& content) {
+  if (value.size() != kIdempotencyRecordBytes) return false;
+  sequence = DecodeFixed64(value.data());
+  std::memcpy(content.data(), value.data() + 8, content.size());
+  return true;
+}
+
+bool SamePostingsNegated(const std::vector<Posting>& original,
+                         const std::vector<Posting>& reversal) {
+  if (original.size() != reversal.size()) return false;
+  for (size_t i = 0; i < original.size(); ++i) {
+    if (original[i].account != reversal[i].account || original[i].amount != reversal[i].amount ||
+        original[i].side == reversal[i].side) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string ChainedValue(const Digest& previous_hash, std::string body, Digest& hash) {
   hash = ChainHash(previous_hash, body);
   body.append(reinterpret_cast<const char*>(hash.data()), hash.size());

@@ -42,6 +42,16 @@ Result<JournalEntry> DecodeEntry(std::string_view value);
 // The body part of a stored journal value (everything but the trailing hash).
 std::string_view EntryBodyOf(std::string_view value);
 
+// idempotency record := sequence:fixed64 content_digest:32
+inline constexpr size_t kIdempotencyRecordBytes = 40;
+std::string EncodeIdempotencyRecord(uint64_t sequence, const Digest& content);
+// False when the record is malformed.
+bool DecodeIdempotencyRecord(std::string_view value, uint64_t& sequence, Digest& content);
+
+// True when `reversal` carries exactly the postings of `original` with debit and credit swapped.
+bool SamePostingsNegated(const std::vector<Posting>& original,
+                         const std::vector<Posting>& reversal);
+
 // Facts: fact_value := fact_body hash:32 (grammar in codec.cc).
 std::string EncodeFactBody(const FactDraft& draft, uint64_t sequence, const Instant& recorded_at);
 Result<Fact> DecodeFact(std::string_view value);

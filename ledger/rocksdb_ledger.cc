@@ -105,18 +105,6 @@ std::string BalanceValue(const Fen& balance, uint64_t sequence) {
   return value;
 }
 
-bool SamePostingsNegated(const std::vector<Posting>& original,
-                         const std::vector<Posting>& reversal) {
-  if (original.size() != reversal.size()) return false;
-  for (size_t i = 0; i < original.size(); ++i) {
-    if (original[i].account != reversal[i].account || original[i].amount != reversal[i].amount ||
-        original[i].side == reversal[i].side) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::vector<Posting> Negated(const std::vector<Posting>& postings) {
   std::vector<Posting> out = postings;
   for (Posting& posting : out) {
@@ -496,9 +484,9 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
           db_->Get(rocksdb::ReadOptions(), cf(kIdempotency), draft.idempotency_key, &value);
       if (!got.IsNotFound()) {
         XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading idempotency keys"));
-        if (value.size() != 40) return Status::Corruption("an idempotency record is malformed");
-        known_sequence = DecodeFixed64(value.data());
-        std::memcpy(known_content.data(), value.data() + 8, 32);
+        if (!DecodeIdempotencyRecord(value, known_sequence, known_content)) {
+          return Status::Corruption("an idempotency record is malformed");
+        }
       }
     }
     if (known_sequence != 0) {
@@ -541,10 +529,8 @@ Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
     pending.Put(kHistory, HistoryKey(account, entry.sequence), amount);
   }
   if (!draft.idempotency_key.empty()) {
-    std::string record;
-    PutFixed64(record, entry.sequence);
-    record.append(reinterpret_cast<const char*>(content.data()), content.size());
-    pending.Put(kIdempotency, draft.idempotency_key, record);
+    pending.Put(kIdempotency, draft.idempotency_key,
+                EncodeIdempotencyRecord(entry.sequence, content));
     pending.keys[draft.idempotency_key] = {entry.sequence, content};
   }
   if (draft.kind == EntryKind::kReversal) {

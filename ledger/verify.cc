@@ -33,13 +33,11 @@ class OrderFreeDigest {
   uint64_t count_ = 0;
 };
 
-Digest IdempotencyRecordDigest(std::string_view key, uint64_t sequence, const char* content) {
+// SHA-256(key ‖ record): one idempotency index record as an element of the multiset.
+Digest IdempotencyRecordDigest(std::string_view key, std::string_view record) {
   Sha256 sha;
   sha.Update(key);
-  std::string tail;
-  PutFixed64(tail, sequence);
-  tail.append(content, 32);
-  sha.Update(tail);
+  sha.Update(record);
   return sha.Finish();
 }
 
@@ -190,13 +188,8 @@ Result<bool> Verifier::CheckReversal(const JournalEntry& entry) {
                                    "reading a reversed entry"));
   auto original = DecodeEntry(value);
   if (!original.ok()) return Fail(target, original.status().message());
-  bool negated =
-      original->postings.size() == entry.postings.size() && original->kind != EntryKind::kReversal;
-  for (size_t i = 0; negated && i < entry.postings.size(); ++i) {
-    const Posting& a = original->postings[i];
-    const Posting& b = entry.postings[i];
-    negated = a.account == b.account && a.amount == b.amount && a.side != b.side;
-  }
+  const bool negated = original->kind != EntryKind::kReversal &&
+                       SamePostingsNegated(original->postings, entry.postings);
   if (!negated) {
     return Fail(entry.sequence, "does not negate entry " + std::to_string(target) + " exactly");
   }
@@ -222,9 +215,8 @@ void Verifier::RecordHistory(const JournalEntry& entry) {
 
 void Verifier::RecordIdempotency(const JournalEntry& entry) {
   if (entry.idempotency_key.empty()) return;
-  const Digest content = DraftContentDigest(entry);
-  idempotency_expected_.Add(IdempotencyRecordDigest(entry.idempotency_key, entry.sequence,
-                                                    reinterpret_cast<const char*>(content.data())));
+  idempotency_expected_.Add(IdempotencyRecordDigest(
+      entry.idempotency_key, EncodeIdempotencyRecord(entry.sequence, DraftContentDigest(entry))));
 }
 
 Result<bool> Verifier::CheckHead(const LedgerHead& last) {
@@ -336,9 +328,9 @@ Result<bool> Verifier::CheckIdempotencyIndex() {
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(read_, cf(kIdempotency)));
   OrderFreeDigest stored;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->value().size() != 40) return LocateIdempotencyMismatch();
+    if (it->value().size() != kIdempotencyRecordBytes) return LocateIdempotencyMismatch();
     stored.Add(IdempotencyRecordDigest(std::string_view(it->key().data(), it->key().size()),
-                                       DecodeFixed64(it->value().data()), it->value().data() + 8));
+                                       std::string_view(it->value().data(), it->value().size())));
   }
   XCLEAR_RETURN_IF_ERROR(FromRocks(it->status(), "reading idempotency keys"));
   if (stored == idempotency_expected_) return true;
@@ -354,16 +346,20 @@ Result<bool> Verifier::LocateIdempotencyMismatch() {
     if (!entry.ok() || entry->idempotency_key.empty()) continue;
     std::string value;
     const rocksdb::Status got = db_.Get(read_, cf(kIdempotency), entry->idempotency_key, &value);
-    if (!got.ok() || value.size() != 40 || DecodeFixed64(value.data()) != entry->sequence ||
-        std::memcmp(value.data() + 8, DraftContentDigest(*entry).data(), 32) != 0) {
+    uint64_t sequence = 0;
+    Digest content{};
+    if (!got.ok() || !DecodeIdempotencyRecord(value, sequence, content) ||
+        sequence != entry->sequence || content != DraftContentDigest(*entry)) {
       return Fail(entry->sequence, "the idempotency index does not point at this entry");
     }
   }
   std::unique_ptr<rocksdb::Iterator> index(db_.NewIterator(read_, cf(kIdempotency)));
   for (index->SeekToFirst(); index->Valid(); index->Next()) {
     const std::string key = index->key().ToString();
-    const uint64_t sequence =
-        index->value().size() == 40 ? DecodeFixed64(index->value().data()) : 0;
+    uint64_t sequence = 0;
+    Digest content{};
+    DecodeIdempotencyRecord(std::string_view(index->value().data(), index->value().size()),
+                            sequence, content);  // a malformed record leaves sequence 0
     std::string value;
     const rocksdb::Status got = db_.Get(read_, cf(kJournal), SequenceKey(sequence), &value);
     auto entry = got.ok() ? DecodeEntry(value) : Result<JournalEntry>(Status::NotFound(""));
