@@ -134,6 +134,45 @@ Status CheckBalanced(const Statement& statement) {
   return Status::Ok();
 }
 
+// Net settlement's novation (kNetting): every pair obligation of the statement becomes a position
+// against the national clearing account X. Insured I: Dr payable:T; treatment T: Cr receivable:I;
+// then each province's difference goes to X: a payer (net < 0) Cr payable:X, a receiver (net > 0)
+// Dr receivable:X, mirrored in X's books. Each province's books balance because
+// net = receivable − payable; the mirror invariants hold pair by pair.
+EntryDraft NettingEntry(const Statement& statement, const std::string& actor, const Date& today) {
+  EntryDraft draft;
+  draft.kind = EntryKind::kNetting;
+  draft.effective_date = today;
+  draft.actor = actor;
+  const std::string name = statement.month.ToString() + ":" + std::to_string(statement.round);
+  draft.idempotency_key = "netting:" + name;
+  draft.source_reference = "statement:" + name;
+  draft.memo = "net settlement of the " + statement.month.ToString() + " round " +
+               std::to_string(statement.round) +
+               " statement: pair obligations move to the national clearing account";
+  for (const StatementPair& pair : statement.pairs) {
+    if (!pair.fund_amount.is_positive()) continue;
+    draft.postings.push_back(
+        {AccountId::Payable(pair.insured, pair.treatment), Side::kDebit, pair.fund_amount});
+    draft.postings.push_back(
+        {AccountId::Receivable(pair.treatment, pair.insured), Side::kCredit, pair.fund_amount});
+  }
+  for (const StatementProvince& province : statement.provinces) {
+    if (province.net.is_positive()) {
+      draft.postings.push_back({AccountId::Receivable(province.province, kNationalClearingCode),
+                                Side::kDebit, province.net});
+      draft.postings.push_back({AccountId::Payable(kNationalClearingCode, province.province),
+                                Side::kCredit, province.net});
+    } else if (province.net.is_negative()) {
+      draft.postings.push_back({AccountId::Payable(province.province, kNationalClearingCode),
+                                Side::kCredit, -province.net});
+      draft.postings.push_back({AccountId::Receivable(kNationalClearingCode, province.province),
+                                Side::kDebit, -province.net});
+    }
+  }
+  return draft;
+}
+
 }  // namespace
 
 Clearing::Clearing(Ledger& ledger, const Config& config, const Clock& clock)
@@ -152,7 +191,25 @@ Result<std::vector<Statement>> Clearing::Statements(const YearMonth& month) cons
   return out;
 }
 
-Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std::string& actor) {
+Result<std::vector<YearMonth>> Clearing::StatementMonths() const {
+  std::vector<YearMonth> months;
+  std::string lower;
+  while (true) {
+    auto cursor = ledger_.NewCursor(Table::kStatements, lower, "");
+    if (!cursor->Valid()) {
+      XCLEAR_RETURN_IF_ERROR(cursor->status());
+      return months;
+    }
+    if (cursor->key().size() != 8) return Status::Corruption("a statement key is malformed");
+    const YearMonth month =
+        YearMonth::FromOrdinal(static_cast<int32_t>(encoding::DecodeFixed32(cursor->key().data())));
+    months.push_back(month);
+    lower = StatementKey(month.AddMonths(1), 0);
+  }
+}
+
+Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std::string& actor,
+                                               const std::function<void(uint64_t)>& progress) {
   std::lock_guard lock(clear_mutex_);
   const Instant now = clock_.Now();
   const Instant deadline = DeclarationDeadline(month, config_.rules);
@@ -169,11 +226,14 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
   }
   Declarations declarations(ledger_, config_, clock_);
   RoundAccumulator regular, supplementary;
+  uint64_t scanned = 0;
   XCLEAR_RETURN_IF_ERROR(declarations.ScanMonth(month, [&](const Declarations::ClaimView& claim) {
+    if (progress && (++scanned & ((1u << 20) - 1)) == 0) progress(scanned);
     if (!claim.late) return regular_done ? Status::Ok() : regular.Add(claim);
     if (covered.count(claim.declaration_id) > 0) return Status::Ok();
     return supplementary.Add(claim);
   }));
+  if (progress) progress(scanned);
   if (!regular_done) {
     XCLEAR_ASSIGN_OR_RETURN(const auto totals, declarations.MonthTotals(month, false));
     if (totals.first != regular.count() || totals.second != regular.fund()) {
@@ -199,6 +259,9 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
                              DigestToHex(statement.statement_hash)});
     request.writes.push_back(
         {Table::kStatements, StatementKey(month, statement.round), std::move(json)});
+    if (statement.mode == SettlementMode::kNet && statement.fund_amount.is_positive()) {
+      request.entries.push_back(NettingEntry(statement, actor, now.CstDate()));
+    }
   }
   XCLEAR_RETURN_IF_ERROR(ledger_.Commit(request).status());
   for (Statement& statement : issued) statements.push_back(std::move(statement));

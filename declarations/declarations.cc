@@ -758,6 +758,24 @@ Status Declarations::ScanMonth(const YearMonth& month,
   return cursor->status();
 }
 
+Result<std::vector<YearMonth>> Declarations::MonthsWithClaims() const {
+  std::vector<YearMonth> months;
+  std::string lower;
+  while (true) {
+    auto cursor = ledger_.NewCursor(Table::kClaimAggregates, lower, "");
+    if (!cursor->Valid()) {
+      XCLEAR_RETURN_IF_ERROR(cursor->status());
+      return months;
+    }
+    AggregateKey key;
+    if (!DecodeAggregateKey(cursor->key(), key)) {
+      return Status::Corruption("a claim aggregate record is malformed");
+    }
+    months.push_back(key.month);
+    lower = MonthKeyPrefix(key.month.AddMonths(1));
+  }
+}
+
 Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& month,
                                                            bool late) const {
   auto cursor = ledger_.NewCursor(Table::kClaimAggregates, MonthKeyPrefix(month),

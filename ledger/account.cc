@@ -11,6 +11,10 @@ constexpr std::array<AccountKind, 6> kKinds = {
 
 }  // namespace
 
+bool IsLedgerParty(uint32_t code, const Participants& participants) {
+  return code == kNationalClearingCode || participants.Contains(code);
+}
+
 std::string_view AccountKindName(AccountKind kind) {
   switch (kind) {
     case AccountKind::kBank:
@@ -50,7 +54,11 @@ Result<AccountId> AccountId::Parse(std::string_view text, const Participants& pa
   if (first == std::string_view::npos) {
     return Status::InvalidArgument(quoted + " is not OWNER:KIND[:COUNTERPART]");
   }
-  auto owner = participants.ParseCode(text.substr(0, first));
+  const auto party = [&participants](std::string_view code) -> Result<uint32_t> {
+    if (code == std::to_string(kNationalClearingCode)) return kNationalClearingCode;
+    return participants.ParseCode(code);
+  };
+  auto owner = party(text.substr(0, first));
   if (!owner.ok()) return owner.status().WithContext(quoted);
   const std::string_view rest = text.substr(first + 1);
   const size_t second = rest.find(':');
@@ -68,7 +76,7 @@ Result<AccountId> AccountId::Parse(std::string_view text, const Participants& pa
     return Status::InvalidArgument(quoted + ": unknown kind \"" + std::string(kind_name) + "\"");
   }
   if (second != std::string_view::npos) {
-    auto counterpart = participants.ParseCode(rest.substr(second + 1));
+    auto counterpart = party(rest.substr(second + 1));
     if (!counterpart.ok()) return counterpart.status().WithContext(quoted);
     account.counterpart = *counterpart;
   }
@@ -81,10 +89,13 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
   bool known_kind = false;
   for (const AccountKind kind : kKinds) known_kind = known_kind || kind == account.kind;
   if (!known_kind) return Status::InvalidArgument("account has an unknown kind");
-  if (!participants.Contains(account.owner)) {
+  if (!IsLedgerParty(account.owner, participants)) {
     return Status::InvalidArgument("account " + name() + ": owner " +
                                    std::to_string(account.owner) +
                                    " is not a configured participant");
+  }
+  if (account.owner == kNationalClearingCode && account.kind == AccountKind::kExpense) {
+    return Status::InvalidArgument("the national clearing account has no expense account");
   }
   if (!AccountKindHasCounterpart(account.kind)) {
     if (account.counterpart != 0) {
@@ -94,7 +105,7 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
     }
     return Status::Ok();
   }
-  if (!participants.Contains(account.counterpart)) {
+  if (!IsLedgerParty(account.counterpart, participants)) {
     return Status::InvalidArgument("account " + name() + ": counterpart " +
                                    std::to_string(account.counterpart) +
                                    " is not a configured participant");
@@ -102,6 +113,13 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
   if (account.counterpart == account.owner) {
     return Status::InvalidArgument("account " + name() +
                                    ": a province has no cross-province account with itself");
+  }
+  const bool national = account.owner == kNationalClearingCode;
+  if ((national || account.counterpart == kNationalClearingCode) &&
+      (account.kind == AccountKind::kPrepaymentHeld ||
+       account.kind == AccountKind::kPrepaymentAdvanced)) {
+    return Status::InvalidArgument("account " + name() +
+                                   ": prepayments are never held by the national clearing account");
   }
   return Status::Ok();
 }

@@ -17,6 +17,7 @@ constexpr KindName kKindNames[] = {
     {EntryKind::kPrepaymentRefunded, "prepayment_refunded"},
     {EntryKind::kReversal, "reversal"},
     {EntryKind::kManual, "manual"},
+    {EntryKind::kNetting, "netting"},
 };
 
 Status CheckText(const std::string& value, const char* field, uint32_t max_bytes, bool required) {

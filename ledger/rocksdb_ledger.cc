@@ -766,6 +766,21 @@ Status RocksLedger::StageFact(const FactDraft& draft, PendingBatch& pending,
   return Status::Ok();
 }
 
+Result<std::optional<uint64_t>> RocksLedger::FindByIdempotencyKey(
+    std::string_view idempotency_key) const {
+  std::string value;
+  const rocksdb::Status got =
+      db_->Get(rocksdb::ReadOptions(), cf(kIdempotency), idempotency_key, &value);
+  if (got.IsNotFound()) return std::optional<uint64_t>();
+  XCLEAR_RETURN_IF_ERROR(FromRocks(got, "reading the idempotency index"));
+  uint64_t sequence = 0;
+  Digest content{};
+  if (!DecodeIdempotencyRecord(value, sequence, content)) {
+    return Status::Corruption("an idempotency record is malformed");
+  }
+  return std::optional<uint64_t>(sequence);
+}
+
 Result<std::optional<Fact>> RocksLedger::FindFact(std::string_view key) const {
   std::string sequence;
   const rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), cf(kFactKeys), key, &sequence);

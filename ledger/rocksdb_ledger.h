@@ -64,6 +64,8 @@ class RocksLedger final : public Ledger {
                                const std::string& idempotency_key, const std::string& memo,
                                const Date& effective_date) override;
   Result<JournalEntry> Entry(uint64_t sequence) const override;
+  Result<std::optional<uint64_t>> FindByIdempotencyKey(
+      std::string_view idempotency_key) const override;
   Status ForEachEntry(uint64_t first, uint64_t last,
                       const std::function<Status(const JournalEntry&)>& visit) const override;
   LedgerHead Head() const override;

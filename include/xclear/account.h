@@ -22,6 +22,14 @@
 
 namespace xclear {
 
+// The national clearing account (全国清算账户) of net settlement: a ledger party beside the 32
+// provinces, with its own books (bank, receivable from payers, payable to receivers). Its code
+// 100000 is not a GB/T 2260 province code, so it can never clash with a participant.
+inline constexpr uint32_t kNationalClearingCode = 100000;
+
+// True for a configured province and for the national clearing account.
+bool IsLedgerParty(uint32_t code, const Participants& participants);
+
 enum class AccountKind : uint8_t {
   kBank = 1,
   kReceivable = 2,
@@ -63,8 +71,9 @@ struct AccountId {
   auto operator<=>(const AccountId&) const = default;
 };
 
-// Ok when the owner and counterpart are configured, differ, and the kind takes a counterpart
-// exactly when it should.
+// Ok when the owner and counterpart are ledger parties, differ, and the kind takes a counterpart
+// exactly when it should. The national clearing account holds only bank, receivable and payable
+// accounts, and its counterparts are provinces.
 Status ValidateAccount(const AccountId& account, const Participants& participants);
 
 // The account on the other side of the mirror invariant (T:receivable:I ↔ I:payable:T,

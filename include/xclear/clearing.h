@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -72,9 +73,14 @@ class Clearing {
 
   // Clears service month `month`: returns every statement of the month (old and new). Refused
   // before the month's declaration deadline, with the deadline in the message.
-  Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor);
+  // `progress`, when given, is called with the number of claims scanned so far, every 2^20 claims
+  // and once at the end of the scan.
+  Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor,
+                                       const std::function<void(uint64_t)>& progress = {});
   // The statements already issued for `month`, by round.
   Result<std::vector<Statement>> Statements(const YearMonth& month) const;
+  // The service months that have at least one statement, in order.
+  Result<std::vector<YearMonth>> StatementMonths() const;
 
   // Checks every stored statement against its fact in the facts log (same SHA-256), that each
   // fact has its statement, and that each statement's nets sum to zero. Returns a non-empty

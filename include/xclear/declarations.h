@@ -138,6 +138,8 @@ class Declarations {
   // Σ of the aggregates of `month` kept at declaration time: (count, fund fen) of the on-time
   // claims (late = false) or of the late ones.
   Result<std::pair<uint64_t, Fen>> MonthTotals(const YearMonth& month, bool late) const;
+  // The service months that have at least one claim, in order (one seek per month).
+  Result<std::vector<YearMonth>> MonthsWithClaims() const;
 
   // Checks that claims, the month index, the aggregates, the declarations and the ledger's
   // claims_declared postings agree (per pair, Σ claim fund_amount = Σ postings). Returns a

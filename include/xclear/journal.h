@@ -26,6 +26,8 @@ enum class EntryKind : uint16_t {
   kPrepaymentRefunded = 4,  // T refunds prepayment to I (annual adjustment down)
   kReversal = 5,            // negates an earlier entry, named in `reverses_sequence`
   kManual = 6,              // an operator's entry posted from JSON (opening balances, fixes)
+  kNetting = 7,  // net settlement: a statement's pair obligations become positions against the
+                 // national clearing account (novation), see docs/clearing.md
 };
 
 std::string_view EntryKindName(EntryKind kind);

@@ -109,6 +109,11 @@ class TableCursor {
 enum class FactKind : uint16_t {
   kLateExplanation = 1,  // key "explanation:<T>:<YYYY-MM>", payload: reason text
   kStatementIssued = 2,  // key "statement:<YYYY-MM>:<round>", payload: the statement's SHA-256
+  kConfirmation = 3,     // key "confirmation:<YYYY-MM>:<round>:<province>", payload: the
+                         // confirmed statement's SHA-256
+  kPayment = 4,          // key "payment:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial>",
+                         // payload: the payment's canonical JSON
+  kPaymentSerial = 5,    // key "serial:<bank>:<serial>", payload: the payment fact's key
 };
 
 struct FactDraft {
@@ -194,6 +199,9 @@ class Ledger {
                                        const Date& effective_date) = 0;
 
   virtual Result<JournalEntry> Entry(uint64_t sequence) const = 0;
+  // The sequence number of the entry recorded with `idempotency_key`, if any.
+  virtual Result<std::optional<uint64_t>> FindByIdempotencyKey(
+      std::string_view idempotency_key) const = 0;
   // Calls `visit` for entries first..last (inclusive, clipped to the head) in order; stops at the
   // first non-ok Status and returns it.
   virtual Status ForEachEntry(uint64_t first, uint64_t last,

@@ -5,8 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "xclear/clearing.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
+#include "xclear/settlement.h"
 #include "xclear/status.h"
 
 namespace xclear {
@@ -24,6 +26,33 @@ Result<ReportFormat> ParseReportFormat(std::string_view name);
 //          "provinces": [...], "total_debit", "total_credit"}.
 std::string RenderTrialBalance(const TrialBalance& trial, const Participants& participants,
                                ReportFormat format);
+
+// A clearing statement as CSV: one table, its kind in the first column `record` —
+//   pair      one row per pair: insured (payer) and treatment province, claim count, fund amount,
+//             and count and fund per category;
+//   province  one row per participant: payable, receivable, net;
+//   control   the control totals: claim count, Σ fund, Σ total_amount, per-category totals,
+//             Σ payable = Σ receivable, Σ net (0), the claims digest and the statement's SHA-256;
+//   gross     the gross settlement view: payments and money moved;
+//   net       the net settlement view, the same way, and the saving against gross.
+// Columns: record, month, round, settlement_mode, code, name, counterpart_code, counterpart_name,
+// claim_count, fund_amount, total_amount, inpatient_count, inpatient_fund, outpatient_count,
+// outpatient_fund, chronic_count, chronic_fund, pharmacy_count, pharmacy_fund, payable,
+// receivable, net, payments, moved, digest.
+std::string RenderStatementCsv(const Statement& statement, const Participants& participants);
+
+// The deadlines report as of `as_of`: every open obligation with its due date and days overdue.
+//   csv:  columns kind, month, round, party, party_name, counterpart, counterpart_name, amount,
+//         due_date, days_overdue, state (overdue / due), due_note, detail, as_of; a last row of
+//         kind "total" carries the item count (in `round`) and Σ of the payment amounts;
+//   json: {"report": "deadlines", "as_of", "items": [...], "item_count", "overdue_count",
+//          "open_payment_amount"};
+//   text: one line per item.
+std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instant& as_of,
+                            const Participants& participants, ReportFormat format);
+
+// The participant's Chinese name; the national clearing account's for 100000; else empty.
+std::string PartyDisplayName(const Participants& participants, uint32_t code);
 
 // Quotes a CSV field when RFC 4180 requires it (comma, quote, CR or LF inside).
 std::string CsvField(std::string_view value);

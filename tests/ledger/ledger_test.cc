@@ -130,6 +130,23 @@ TEST_F(LedgerTest, RefusesUnknownAccountsAndNonPositiveAmounts) {
   EXPECT_EQ(ledger_->Head().sequence, 0u);
 }
 
+TEST(AccountTest, TheNationalClearingAccountHoldsOnlyBankReceivableAndPayable) {
+  const Participants& units = Participants::Default();
+  EXPECT_TRUE(ValidateAccount(AccountId::Bank(kNationalClearingCode), units).ok());
+  EXPECT_TRUE(ValidateAccount(AccountId::Receivable(kNationalClearingCode, 110000), units).ok());
+  EXPECT_TRUE(ValidateAccount(AccountId::Payable(110000, kNationalClearingCode), units).ok());
+  EXPECT_FALSE(ValidateAccount(AccountId::Expense(kNationalClearingCode), units).ok());
+  EXPECT_FALSE(
+      ValidateAccount(AccountId::PrepaymentHeld(kNationalClearingCode, 110000), units).ok());
+  EXPECT_FALSE(
+      ValidateAccount(AccountId::PrepaymentAdvanced(110000, kNationalClearingCode), units).ok());
+  auto parsed = AccountId::Parse("100000:receivable:130000", units);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(*parsed, AccountId::Receivable(kNationalClearingCode, 130000));
+  EXPECT_FALSE(AccountId::Parse("100000:expense", units).ok());
+  EXPECT_FALSE(AccountId::Parse("100001:bank", units).ok());
+}
+
 TEST_F(LedgerTest, ReplaysTheSameIdempotencyKeyAndContent) {
   const AppendResult first = Append(ClaimEntry(kBeijing, kHebei, 500, "batch-7"));
   clock_.Advance(60'000);

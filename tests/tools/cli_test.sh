@@ -94,7 +94,7 @@ check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by o
 check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
 check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
-check "verify with claims" 0 "2 claims, 0 statements: ok" -- run verify
+check "verify with claims" 0 "2 claims, 0 statements, 0 confirmation/payment records: ok" -- run verify
 
 # Clearing.
 check "clear before the deadline" 1 "may run only after its declaration deadline 2026-10-20T23:59:59.999" -- run clear --month 2026-09 --now 2026-10-20T12:00:00
@@ -103,7 +103,36 @@ check "statement file" 0 '"net":\{"payments":3,"moved":"1220.50"\}' -- cat "$wor
 check "clear again is the same statement" 0 "round 0 issued 2026-10-21T09:00:00.000" -- run clear --month 2026-09 --now 2026-10-25T09:00:00
 check "statement" 0 '"gross":\{"payments":2,"moved":"1220.50"\}' -- run statement --month 2026-09 --json
 check "no statement yet" 1 "no statement has been issued for 2026-08" -- run statement --month 2026-08
-check "verify after clearing" 0 "2 claims, 1 statements: ok" -- run verify
+check "verify after clearing" 0 "2 claims, 1 statements, 0 confirmation/payment records: ok" -- run verify
+
+# Confirmations, payments, deadlines, the month-end job. (The ledger's clock never goes back: the
+# explanation above was recorded on 2 November, so everything below happens later.)
+pay() { run pay --month 2026-09 --bank ICBC --value-date 2026-11-03 --now 2026-11-03T10:00:00 "$@"; }
+check "deadlines after clearing" 0 "^  confirmation 2026-09 round 0 130000 1200.00 \(due 2026-10-28, 6 days OVERDUE\)" -- run deadlines --now 2026-11-03T10:00:00
+check "pay before confirming" 1 "130000 has not confirmed statement 2026-09:0" -- pay --from 130000 --to 110000 --serial S1 --amount 1200.00
+check "confirm" 0 "130000 confirmed 2026-09 round 0 at 2026-11-03T09:00:00.000" -- run confirm --month 2026-09 --province 130000 --now 2026-11-03T09:00:00
+check "confirm again" 0 "130000 had confirmed 2026-09 round 0" -- run confirm --month 2026-09 --province 130000 --now 2026-11-03T09:30:00
+check "confirm without a part" 1 "440000 has no part in statement 2026-09:0" -- run confirm --month 2026-09 --province 440000
+check "confirm a missing round" 1 "no clearing statement 2026-09:1" -- run confirm --month 2026-09 --round 1 --province 130000
+check "pay part" 0 "130000 -> 110000 1000.00 CNY, ICBC S1" -- pay --from 130000 --to 110000 --serial S1 --amount 1000.00
+check "pay replay" 0 "already recorded" -- pay --from 130000 --to 110000 --serial S1 --amount 1000.00
+check "duplicate serial" 1 "^xclear: conflict: bank serial number S1 of ICBC is already recorded" -- pay --from 130000 --to 110000 --serial S1 --amount 200.00
+check "overpayment" 1 "overpayment: 130000 owes 110000 200.00" -- pay --from 130000 --to 110000 --serial S2 --amount 200.01
+check "wrong counterpart" 1 "wrong counterpart: .* expects no payment from 130000 to 310000" -- pay --from 130000 --to 310000 --serial S3 --amount 1.00
+check "three decimals" 1 "^xclear: invalid_argument: --amount: amount \"1.001\" has 3 decimals" -- pay --from 130000 --to 110000 --serial S4 --amount 1.001
+check "future value date" 1 "value_date 2026-11-04 is in the future" -- pay --from 130000 --to 110000 --serial S4 --amount 1.00 --value-date 2026-11-04
+check "pay the rest" 0 '"amount":"200.00"' -- pay --from 130000 --to 110000 --serial S5 --amount 200.00 --json
+check "payments" 0 '"serial":"S5"' -- run payments --month 2026-09 --json
+check "settlement" 0 "130000 -> 110000: owed 1200.00, paid 1200.00, due 2026-11-17, complete 2026-11-03" -- run settlement --month 2026-09 --now 2026-11-03T10:00:00
+check "deadlines csv" 0 "^payment,2026-09,0,310000,上海市,110000,北京市,20.50,2026-11-11,-8,due," -- run deadlines --format csv --now 2026-11-03T10:00:00
+check "deadlines of one province" 0 '"item_count": 3' -- run deadlines --province 310000 --json --now 2026-11-03T10:00:00
+check "deadlines of a settled province" 0 '"item_count": 0' -- run deadlines --province 130000 --json --now 2026-11-03T10:00:00
+check "month overdue" 0 "^month,2026-09,0,,,,,20.50,2026-11-30,1,overdue" -- run deadlines --format csv --now 2026-12-01T00:00:00
+check "month-end before the deadline" 1 "may run only after its declaration deadline 2026-11-20" -- run month-end --month 2026-10 --out "$work/month-end" --now 2026-11-04T09:00:00
+check "month-end" 0 "month-end 2026-09: 1 statement round\(s\), 4 open obligation\(s\); reports in" -- run month-end --month 2026-09 --out "$work/month-end" --now 2026-11-04T09:00:00 --quiet
+check "month-end statement csv" 0 "^control,2026-09,0,gross,,,,,2,1220.50,1530.00,1,1200.00,0,0.00,0,0.00,1,20.50,1220.50,1220.50,0.00,,," -- cat "$work/month-end/statement-2026-09-round-0.csv"
+check "month-end deadlines csv" 0 "^total,,4,,,,,20.50," -- cat "$work/month-end/deadlines.csv"
+check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records: ok" -- run verify
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

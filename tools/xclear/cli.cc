@@ -53,6 +53,10 @@ Result<std::unique_ptr<Ledger>> Context::OpenLedger(bool create_if_missing) cons
   return xclear::OpenLedger(options, config.participants, *clock);
 }
 
+Result<WorkingCalendar> Context::LoadCalendar() const {
+  return WorkingCalendar::LoadDirectory(config.calendar_dir);
+}
+
 void Context::Print(const std::string& text, const std::string& json_text) const {
   const std::string& out = json ? json_text : text;
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "xclear/calendar.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
 #include "xclear/status.h"
@@ -48,6 +49,8 @@ struct Context {
 
   // Opens the ledger of the configured data directory.
   Result<std::unique_ptr<Ledger>> OpenLedger(bool create_if_missing = false) const;
+  // Loads the working-day calendar of the configured calendar directory.
+  Result<WorkingCalendar> LoadCalendar() const;
   // Prints a result object: JSON when --json, else `text`.
   void Print(const std::string& text, const std::string& json) const;
 };
@@ -64,6 +67,7 @@ struct Command {
 std::vector<Command> LedgerCommands();
 std::vector<Command> DeclarationCommands();
 std::vector<Command> ClearingCommands();
+std::vector<Command> SettlementCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.
 Result<std::string> ReadFile(const std::filesystem::path& path);

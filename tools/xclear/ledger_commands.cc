@@ -8,6 +8,7 @@
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
 #include "xclear/reports.h"
+#include "xclear/settlement.h"
 
 namespace xclear::cli {
 namespace {
@@ -192,15 +193,27 @@ Status Verify(Context& context) {
       report.reason = "statements: " + problem;
     }
   }
+  uint64_t settlement_records = 0;
+  if (report.ok) {
+    XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+    Settlement settlement(*ledger, context.config, calendar, *context.clock);
+    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, settlement.Verify(&settlement_records));
+    if (!problem.empty()) {
+      report.ok = false;
+      report.reason = "settlement: " + problem;
+    }
+  }
   std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
                      std::to_string(report.postings_checked) + " postings, " +
                      std::to_string(report.accounts_checked) + " accounts, " +
                      std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
-                     " claims, " + std::to_string(statements) + " statements: ";
+                     " claims, " + std::to_string(statements) + " statements, " +
+                     std::to_string(settlement_records) + " confirmation/payment records: ";
   text += report.ok ? "ok" : "FAILED";
   auto json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
   json->set("statements_checked", static_cast<Poco::UInt64>(statements));
+  json->set("settlement_records_checked", static_cast<Poco::UInt64>(settlement_records));
   context.Print(text, JsonToString(json));
   if (report.ok) return Status::Ok();
   return Status::Corruption("verify failed at entry " + std::to_string(report.first_bad_sequence) +

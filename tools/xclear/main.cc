@@ -20,6 +20,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> commands = LedgerCommands();
   for (Command& command : DeclarationCommands()) commands.push_back(std::move(command));
   for (Command& command : ClearingCommands()) commands.push_back(std::move(command));
+  for (Command& command : SettlementCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

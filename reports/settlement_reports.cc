@@ -1,0 +1,202 @@
+// The clearing statement as CSV and the deadlines report (see reports.h).
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <array>
+
+#include "xclear/journal_json.h"
+#include "xclear/reports.h"
+
+namespace xclear {
+namespace {
+
+constexpr size_t kStatementColumns = 25;
+using StatementRow = std::array<std::string, kStatementColumns>;
+enum Column : size_t {
+  kRecord,
+  kMonth,
+  kRound,
+  kMode,
+  kCode,
+  kName,
+  kCounterpartCode,
+  kCounterpartName,
+  kClaimCount,
+  kFund,
+  kTotal,
+  kFirstCategory,  // count, fund per category: 4 × 2 columns
+  kPayable = kFirstCategory + 8,
+  kReceivable,
+  kNet,
+  kPayments,
+  kMoved,
+  kDigest,
+};
+static_assert(kDigest + 1 == kStatementColumns);
+
+constexpr const char* kStatementHeader =
+    "record,month,round,settlement_mode,code,name,counterpart_code,counterpart_name,claim_count,"
+    "fund_amount,total_amount,inpatient_count,inpatient_fund,outpatient_count,outpatient_fund,"
+    "chronic_count,chronic_fund,pharmacy_count,pharmacy_fund,payable,receivable,net,payments,"
+    "moved,digest\r\n";
+
+void AppendRow(std::string& out, const StatementRow& row) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i > 0) out += ',';
+    out += CsvField(row[i]);
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::string PartyDisplayName(const Participants& participants, uint32_t code) {
+  if (code == kNationalClearingCode) return "全国清算账户";
+  const Participant* unit = participants.Find(code);
+  return unit == nullptr ? std::string() : unit->name;
+}
+
+std::string RenderStatementCsv(const Statement& statement, const Participants& participants) {
+  std::string out = kStatementHeader;
+  const auto row_of = [&](const char* record) {
+    StatementRow row;
+    row[kRecord] = record;
+    row[kMonth] = statement.month.ToString();
+    row[kRound] = std::to_string(statement.round);
+    row[kMode] = SettlementModeName(statement.mode);
+    return row;
+  };
+  std::array<uint64_t, 4> category_count{};
+  std::array<Money, 4> category_fund{};
+  for (const StatementPair& pair : statement.pairs) {
+    StatementRow row = row_of("pair");
+    row[kCode] = std::to_string(pair.insured);
+    row[kName] = PartyDisplayName(participants, pair.insured);
+    row[kCounterpartCode] = std::to_string(pair.treatment);
+    row[kCounterpartName] = PartyDisplayName(participants, pair.treatment);
+    row[kClaimCount] = std::to_string(pair.claim_count);
+    row[kFund] = pair.fund_amount.ToString();
+    for (size_t c = 0; c < 4; ++c) {
+      row[kFirstCategory + 2 * c] = std::to_string(pair.count_by_category[c]);
+      row[kFirstCategory + 2 * c + 1] = pair.fund_by_category[c].ToString();
+      category_count[c] += pair.count_by_category[c];
+      category_fund[c] += pair.fund_by_category[c];
+    }
+    AppendRow(out, row);
+  }
+  Money payable, receivable, net;
+  for (const StatementProvince& province : statement.provinces) {
+    StatementRow row = row_of("province");
+    row[kCode] = std::to_string(province.province);
+    row[kName] = PartyDisplayName(participants, province.province);
+    row[kPayable] = province.payable.ToString();
+    row[kReceivable] = province.receivable.ToString();
+    row[kNet] = province.net.ToString();
+    payable += province.payable;
+    receivable += province.receivable;
+    net += province.net;
+    AppendRow(out, row);
+  }
+  StatementRow control = row_of("control");
+  control[kClaimCount] = std::to_string(statement.claim_count);
+  control[kFund] = statement.fund_amount.ToString();
+  control[kTotal] = statement.total_amount.ToString();
+  for (size_t c = 0; c < 4; ++c) {
+    control[kFirstCategory + 2 * c] = std::to_string(category_count[c]);
+    control[kFirstCategory + 2 * c + 1] = category_fund[c].ToString();
+  }
+  control[kPayable] = payable.ToString();
+  control[kReceivable] = receivable.ToString();
+  control[kNet] = net.ToString();
+  control[kDigest] = DigestToHex(statement.claims_digest);
+  AppendRow(out, control);
+  StatementRow gross = row_of("gross");
+  gross[kPayments] = std::to_string(statement.gross.payments);
+  gross[kMoved] = statement.gross.moved.ToString();
+  gross[kDigest] = DigestToHex(statement.statement_hash);
+  AppendRow(out, gross);
+  StatementRow netting = row_of("net");
+  netting[kPayments] = std::to_string(statement.net.payments);
+  netting[kMoved] = statement.net.moved.ToString();
+  netting[kDigest] = DigestToHex(statement.statement_hash);
+  AppendRow(out, netting);
+  return out;
+}
+
+std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instant& as_of,
+                            const Participants& participants, ReportFormat format) {
+  Money open_payments;
+  uint64_t overdue = 0;
+  for (const DeadlineItem& item : items) {
+    if (item.kind == DeadlineKind::kPayment) open_payments += item.amount;
+    if (item.due && item.days_overdue > 0) ++overdue;
+  }
+  const auto party = [](uint32_t code) { return code == 0 ? std::string() : std::to_string(code); };
+  const auto state = [](const DeadlineItem& item) -> std::string {
+    if (!item.due) return "unknown";
+    return item.days_overdue > 0 ? "overdue" : "due";
+  };
+  if (format == ReportFormat::kCsv) {
+    std::string out =
+        "kind,month,round,party,party_name,counterpart,counterpart_name,amount,due_date,"
+        "days_overdue,state,due_note,detail,as_of\r\n";
+    for (const DeadlineItem& item : items) {
+      out += std::string(DeadlineKindName(item.kind)) + ',' + item.month.ToString() + ',' +
+             std::to_string(item.round) + ',' + party(item.party) + ',' +
+             CsvField(PartyDisplayName(participants, item.party)) + ',' + party(item.counterpart) +
+             ',' + CsvField(PartyDisplayName(participants, item.counterpart)) + ',' +
+             item.amount.ToString() + ',' + (item.due ? item.due->ToString() : "") + ',' +
+             (item.due ? std::to_string(item.days_overdue) : "") + ',' + state(item) + ',' +
+             CsvField(item.due_note) + ',' + CsvField(item.detail) + ',' + as_of.ToString() +
+             "\r\n";
+    }
+    out += "total,," + std::to_string(items.size()) + ",,,,," + open_payments.ToString() + ",,," +
+           std::to_string(overdue) + " overdue,,," + as_of.ToString() + "\r\n";
+    return out;
+  }
+  if (format == ReportFormat::kJson) {
+    Poco::JSON::Object::Ptr root = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    root->set("report", "deadlines");
+    root->set("as_of", as_of.ToString());
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+    for (const DeadlineItem& item : items) {
+      Poco::JSON::Object::Ptr line = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      line->set("kind", std::string(DeadlineKindName(item.kind)));
+      line->set("month", item.month.ToString());
+      line->set("round", static_cast<Poco::UInt64>(item.round));
+      line->set("party", party(item.party));
+      line->set("counterpart", party(item.counterpart));
+      line->set("amount", item.amount.ToString());
+      line->set("due_date", item.due ? item.due->ToString() : std::string());
+      if (item.due) line->set("days_overdue", static_cast<Poco::Int64>(item.days_overdue));
+      line->set("state", state(item));
+      line->set("due_note", item.due_note);
+      line->set("detail", item.detail);
+      list->add(line);
+    }
+    root->set("items", list);
+    root->set("item_count", static_cast<Poco::UInt64>(items.size()));
+    root->set("overdue_count", static_cast<Poco::UInt64>(overdue));
+    root->set("open_payment_amount", open_payments.ToString());
+    return JsonToString(root, 2) + "\n";
+  }
+  std::string out = "Open obligations as of " + as_of.ToString() + ": " +
+                    std::to_string(items.size()) + " (" + std::to_string(overdue) +
+                    " overdue), open payments " + open_payments.ToString() + " CNY\n";
+  for (const DeadlineItem& item : items) {
+    std::string when = "due date unknown: " + item.due_note;
+    if (item.due) {
+      when = "due " + item.due->ToString() +
+             (item.days_overdue > 0 ? ", " + std::to_string(item.days_overdue) + " days OVERDUE"
+                                    : ", " + std::to_string(-item.days_overdue) + " days left");
+    }
+    out += "  " + std::string(DeadlineKindName(item.kind)) + " " + item.month.ToString() +
+           " round " + std::to_string(item.round);
+    if (item.party != 0) out += " " + std::to_string(item.party);
+    if (item.counterpart != 0) out += " -> " + std::to_string(item.counterpart);
+    out += " " + item.amount.ToString() + " (" + when + "): " + item.detail + "\n";
+  }
+  return out;
+}
+
+}  // namespace xclear

@@ -1,0 +1,356 @@
+// Settlement subcommands: confirm, pay, payments, settlement, deadlines, month-end.
+#include <Poco/JSON/Array.h>
+
+#include <cstdio>
+
+#include "cli.h"
+#include "xclear/clearing.h"
+#include "xclear/journal_json.h"
+#include "xclear/reports.h"
+#include "xclear/settlement.h"
+
+namespace xclear::cli {
+namespace {
+
+Poco::JSON::Object::Ptr NewObject() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+Result<std::string> Required(const Context& context, const std::string& flag) {
+  if (!context.args->Has(flag)) return Status::InvalidArgument("--" + flag + " is required");
+  return context.args->Get(flag);
+}
+
+Result<YearMonth> MonthArgument(const Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const std::string text, Required(context, "month"));
+  return YearMonth::Parse(text);
+}
+
+Result<uint32_t> RoundArgument(const Context& context) {
+  const std::string text = context.args->Get("round", "0");
+  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
+    return Status::InvalidArgument(
+        "--round must be a round number (0 regular, 1, 2 … supplementary)");
+  return static_cast<uint32_t>(std::stoul(text));
+}
+
+// A province code, or "national" / 100000 for the national clearing account.
+Result<uint32_t> PartyArgument(const Context& context, const std::string& flag) {
+  XCLEAR_ASSIGN_OR_RETURN(const std::string text, Required(context, flag));
+  if (text == "national" || text == std::to_string(kNationalClearingCode))
+    return kNationalClearingCode;
+  auto code = context.config.participants.ParseCode(text);
+  if (!code.ok()) return code.status().WithContext("--" + flag);
+  return code;
+}
+
+std::string DueText(const std::optional<Date>& due, const std::string& note) {
+  return due ? due->ToString() : "unknown (" + note + ")";
+}
+
+Poco::JSON::Object::Ptr PaymentToObject(const Payment& payment) {
+  auto out = NewObject();
+  out->set("month", payment.month.ToString());
+  out->set("round", static_cast<Poco::UInt64>(payment.round));
+  out->set("payer", std::to_string(payment.payer));
+  out->set("payee", std::to_string(payment.payee));
+  out->set("bank", payment.bank);
+  out->set("serial", payment.serial);
+  out->set("value_date", payment.value_date.ToString());
+  out->set("amount", payment.amount.ToString());
+  out->set("actor", payment.actor);
+  out->set("recorded_at", payment.recorded_at.ToString());
+  out->set("entry_sequence", static_cast<Poco::UInt64>(payment.entry_sequence));
+  out->set("replayed", payment.replayed);
+  return out;
+}
+
+std::string PaymentText(const Payment& payment) {
+  return payment.month.ToString() + " round " + std::to_string(payment.round) + ": " +
+         std::to_string(payment.payer) + " -> " + std::to_string(payment.payee) + " " +
+         payment.amount.ToString() + " CNY, " + payment.bank + " " + payment.serial +
+         ", value date " + payment.value_date.ToString() + ", entry " +
+         std::to_string(payment.entry_sequence) + (payment.replayed ? " (already recorded)" : "");
+}
+
+Status Confirm(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, MonthArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t round, RoundArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string province_text, Required(context, "province"));
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t province,
+                          context.config.participants.ParseCode(province_text));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const Confirmation confirmation,
+                          settlement.Confirm(month, round, province, context.actor));
+  auto json = NewObject();
+  json->set("month", month.ToString());
+  json->set("round", static_cast<Poco::UInt64>(round));
+  json->set("province", std::to_string(province));
+  json->set("actor", confirmation.actor);
+  json->set("confirmed_at", confirmation.confirmed_at.ToString());
+  json->set("statement_hash", DigestToHex(confirmation.statement_hash));
+  json->set("replayed", confirmation.replayed);
+  context.Print(std::to_string(province) +
+                    (confirmation.replayed ? " had confirmed " : " confirmed ") + month.ToString() +
+                    " round " + std::to_string(round) + " at " +
+                    confirmation.confirmed_at.ToString() + " (" + confirmation.actor + ")",
+                JsonToString(json));
+  return Status::Ok();
+}
+
+Status Pay(Context& context) {
+  PaymentDraft draft;
+  XCLEAR_ASSIGN_OR_RETURN(draft.month, MonthArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(draft.round, RoundArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return date.status().WithContext("--value-date");
+  draft.value_date = *date;
+  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, Required(context, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return money.status().WithContext("--amount");
+  draft.amount = *money;
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const Payment payment, settlement.RecordPayment(draft, context.actor));
+  context.Print(PaymentText(payment), JsonToString(PaymentToObject(payment)));
+  return Status::Ok();
+}
+
+Status ListPayments(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, MonthArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Payment> payments, settlement.Payments(month));
+  std::string text;
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+  for (const Payment& payment : payments) {
+    text += PaymentText(payment) + "\n";
+    list->add(PaymentToObject(payment));
+  }
+  auto json = NewObject();
+  json->set("month", month.ToString());
+  json->set("payments", list);
+  context.Print(text.empty() ? "no payment recorded for " + month.ToString() : text,
+                JsonToString(json));
+  return Status::Ok();
+}
+
+Status ShowSettlement(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, MonthArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const MonthStatus status, settlement.StatusOf(month));
+  std::string text = month.ToString() + ": " +
+                     (status.settled          ? "settled on " + status.settled_on->ToString()
+                      : status.rounds.empty() ? std::string("not cleared")
+                                              : std::string("not settled")) +
+                     "; due " + status.due.ToString() + " (supplementary rounds " +
+                     status.year_due.ToString() + ")\n";
+  auto json = NewObject();
+  json->set("month", month.ToString());
+  json->set("settled", status.settled);
+  json->set("settled_on", status.settled_on ? status.settled_on->ToString() : std::string());
+  json->set("due", status.due.ToString());
+  json->set("year_due", status.year_due.ToString());
+  Poco::JSON::Array::Ptr rounds = new Poco::JSON::Array();
+  for (const RoundStatus& round : status.rounds) {
+    const Statement& statement = round.statement;
+    text += "  round " + std::to_string(statement.round) + " (" +
+            std::string(SettlementModeName(statement.mode)) + "), issued " +
+            statement.issued_at.ToString() + "; confirmations " +
+            std::to_string(round.confirmations.size()) + "/" +
+            std::to_string(round.parties.size()) + " due " +
+            DueText(round.confirmation_due, round.confirmation_due_note) + "\n";
+    auto item = NewObject();
+    item->set("round", static_cast<Poco::UInt64>(statement.round));
+    item->set("settlement_mode", std::string(SettlementModeName(statement.mode)));
+    item->set("issued_at", statement.issued_at.ToString());
+    item->set("confirmation_due",
+              round.confirmation_due ? round.confirmation_due->ToString() : std::string());
+    Poco::JSON::Array::Ptr confirmations = new Poco::JSON::Array();
+    for (const Confirmation& confirmation : round.confirmations) {
+      auto line = NewObject();
+      line->set("province", std::to_string(confirmation.province));
+      line->set("actor", confirmation.actor);
+      line->set("confirmed_at", confirmation.confirmed_at.ToString());
+      confirmations->add(line);
+    }
+    item->set("confirmations", confirmations);
+    Poco::JSON::Array::Ptr obligations = new Poco::JSON::Array();
+    for (const PaymentObligation& obligation : round.obligations) {
+      text += "    " + std::to_string(obligation.payer) + " -> " +
+              std::to_string(obligation.payee) + ": owed " + obligation.owed.ToString() +
+              ", paid " + obligation.paid.ToString() + ", due " +
+              DueText(obligation.due, obligation.due_note) +
+              (obligation.completed_on ? ", complete " + obligation.completed_on->ToString() : "") +
+              "\n";
+      auto line = NewObject();
+      line->set("payer", std::to_string(obligation.payer));
+      line->set("payee", std::to_string(obligation.payee));
+      line->set("owed", obligation.owed.ToString());
+      line->set("paid", obligation.paid.ToString());
+      line->set("remaining", obligation.remaining().ToString());
+      line->set("due", obligation.due ? obligation.due->ToString() : std::string());
+      line->set("due_note", obligation.due_note);
+      line->set("completed_on",
+                obligation.completed_on ? obligation.completed_on->ToString() : std::string());
+      obligations->add(line);
+    }
+    item->set("payments", obligations);
+    rounds->add(item);
+  }
+  json->set("rounds", rounds);
+  context.Print(text, JsonToString(json));
+  return Status::Ok();
+}
+
+Result<ReportFormat> FormatArgument(const Context& context) {
+  if (context.args->Has("format")) return ParseReportFormat(context.args->Get("format"));
+  return context.json ? ReportFormat::kJson : ReportFormat::kText;
+}
+
+Status Deadlines(Context& context) {
+  std::optional<uint32_t> province;
+  if (context.args->Has("province")) {
+    XCLEAR_ASSIGN_OR_RETURN(province,
+                            context.config.participants.ParseCode(context.args->Get("province")));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const ReportFormat format, FormatArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items, settlement.Deadlines(province));
+  const std::string report =
+      RenderDeadlines(items, context.clock->Now(), context.config.participants, format);
+  if (context.args->Has("out")) return WriteFile(context.args->Get("out"), report);
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return Status::Ok();
+}
+
+// The operator's month-end job: clear (when allowed and not done), then the statement and
+// deadlines reports into one folder.
+Status MonthEnd(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, MonthArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string out_text, Required(context, "out"));
+  const std::filesystem::path out = out_text;
+  const bool quiet = context.args->Has("quiet");
+  const auto say = [quiet](const std::string& line) {
+    if (!quiet) std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Clearing clearing(*ledger, context.config, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> before, clearing.Statements(month));
+  say("month-end " + month.ToString() + ": clearing (" + std::to_string(before.size()) +
+      " round(s) already issued)");
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements,
+                          clearing.Clear(month, context.actor, [&say](uint64_t scanned) {
+                            say("  scanned " + std::to_string(scanned) + " claims");
+                          }));
+  say("  " + std::to_string(statements.size() - before.size()) + " new round(s), " +
+      std::to_string(statements.size()) + " in all");
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) return Status::IoError("cannot create " + out.string() + ": " + error.message());
+  auto json = NewObject();
+  json->set("month", month.ToString());
+  json->set("new_rounds", static_cast<Poco::UInt64>(statements.size() - before.size()));
+  Poco::JSON::Array::Ptr files = new Poco::JSON::Array();
+  const auto write = [&](const std::string& name, const std::string& content) -> Status {
+    XCLEAR_RETURN_IF_ERROR(WriteFile(out / name, content));
+    files->add(name);
+    say("  wrote " + (out / name).string());
+    return Status::Ok();
+  };
+  for (const Statement& statement : statements) {
+    const std::string stem =
+        "statement-" + month.ToString() + "-round-" + std::to_string(statement.round);
+    XCLEAR_RETURN_IF_ERROR(
+        write(stem + ".json", StatementToJson(statement, context.config.participants) + "\n"));
+    XCLEAR_RETURN_IF_ERROR(
+        write(stem + ".csv", RenderStatementCsv(statement, context.config.participants)));
+  }
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items, settlement.Deadlines());
+  const Instant now = context.clock->Now();
+  XCLEAR_RETURN_IF_ERROR(
+      write("deadlines.csv",
+            RenderDeadlines(items, now, context.config.participants, ReportFormat::kCsv)));
+  XCLEAR_RETURN_IF_ERROR(
+      write("deadlines.json",
+            RenderDeadlines(items, now, context.config.participants, ReportFormat::kJson)));
+  json->set("files", files);
+  json->set("open_obligations", static_cast<Poco::UInt64>(items.size()));
+  std::string text = "month-end " + month.ToString() + ": " + std::to_string(statements.size()) +
+                     " statement round(s), " + std::to_string(items.size()) +
+                     " open obligation(s); reports in " + out.string();
+  context.Print(text, JsonToString(json));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<Command> SettlementCommands() {
+  return {
+      {"confirm",
+       "record a province's confirmation of a clearing statement",
+       "xclear confirm --month YYYY-MM [--round K] --province CODE [--json]\n"
+       "  Due within the configured working days of the statement's issue. Confirming again\n"
+       "  shows the first confirmation.",
+       {"month", "round", "province"},
+       {},
+       Confirm},
+      {"pay",
+       "record a payment that settles a clearing statement",
+       "xclear pay --month YYYY-MM [--round K] --from PAYER --to PAYEE --bank BANK\n"
+       "           --serial SERIAL --value-date YYYY-MM-DD --amount 123.45 [--json]\n"
+       "  Gross mode: the insured province pays the treatment province its pair amount.\n"
+       "  Net mode: payers pay the national clearing account (--to national), which pays the\n"
+       "  receivers (--from national). Partial payments add up; an overpayment, a wrong\n"
+       "  counterpart or a bank serial number already used is refused. Posts the claim_payment\n"
+       "  journal entry.",
+       {"month", "round", "from", "to", "bank", "serial", "value-date", "amount"},
+       {},
+       Pay},
+      {"payments",
+       "list the payments recorded for a month's statements",
+       "xclear payments --month YYYY-MM [--json]",
+       {"month"},
+       {},
+       ListPayments},
+      {"settlement",
+       "show a month's settlement: confirmations, payments owed and paid, due dates",
+       "xclear settlement --month YYYY-MM [--json]",
+       {"month"},
+       {},
+       ShowSettlement},
+      {"deadlines",
+       "list every open obligation with its due date and days overdue",
+       "xclear deadlines [--province CODE] [--format text|csv|json] [--out FILE]\n"
+       "  Unconfirmed statements, unpaid amounts and months not settled, as of now.",
+       {"province", "format", "out"},
+       {},
+       Deadlines},
+      {"month-end",
+       "the operator's month-end job: clear, then write the statement and deadlines reports",
+       "xclear month-end --month YYYY-MM --out DIR [--quiet] [--json]\n"
+       "  Clears the month (when its declaration deadline has passed; a rerun issues only new\n"
+       "  supplementary rounds), then writes statement-<M>-round-<k>.{csv,json} and\n"
+       "  deadlines.{csv,json} into DIR. Progress goes to stderr unless --quiet.",
+       {"month", "out"},
+       {"quiet"},
+       MonthEnd},
+  };
+}
+
+}  // namespace xclear::cli
