@@ -849,6 +849,11 @@ class RocksCursor final : public TableCursor {
       : lower_(std::move(lower)), upper_(std::move(upper)), reader_(std::move(reader)) {
     upper_slice_ = rocksdb::Slice(upper_);
     if (!upper_.empty()) options_.iterate_upper_bound = &upper_slice_;
+    // Cursors serve range scans (a month of claims): read ahead in large chunks and keep the
+    // scanned blocks out of the block cache, where they would only evict the hot point-lookup
+    // blocks.
+    options_.readahead_size = 4u << 20;
+    options_.fill_cache = false;
   }
   const rocksdb::ReadOptions& options() const { return options_; }
   void Start(std::unique_ptr<rocksdb::Iterator> iterator) {
