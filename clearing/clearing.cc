@@ -1,14 +1,25 @@
-// The clearing run. One streaming pass over the month index accumulates, per pair and
-// category, the claims of the new round(s) in fixed-size tables (memory does not grow with the
-// number of claims) and hashes each included claim into the round's control digest. The
-// on-time totals are cross-checked against the aggregates kept at declaration time. New
-// statements are committed with their facts in one atomic ledger commit.
+// The clearing run. The regular round (0) is built from the per-(month, treatment, insured,
+// category) aggregates kept at declaration time — about 4 000 records, whatever the number of
+// claims — and so is its control digest, because the aggregates carry Σ claim digests
+// mod 2^256. A supplementary round needs to know which late claims earlier rounds already
+// covered, so it streams the month index once (only when the late aggregates show claims that
+// no round covers yet) and accumulates the uncovered late claims in the same fixed tables
+// (memory does not grow with the number of claims). New statements are committed with their
+// facts in one atomic ledger commit.
+//
+// Control digest of a round: SHA-256 over the concatenation, for every (treatment, insured,
+// category) group with claims in (treatment, insured, category) order, of
+//   treatment:u32 ‖ insured:u32 ‖ category:u8 ‖ count:u64 ‖ total_fen:u64 ‖ fund_fen:u64 ‖
+//   digest_sum:32 bytes
+// (big-endian), where digest_sum = Σ ClaimDigest of the group's claims mod 2^256.
 //
 // statements table: key := month:fixed32 round:fixed32, value := the statement's canonical JSON.
 #include "xclear/clearing.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "xclear/declarations.h"
 #include "xclear/encoding.h"
@@ -17,6 +28,7 @@ namespace xclear {
 namespace {
 
 constexpr size_t kCodeSlots = 100;  // provincial codes by their first two digits
+constexpr size_t kCategoryCount = 4;
 
 std::string StatementKey(const YearMonth& month, uint32_t round) {
   std::string key;
@@ -29,60 +41,81 @@ std::string FactKey(const YearMonth& month, uint32_t round) {
   return "statement:" + month.ToString() + ":" + std::to_string(round);
 }
 
-// Everything one round collects while the month is scanned.
+// One round's claims, per (treatment, insured, category) group, in a fixed table.
 class RoundAccumulator {
  public:
-  RoundAccumulator() : pairs_(kCodeSlots * kCodeSlots), buffer_() { buffer_.reserve(kBufferBytes); }
+  RoundAccumulator() : groups_(kCodeSlots * kCodeSlots * kCategoryCount) {}
 
-  Status Add(const Declarations::ClaimView& claim) {
-    PairTotals& pair = pairs_[claim.insured / 10000 * kCodeSlots + claim.treatment / 10000];
-    const size_t category = static_cast<size_t>(claim.category) - 1;
-    if (__builtin_add_overflow(pair.fund, claim.fund_fen, &pair.fund) ||
-        __builtin_add_overflow(pair.fund_by_category[category], claim.fund_fen,
-                               &pair.fund_by_category[category]) ||
-        __builtin_add_overflow(total_fen_, claim.total_fen, &total_fen_)) {
-      return Status::Overflow("a pair's monthly sum exceeds 64-bit fen");
-    }
-    ++pair.count;
-    ++pair.count_by_category[category];
+  // A group as kept at declaration time.
+  void AddGroup(const Declarations::ClaimGroup& claims) {
+    Group& group = GroupOf(claims.treatment, claims.insured, claims.category);
+    group.count += claims.count;
+    group.fund += claims.fund_fen;
+    group.total += claims.total_fen;
+    AddDigest(group.digest_sum, claims.digest_sum);
+    count_ += claims.count;
+  }
+
+  // One claim of a month scan; its ClaimDigest is SHA-256(claim_id ‖ 0x00 ‖ digest fields).
+  void AddClaim(const Declarations::ClaimView& claim) {
+    Group& group = GroupOf(claim.treatment, claim.insured, claim.category);
+    ++group.count;
+    group.fund += claim.fund_fen;
+    group.total += claim.total_fen;
+    std::string bytes(claim.claim_id);
+    bytes += '\0';
+    bytes.append(claim.digest_fields);
+    AddDigest(group.digest_sum, Sha256Of(bytes));
     ++count_;
     declarations_.insert(claim.declaration_id);
-    buffer_.append(claim.claim_id);
-    buffer_ += '\0';
-    buffer_.append(claim.digest_fields);
-    if (buffer_.size() >= kBufferBytes) Drain();
-    return Status::Ok();
   }
 
   uint64_t count() const { return count_; }
-  Fen fund() const {
-    Fen sum = 0;
-    for (const PairTotals& pair : pairs_) sum += pair.fund;
-    return sum;
-  }
 
-  Statement Build(const YearMonth& month, uint32_t round, const Participants& participants) {
-    Drain();
+  Result<Statement> Build(const YearMonth& month, uint32_t round,
+                          const Participants& participants) const {
     Statement statement;
     statement.month = month;
     statement.round = round;
     statement.claim_count = count_;
-    statement.total_amount = Money::FromFen(Fen(total_fen_));
-    statement.claims_digest = digest_.Finish();
     std::map<uint32_t, StatementProvince> provinces;
     for (const Participant& unit : participants.units()) provinces[unit.code].province = unit.code;
-    for (size_t index = 0; index < pairs_.size(); ++index) {
-      const PairTotals& totals = pairs_[index];
-      if (totals.count == 0) continue;
-      StatementPair pair;
-      pair.insured = static_cast<uint32_t>(index / kCodeSlots * 10000);
-      pair.treatment = static_cast<uint32_t>(index % kCodeSlots * 10000);
-      pair.claim_count = totals.count;
-      pair.fund_amount = Money::FromFen(Fen(totals.fund));
-      for (size_t c = 0; c < 4; ++c) {
-        pair.count_by_category[c] = totals.count_by_category[c];
-        pair.fund_by_category[c] = Money::FromFen(Fen(totals.fund_by_category[c]));
+    std::map<std::pair<uint32_t, uint32_t>, StatementPair> pairs;  // by insured, then treatment
+    Sha256 digest;
+    std::string record;
+    for (size_t index = 0; index < groups_.size(); ++index) {
+      const Group& group = groups_[index];
+      if (group.count == 0) continue;
+      const auto treatment = static_cast<uint32_t>(index / (kCodeSlots * kCategoryCount) * 10000);
+      const auto insured = static_cast<uint32_t>(index / kCategoryCount % kCodeSlots * 10000);
+      const size_t category = index % kCategoryCount;
+      if (group.fund > Fen(UINT64_MAX) || group.total > Fen(UINT64_MAX)) {
+        return Status::Overflow("the claims of " + std::to_string(insured) + " treated in " +
+                                std::to_string(treatment) + " sum beyond 64-bit fen");
       }
+      record.clear();
+      encoding::PutFixed32(record, treatment);
+      encoding::PutFixed32(record, insured);
+      record += static_cast<char>(category + 1);
+      encoding::PutFixed64(record, group.count);
+      encoding::PutFixed64(record, static_cast<uint64_t>(group.total));
+      encoding::PutFixed64(record, static_cast<uint64_t>(group.fund));
+      record.append(reinterpret_cast<const char*>(group.digest_sum.data()),
+                    group.digest_sum.size());
+      digest.Update(record);
+
+      StatementPair& pair = pairs[{insured, treatment}];
+      pair.insured = insured;
+      pair.treatment = treatment;
+      pair.claim_count += group.count;
+      const Money fund = Money::FromFen(group.fund);
+      pair.fund_amount += fund;
+      pair.count_by_category[category] = group.count;
+      pair.fund_by_category[category] = fund;
+      statement.total_amount += Money::FromFen(group.total);
+    }
+    statement.claims_digest = digest.Finish();
+    for (auto& [key, pair] : pairs) {
       statement.fund_amount += pair.fund_amount;
       provinces[pair.insured].payable += pair.fund_amount;
       provinces[pair.treatment].receivable += pair.fund_amount;
@@ -103,24 +136,18 @@ class RoundAccumulator {
   }
 
  private:
-  static constexpr size_t kBufferBytes = 1 << 16;
-  struct PairTotals {
+  struct Group {
     uint64_t count = 0;
-    uint64_t fund = 0;
-    std::array<uint64_t, 4> count_by_category{};
-    std::array<uint64_t, 4> fund_by_category{};
+    Fen fund = 0;
+    Fen total = 0;
+    Digest digest_sum{};
   };
-  // The digest covers the concatenation of the claims' canonical bytes; hashing it in blocks
-  // gives the same digest as hashing claim by claim, with far fewer calls.
-  void Drain() {
-    digest_.Update(buffer_);
-    buffer_.clear();
+  Group& GroupOf(uint32_t treatment, uint32_t insured, Category category) {
+    return groups_[(treatment / 10000 * kCodeSlots + insured / 10000) * kCategoryCount +
+                   static_cast<size_t>(category) - 1];
   }
-  std::vector<PairTotals> pairs_;
-  std::string buffer_;
-  Sha256 digest_;
+  std::vector<Group> groups_;
   uint64_t count_ = 0;
-  uint64_t total_fen_ = 0;
   std::set<uint64_t> declarations_;
 };
 
@@ -225,27 +252,39 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
       covered.insert(statement.declarations.begin(), statement.declarations.end());
   }
   Declarations declarations(ledger_, config_, clock_);
-  RoundAccumulator regular, supplementary;
-  uint64_t scanned = 0;
-  XCLEAR_RETURN_IF_ERROR(declarations.ScanMonth(month, [&](const Declarations::ClaimView& claim) {
-    if (progress && (++scanned & ((1u << 20) - 1)) == 0) progress(scanned);
-    if (!claim.late) return regular_done ? Status::Ok() : regular.Add(claim);
-    if (covered.count(claim.declaration_id) > 0) return Status::Ok();
-    return supplementary.Add(claim);
-  }));
-  if (progress) progress(scanned);
-  if (!regular_done) {
-    XCLEAR_ASSIGN_OR_RETURN(const auto totals, declarations.MonthTotals(month, false));
-    if (totals.first != regular.count() || totals.second != regular.fund()) {
-      return Status::Corruption("the claims of " + month.ToString() +
-                                " disagree with their aggregates; run xclear verify");
-    }
-  }
   std::vector<Statement> issued;
   uint32_t next_round = regular_done ? statements.back().round + 1 : 0;
-  if (!regular_done) issued.push_back(regular.Build(month, next_round++, config_.participants));
-  if (supplementary.count() > 0)
-    issued.push_back(supplementary.Build(month, next_round++, config_.participants));
+  if (!regular_done) {
+    // On-time claims cannot arrive any more (the deadline has passed): the on-time aggregates
+    // are final, and they are the regular round.
+    RoundAccumulator regular;
+    XCLEAR_ASSIGN_OR_RETURN(const auto groups, declarations.MonthGroups(month, false));
+    for (const Declarations::ClaimGroup& group : groups) regular.AddGroup(group);
+    XCLEAR_ASSIGN_OR_RETURN(Statement statement,
+                            regular.Build(month, next_round++, config_.participants));
+    issued.push_back(std::move(statement));
+  }
+  // Late claims no supplementary round covers yet?
+  XCLEAR_ASSIGN_OR_RETURN(const auto late, declarations.MonthTotals(month, true));
+  uint64_t late_covered = 0;
+  for (const Statement& statement : statements) {
+    if (statement.round > 0) late_covered += statement.claim_count;
+  }
+  if (late.first > late_covered) {
+    RoundAccumulator supplementary;
+    uint64_t scanned = 0;
+    XCLEAR_RETURN_IF_ERROR(declarations.ScanMonth(month, [&](const Declarations::ClaimView& claim) {
+      if (progress && (++scanned & ((1u << 20) - 1)) == 0) progress(scanned);
+      if (claim.late && covered.count(claim.declaration_id) == 0) supplementary.AddClaim(claim);
+      return Status::Ok();
+    }));
+    if (progress) progress(scanned);
+    if (supplementary.count() > 0) {
+      XCLEAR_ASSIGN_OR_RETURN(Statement statement,
+                              supplementary.Build(month, next_round++, config_.participants));
+      issued.push_back(std::move(statement));
+    }
+  }
   if (issued.empty()) return statements;  // nothing new: the same statements, nothing written
   CommitRequest request;
   for (Statement& statement : issued) {
@@ -270,6 +309,7 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
 
 Result<std::string> Clearing::Verify(uint64_t* checked) const {
   uint64_t statements = 0;
+  std::tuple<YearMonth, uint64_t, Fen> month_late;  // Σ count and fund of a month's supplements
   auto cursor = ledger_.NewCursor(Table::kStatements, "", "");
   for (; cursor->Valid(); cursor->Next(), ++statements) {
     auto statement = StatementFromJson(cursor->value());
@@ -284,6 +324,34 @@ Result<std::string> Clearing::Verify(uint64_t* checked) const {
     }
     const Status balanced = CheckBalanced(*statement);
     if (!balanced.ok()) return balanced.message();
+    // The regular round is what the (final) on-time aggregates say; they in turn are checked
+    // against the claims by the declarations' verify. Supplementary rounds together cover no
+    // more than the late aggregates hold.
+    const Declarations declarations(ledger_, config_, clock_);
+    if (statement->round == 0) {
+      RoundAccumulator regular;
+      XCLEAR_ASSIGN_OR_RETURN(const auto groups, declarations.MonthGroups(statement->month, false));
+      for (const Declarations::ClaimGroup& group : groups) regular.AddGroup(group);
+      XCLEAR_ASSIGN_OR_RETURN(const Statement expected,
+                              regular.Build(statement->month, 0, config_.participants));
+      if (expected.claims_digest != statement->claims_digest ||
+          expected.claim_count != statement->claim_count ||
+          expected.fund_amount != statement->fund_amount ||
+          expected.total_amount != statement->total_amount) {
+        return "statement " + key.substr(10) + " disagrees with the on-time claims of its month (" +
+               std::to_string(expected.claim_count) + " claims, " +
+               expected.fund_amount.ToString() + " fund now)";
+      }
+      month_late = {statement->month, 0, Fen(0)};
+    } else if (std::get<0>(month_late) == statement->month) {
+      std::get<1>(month_late) += statement->claim_count;
+      std::get<2>(month_late) += statement->fund_amount.fen();
+      XCLEAR_ASSIGN_OR_RETURN(const auto late, declarations.MonthTotals(statement->month, true));
+      if (std::get<1>(month_late) > late.first || std::get<2>(month_late) > late.second) {
+        return "the supplementary rounds of " + statement->month.ToString() +
+               " cover more than the late claims of the month";
+      }
+    }
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
   uint64_t facts = 0;

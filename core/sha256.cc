@@ -86,4 +86,13 @@ bool DigestFromHex(std::string_view hex, Digest& out) {
   return true;
 }
 
+void AddDigest(Digest& sum, const Digest& digest) {
+  unsigned carry = 0;
+  for (int i = 31; i >= 0; --i) {
+    const unsigned total = sum[i] + digest[i] + carry;
+    sum[i] = static_cast<uint8_t>(total & 0xFF);
+    carry = total >> 8;
+  }
+}
+
 }  // namespace xclear

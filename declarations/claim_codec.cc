@@ -99,15 +99,6 @@ std::string_view ClaimIdOfMonthKey(std::string_view key) {
   return key.size() < 12 ? std::string_view() : key.substr(12);
 }
 
-void AddDigest(Digest& sum, const Digest& digest) {
-  unsigned carry = 0;
-  for (int i = 31; i >= 0; --i) {
-    const unsigned total = sum[i] + digest[i] + carry;
-    sum[i] = static_cast<uint8_t>(total & 0xFF);
-    carry = total >> 8;
-  }
-}
-
 void Aggregate::Add(uint64_t fund, uint64_t total, const Digest& digest) {
   ++count;
   fund_fen += fund;

@@ -71,7 +71,6 @@ std::string EncodeAggregateKey(const AggregateKey& key);
 bool DecodeAggregateKey(std::string_view bytes, AggregateKey& out);
 std::string EncodeAggregate(const Aggregate& aggregate);
 bool DecodeAggregate(std::string_view bytes, Aggregate& out);
-void AddDigest(Digest& sum, const Digest& digest);
 
 std::string DeclarationKey(uint64_t declaration_id);
 

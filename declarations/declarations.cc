@@ -776,11 +776,11 @@ Result<std::vector<YearMonth>> Declarations::MonthsWithClaims() const {
   }
 }
 
-Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& month,
-                                                           bool late) const {
+Result<std::vector<Declarations::ClaimGroup>> Declarations::MonthGroups(const YearMonth& month,
+                                                                        bool late) const {
+  std::vector<ClaimGroup> groups;
   auto cursor = ledger_.NewCursor(Table::kClaimAggregates, MonthKeyPrefix(month),
                                   MonthKeyPrefix(month.AddMonths(1)));
-  std::pair<uint64_t, Fen> totals{0, 0};
   for (; cursor->Valid(); cursor->Next()) {
     AggregateKey key;
     Aggregate aggregate;
@@ -788,10 +788,21 @@ Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& mont
       return Status::Corruption("a claim aggregate record is malformed");
     }
     if (key.late != late) continue;
-    totals.first += aggregate.count;
-    totals.second += aggregate.fund_fen;
+    groups.push_back({key.treatment, key.insured, key.category, aggregate.count, aggregate.fund_fen,
+                      aggregate.total_fen, aggregate.digest_sum});
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
+  return groups;
+}
+
+Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& month,
+                                                           bool late) const {
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<ClaimGroup> groups, MonthGroups(month, late));
+  std::pair<uint64_t, Fen> totals{0, 0};
+  for (const ClaimGroup& group : groups) {
+    totals.first += group.count;
+    totals.second += group.fund_fen;
+  }
   return totals;
 }
 

@@ -55,8 +55,8 @@ struct Statement {
   uint64_t claim_count = 0;
   Money fund_amount;
   Money total_amount;
-  // SHA-256 over ClaimDigest's canonical bytes of every included claim, in the order of the
-  // month index: treatment, insured, claim_id (see docs/clearing.md).
+  // SHA-256 over the (treatment, insured, category) groups of the included claims in that
+  // order, each with its count, sums and Σ ClaimDigest mod 2^256 (see docs/clearing.md).
   Digest claims_digest{};
   std::vector<StatementPair> pairs;          // by insured, then treatment; only pairs with claims
   std::vector<StatementProvince> provinces;  // every participant, by code
@@ -73,8 +73,9 @@ class Clearing {
 
   // Clears service month `month`: returns every statement of the month (old and new). Refused
   // before the month's declaration deadline, with the deadline in the message.
-  // `progress`, when given, is called with the number of claims scanned so far, every 2^20 claims
-  // and once at the end of the scan.
+  // The regular round comes from the declaration-time aggregates; a supplementary round scans
+  // the month's claims, and `progress`, when given, is called with the number of claims
+  // scanned so far, every 2^20 claims and once at the end of the scan.
   Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor,
                                        const std::function<void(uint64_t)>& progress = {});
   // The statements already issued for `month`, by round.

@@ -135,8 +135,21 @@ class Declarations {
   // Every claim of `month` in the month index's order (treatment, insured, claim_id), streamed.
   Status ScanMonth(const YearMonth& month,
                    const std::function<Status(const ClaimView&)>& visit) const;
-  // Σ of the aggregates of `month` kept at declaration time: (count, fund fen) of the on-time
-  // claims (late = false) or of the late ones.
+  // The aggregates kept at declaration time: one group of a month's claims per (treatment,
+  // insured, category), with its count, sums and Σ ClaimDigest mod 2^256 (AddDigest).
+  struct ClaimGroup {
+    uint32_t treatment = 0;
+    uint32_t insured = 0;
+    Category category = Category::kOutpatient;
+    uint64_t count = 0;
+    Fen fund_fen = 0;
+    Fen total_fen = 0;
+    Digest digest_sum{};
+  };
+  // The groups of `month`'s on-time claims (late = false) or of its late ones, in (treatment,
+  // insured, category) order: one short range scan, whatever the number of claims.
+  Result<std::vector<ClaimGroup>> MonthGroups(const YearMonth& month, bool late) const;
+  // Σ of MonthGroups: (count, fund fen).
   Result<std::pair<uint64_t, Fen>> MonthTotals(const YearMonth& month, bool late) const;
   // The service months that have at least one claim, in order (one seek per month).
   Result<std::vector<YearMonth>> MonthsWithClaims() const;

@@ -33,5 +33,8 @@ Digest Sha256Of(std::string_view bytes);
 std::string DigestToHex(const Digest& digest);
 // Parses 64 hex digits; false when malformed.
 bool DigestFromHex(std::string_view hex, Digest& out);
+// sum := (sum + digest) mod 2^256, both read as big-endian integers. Sums of digests do not
+// depend on the order they are added in, so a set's digest can be kept up to date piecewise.
+void AddDigest(Digest& sum, const Digest& digest);
 
 }  // namespace xclear

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <tuple>
+
 #include "../raw_edit.h"
 #include "../test_support.h"
 #include "xclear/declarations.h"
@@ -16,6 +19,68 @@ constexpr uint32_t kShanghai = 310000;
 const YearMonth kSeptember = YearMonth::Parse("2026-09").value();
 
 Instant At(const char* text) { return Instant::Parse(text).value(); }
+
+struct HandClaim {
+  const char* id;
+  uint32_t treatment;
+  uint32_t insured;
+  Category category;
+  uint64_t fen;  // total = fund
+};
+// The claims of DeclareTheMonth.
+const std::vector<HandClaim> kTheMonth = {{"B-2", kBeijing, kHebei, Category::kInpatient, 10000},
+                                          {"B-1", kBeijing, kHebei, Category::kOutpatient, 5000},
+                                          {"B-3", kBeijing, kShanghai, Category::kPharmacy, 3000},
+                                          {"S-1", kShanghai, kBeijing, Category::kInpatient, 7000},
+                                          {"S-2", kShanghai, kHebei, Category::kChronic, 2000},
+                                          {"H-1", kHebei, kBeijing, Category::kOutpatient, 1000}};
+
+// The control digest of docs/clearing.md, computed independently of the library: each claim's
+// digest is SHA-256(id ‖ 0 ‖ treatment ‖ insured ‖ settled days ‖ category ‖ total ‖ fund);
+// each (treatment, insured, category) group contributes, in that order, its record with the
+// sum of its claims' digests mod 2^256.
+std::string HandComputedDigest(const std::vector<HandClaim>& claims) {
+  struct Group {
+    uint64_t count = 0, total = 0, fund = 0;
+    std::array<uint8_t, 32> sum{};
+  };
+  std::map<std::tuple<uint32_t, uint32_t, int>, Group> groups;
+  for (const HandClaim& claim : claims) {
+    std::string bytes = claim.id;
+    bytes += '\0';
+    encoding::PutFixed32(bytes, claim.treatment);
+    encoding::PutFixed32(bytes, claim.insured);
+    encoding::PutFixed32(bytes,
+                         static_cast<uint32_t>(Date::Parse("2026-09-10")->days_since_epoch()));
+    bytes += static_cast<char>(claim.category);
+    encoding::PutFixed64(bytes, claim.fen);
+    encoding::PutFixed64(bytes, claim.fen);
+    const Digest digest = Sha256Of(bytes);
+    Group& group = groups[{claim.treatment, claim.insured, static_cast<int>(claim.category)}];
+    ++group.count;
+    group.total += claim.fen;
+    group.fund += claim.fen;
+    int carry = 0;
+    for (int i = 31; i >= 0; --i) {
+      const int sum = group.sum[i] + digest[i] + carry;
+      group.sum[i] = static_cast<uint8_t>(sum % 256);
+      carry = sum / 256;
+    }
+  }
+  Sha256 expected;
+  for (const auto& [key, group] : groups) {
+    std::string record;
+    encoding::PutFixed32(record, std::get<0>(key));
+    encoding::PutFixed32(record, std::get<1>(key));
+    record += static_cast<char>(std::get<2>(key));
+    encoding::PutFixed64(record, group.count);
+    encoding::PutFixed64(record, group.total);
+    encoding::PutFixed64(record, group.fund);
+    record.append(reinterpret_cast<const char*>(group.sum.data()), group.sum.size());
+    expected.Update(record);
+  }
+  return DigestToHex(expected.Finish());
+}
 
 class ClearingTest : public testing::Test {
  protected:
@@ -109,29 +174,7 @@ TEST_F(ClearingTest, TheStatementOfAHandComputedMonth) {
   EXPECT_EQ(statement.gross.moved.ToString(), "280.00");
   EXPECT_EQ(statement.net.payments, 3u);
   EXPECT_EQ(statement.net.moved.ToString(), "160.00");
-  // The control digest, recomputed independently: SHA-256 over id ‖ 0 ‖ fields, in the order
-  // treatment, insured, claim_id.
-  Sha256 expected;
-  const auto add = [&](const char* id, uint32_t treatment, uint32_t insured, Category category,
-                       uint64_t fen) {
-    std::string bytes = id;
-    bytes += '\0';
-    encoding::PutFixed32(bytes, treatment);
-    encoding::PutFixed32(bytes, insured);
-    encoding::PutFixed32(bytes,
-                         static_cast<uint32_t>(Date::Parse("2026-09-10")->days_since_epoch()));
-    bytes += static_cast<char>(category);
-    encoding::PutFixed64(bytes, fen);
-    encoding::PutFixed64(bytes, fen);
-    expected.Update(bytes);
-  };
-  add("B-1", kBeijing, kHebei, Category::kOutpatient, 5000);
-  add("B-2", kBeijing, kHebei, Category::kInpatient, 10000);
-  add("B-3", kBeijing, kShanghai, Category::kPharmacy, 3000);
-  add("H-1", kHebei, kBeijing, Category::kOutpatient, 1000);
-  add("S-1", kShanghai, kBeijing, Category::kInpatient, 7000);
-  add("S-2", kShanghai, kHebei, Category::kChronic, 2000);
-  EXPECT_EQ(DigestToHex(statement.claims_digest), DigestToHex(expected.Finish()));
+  EXPECT_EQ(DigestToHex(statement.claims_digest), HandComputedDigest(kTheMonth));
   // Stored, and read back identically.
   auto stored = clearing_->Statements(kSeptember);
   ASSERT_TRUE(stored.ok());
@@ -206,6 +249,34 @@ TEST_F(ClearingTest, LateClaimsFormSupplementaryRounds) {
   EXPECT_EQ(month_total.ToString(), "293.00");
   auto third = clearing_->Clear(kSeptember, "operator:alice");
   EXPECT_EQ(third->size(), 3u);
+  EXPECT_EQ(*clearing_->Verify(), "");
+}
+
+// A supplementary round is built by scanning the month's claims, the regular round from the
+// aggregates kept at declaration time: both must give the documented digest. Here the whole
+// month arrives late, plus a second claim in one group (so a group sums two claim digests).
+TEST_F(ClearingTest, ASupplementaryRoundHasTheSameDigestAsTheClaimsGive) {
+  ASSERT_TRUE(
+      declarations_->FileExplanation(kBeijing, kSeptember, "HIS migration", "province:110000")
+          .ok());
+  ASSERT_TRUE(
+      declarations_->FileExplanation(kShanghai, kSeptember, "HIS migration", "province:310000")
+          .ok());
+  ASSERT_TRUE(
+      declarations_->FileExplanation(kHebei, kSeptember, "HIS migration", "province:130000").ok());
+  clock_.Set(At("2026-10-22T09:00:00"));
+  DeclareTheMonth();
+  Declare(kBeijing, {Claim("B-4", kBeijing, kHebei, "inpatient", "12.34")});
+  auto statements = clearing_->Clear(kSeptember, "operator:alice");
+  ASSERT_TRUE(statements.ok()) << statements.status().ToString();
+  ASSERT_EQ(statements->size(), 2u);
+  EXPECT_EQ((*statements)[0].claim_count, 0u);
+  EXPECT_EQ(DigestToHex((*statements)[0].claims_digest), HandComputedDigest({}));
+  std::vector<HandClaim> claims = kTheMonth;
+  claims.push_back({"B-4", kBeijing, kHebei, Category::kInpatient, 1234});
+  EXPECT_EQ((*statements)[1].claim_count, 7u);
+  EXPECT_EQ(DigestToHex((*statements)[1].claims_digest), HandComputedDigest(claims));
+  EXPECT_EQ(*clearing_->Verify(), "");
 }
 
 TEST_F(ClearingTest, AnAlteredStoredStatementIsFoundByVerify) {
@@ -230,6 +301,34 @@ TEST_F(ClearingTest, AnAlteredStoredStatementIsFoundByVerify) {
   auto problem = clearing_->Verify();
   ASSERT_TRUE(problem.ok());
   EXPECT_NE(problem->find("does not match its fact"), std::string::npos) << *problem;
+}
+
+// The regular round is built from the declaration-time aggregates; verify recomputes it from
+// them, so an aggregate that changed after the statement (or a statement built from a wrong
+// one) is reported.
+TEST_F(ClearingTest, ARegularRoundThatDisagreesWithTheAggregatesIsFoundByVerify) {
+  DeclareTheMonth();
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  clearing_.reset();
+  declarations_.reset();
+  ledger_.reset();
+  std::string key;  // month ‖ treatment ‖ insured ‖ category ‖ late
+  encoding::PutFixed32(key, static_cast<uint32_t>(kSeptember.Ordinal()));
+  encoding::PutFixed32(key, kBeijing);
+  encoding::PutFixed32(key, kHebei);
+  key += static_cast<char>(Category::kInpatient);
+  key += '\0';
+  testing_support::EditRaw(dir_.path() / "ledger", "claim_aggregates", key, [](std::string& value) {
+    ASSERT_EQ(value.size(), 74u);
+    value[7] = 2;  // count 1 → 2
+  });
+  SetUp();
+  auto problem = clearing_->Verify();
+  ASSERT_TRUE(problem.ok());
+  EXPECT_NE(problem->find("statement 2026-09:0 disagrees with the on-time claims of its month"),
+            std::string::npos)
+      << *problem;
 }
 
 TEST_F(ClearingTest, AMonthWithoutClaimsHasAnEmptyBalancedStatement) {

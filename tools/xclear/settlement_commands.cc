@@ -253,10 +253,16 @@ Status MonthEnd(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> before, clearing.Statements(month));
   say("month-end " + month.ToString() + ": clearing (" + std::to_string(before.size()) +
       " round(s) already issued)");
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements,
-                          clearing.Clear(month, context.actor, [&say](uint64_t scanned) {
-                            say("  scanned " + std::to_string(scanned) + " claims");
-                          }));
+  XCLEAR_ASSIGN_OR_RETURN(
+      const std::vector<Statement> statements,
+      clearing.Clear(month, context.actor, [&say](uint64_t scanned) {
+        say("  scanned " + std::to_string(scanned) + " claims for late ones no round covers yet");
+      }));
+  for (size_t i = before.size(); i < statements.size(); ++i) {
+    say("  issued round " + std::to_string(statements[i].round) + ": " +
+        std::to_string(statements[i].claim_count) + " claims, " +
+        statements[i].fund_amount.ToString() + " CNY");
+  }
   say("  " + std::to_string(statements.size() - before.size()) + " new round(s), " +
       std::to_string(statements.size()) + " in all");
   std::error_code error;
