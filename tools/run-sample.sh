@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The first README command: install, build, and run xclear on a built-in sample month:
 # a generated national month of claims (32 files, one per treatment province) is declared
-# province by province, the ledger is verified, the month is cleared (its statement written as
-# JSON), and the trial balance is written.
+# province by province, the ledger is verified, the operator's month-end job clears the month
+# and writes the statement and deadlines reports, every province confirms, Beijing pays what
+# it owes, and the trial balance and the deadlines still open are written.
 # Everything lands in sample-output/ (the ledger in sample-output/ledger).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +29,35 @@ for file in "$out"/claims/claims-*.csv; do
   xclear declare "$file" --province "$province" --actor "province:$province" --now "$now"
 done
 xclear verify --now "$now"
-# Month-end: the declaration deadline of the month has passed on 21 November.
-xclear clear --month "$month" --now 2026-11-21T09:00:00 --out "$out"
+# Month-end: the declaration deadline of the month (20 November) has passed on the 21st.
+xclear month-end --month "$month" --out "$out" --now 2026-11-21T09:00:00
+# Every province confirms its part on Monday 23 November.
+for file in "$out"/claims/claims-*.csv; do
+  province=$(basename "$file" .csv)
+  province=${province#claims-}
+  xclear confirm --month "$month" --province "$province" --actor "province:$province" \
+    --now 2026-11-23T10:00:00 >/dev/null
+done
+# Beijing (the insured province) pays each treatment province its pair amount (gross mode),
+# read from the statement's pair rows: record,month,round,mode,insured,...,treatment,...,gross.
+serial=0
+while IFS=, read -r treatment amount; do
+  serial=$((serial + 1))
+  xclear pay --month "$month" --from 110000 --to "$treatment" --bank ICBC \
+    --serial "BJ$month-$serial" --value-date 2026-11-24 --amount "$amount" \
+    --actor province:110000 --now 2026-11-24T15:00:00 >/dev/null
+done < <(awk -F, '$1 == "pair" && $5 == "110000" && $10 != "0.00" { print $7 "," $10 }' \
+  "$out/statement-$month-round-0.csv")
+echo "Beijing paid $serial treatment provinces."
+xclear verify --now 2026-11-24T16:00:00
+xclear deadlines --format csv --out "$out/deadlines-after-payments.csv" --now 2026-11-24T16:00:00
 xclear trial-balance --format csv --out "$out/trial_balance.csv"
 xclear trial-balance --format json --out "$out/trial_balance.json"
 xclear trial-balance --format text --out "$out/trial_balance.txt"
+echo
+echo "Statement of $month (first lines of $out/statement-$month-round-0.csv):"
+head -n 4 "$out/statement-$month-round-0.csv"
+echo "..."
 echo
 echo "Trial balance (first lines) — reports in $out/:"
 head -n 6 "$out/trial_balance.txt"
