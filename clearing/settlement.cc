@@ -44,38 +44,16 @@ std::string PaymentKey(const PaymentDraft& payment) {
 }
 
 std::string SerialKey(const std::string& bank, const std::string& serial) {
-  return "serial:" + bank + ":" + serial;
+  return PaymentSerialKey(bank, serial);
 }
 
 std::string PaymentIdempotencyKey(const PaymentDraft& payment) {
-  return "payment:" + payment.bank + ":" + payment.serial;
+  return xclear::PaymentIdempotencyKey(payment.bank, payment.serial);
 }
 
 std::string PartyName(uint32_t code) {
   return code == kNationalClearingCode ? "the national clearing account (100000)"
                                        : std::to_string(code);
-}
-
-Status CheckBankAndSerial(const std::string& bank, const std::string& serial) {
-  if (bank.empty() || bank.size() > kBankBytesMax) {
-    return Status::InvalidArgument("bank: must be 1-" + std::to_string(kBankBytesMax) +
-                                   " bytes, got " + std::to_string(bank.size()));
-  }
-  for (const char c : bank) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ':') {
-      return Status::InvalidArgument("bank: must not contain ':' or control characters");
-    }
-  }
-  if (serial.empty() || serial.size() > kSerialBytesMax) {
-    return Status::InvalidArgument("serial: must be 1-" + std::to_string(kSerialBytesMax) +
-                                   " characters, got " + std::to_string(serial.size()));
-  }
-  for (const char c : serial) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return Status::InvalidArgument("serial: only A-Z, a-z, 0-9, '_' and '-' are allowed");
-  }
-  return Status::Ok();
 }
 
 // The postings of a payment from `payer` to `payee` (SPEC §5): the payer settles its payable
@@ -180,6 +158,50 @@ Result<std::optional<Date>> AddWorkingDays(const WorkingCalendar& calendar, cons
 
 }  // namespace
 
+Status CheckBankAndSerial(const std::string& bank, const std::string& serial) {
+  if (bank.empty() || bank.size() > kBankBytesMax) {
+    return Status::InvalidArgument("bank: must be 1-" + std::to_string(kBankBytesMax) +
+                                   " bytes, got " + std::to_string(bank.size()));
+  }
+  for (const char c : bank) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ':') {
+      return Status::InvalidArgument("bank: must not contain ':' or control characters");
+    }
+  }
+  if (serial.empty() || serial.size() > kSerialBytesMax) {
+    return Status::InvalidArgument("serial: must be 1-" + std::to_string(kSerialBytesMax) +
+                                   " characters, got " + std::to_string(serial.size()));
+  }
+  for (const char c : serial) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return Status::InvalidArgument("serial: only A-Z, a-z, 0-9, '_' and '-' are allowed");
+  }
+  return Status::Ok();
+}
+
+std::string PaymentSerialKey(const std::string& bank, const std::string& serial) {
+  return "serial:" + bank + ":" + serial;
+}
+
+std::string PaymentIdempotencyKey(const std::string& bank, const std::string& serial) {
+  return "payment:" + bank + ":" + serial;
+}
+
+void FinishDeadlines(std::vector<DeadlineItem>& items, const Date& today) {
+  for (DeadlineItem& item : items) {
+    if (item.due) item.days_overdue = DaysBetween(*item.due, today);
+  }
+  std::stable_sort(items.begin(), items.end(), [](const DeadlineItem& a, const DeadlineItem& b) {
+    const auto key = [](const DeadlineItem& i) {
+      return std::make_tuple(!i.due.has_value(), i.due.value_or(Date()), i.month, i.round,
+                             static_cast<int>(i.kind), i.party, i.counterpart,
+                             std::string_view(i.reference));
+    };
+    return key(a) < key(b);
+  });
+}
+
 std::string_view DeadlineKindName(DeadlineKind kind) {
   switch (kind) {
     case DeadlineKind::kConfirmation:
@@ -188,6 +210,12 @@ std::string_view DeadlineKindName(DeadlineKind kind) {
       return "payment";
     case DeadlineKind::kMonth:
       return "month";
+    case DeadlineKind::kPrepayment:
+      return "prepayment";
+    case DeadlineKind::kRefund:
+      return "refund";
+    case DeadlineKind::kTopUp:
+      return "topup";
   }
   return "unknown";
 }
@@ -552,9 +580,6 @@ Result<std::vector<DeadlineItem>> Settlement::Deadlines(std::optional<uint32_t> 
   months.erase(std::unique(months.begin(), months.end()), months.end());
 
   std::vector<DeadlineItem> items;
-  const auto finish = [&today](DeadlineItem& item) {
-    if (item.due) item.days_overdue = DaysBetween(*item.due, today);
-  };
   const auto concerns = [&province](uint32_t a, uint32_t b) {
     return !province || *province == a || *province == b;
   };
@@ -587,7 +612,6 @@ Result<std::vector<DeadlineItem>> Settlement::Deadlines(std::optional<uint32_t> 
         }
         item.due = round.confirmation_due;
         item.due_note = round.confirmation_due_note;
-        finish(item);
         items.push_back(std::move(item));
       }
       for (const PaymentObligation& obligation : round.obligations) {
@@ -608,7 +632,6 @@ Result<std::vector<DeadlineItem>> Settlement::Deadlines(std::optional<uint32_t> 
         item.detail = std::string(SettlementModeName(obligation.mode)) + " payment: owed " +
                       obligation.owed.ToString() + ", paid " + obligation.paid.ToString() + " in " +
                       std::to_string(obligation.payments) + " payment(s)";
-        finish(item);
         items.push_back(std::move(item));
       }
     }
@@ -636,16 +659,9 @@ Result<std::vector<DeadlineItem>> Settlement::Deadlines(std::optional<uint32_t> 
     item.due_note = regular_open
                         ? "last day of M+" + std::to_string(config_.rules.settle_within_months)
                         : "year-end deadline for the supplementary rounds";
-    finish(item);
     items.push_back(std::move(item));
   }
-  std::stable_sort(items.begin(), items.end(), [](const DeadlineItem& a, const DeadlineItem& b) {
-    const auto key = [](const DeadlineItem& i) {
-      return std::make_tuple(!i.due.has_value(), i.due.value_or(Date()), i.month, i.round,
-                             static_cast<int>(i.kind), i.party, i.counterpart);
-    };
-    return key(a) < key(b);
-  });
+  FinishDeadlines(items, today);
   return items;
 }
 
@@ -723,7 +739,9 @@ Result<std::string> Settlement::Verify(uint64_t* checked) const {
   std::string orphan;
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("serial:", [&](const Fact& fact) {
     ++records;
-    if (orphan.empty() && payment_keys.count(fact.payload) == 0) {
+    // Serials of prepayment notices' payments are checked by Prepayments::Verify.
+    const bool statement_payment = fact.payload.rfind("payment:", 0) == 0;
+    if (orphan.empty() && statement_payment && payment_keys.count(fact.payload) == 0) {
       orphan = "serial record \"" + fact.key + "\" points to no payment of an issued statement";
     }
     return Status::Ok();

@@ -13,9 +13,9 @@
 //                "meta:facts_head"        -> sequence:fixed64 hash:32 recorded_ms:fixed64
 //   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
 //   fact_keys    key:bytes                -> sequence:fixed64
-//   claims, claims_by_month, claim_aggregates, declarations, statements: the domain tables of
-//                ledger.h
-//                (encodings in declarations/claim_codec.cc)
+//   claims, claims_by_month, claim_aggregates, declarations, statements, notices: the domain
+//                tables of ledger.h (encodings in declarations/claim_codec.cc, clearing.h,
+//                prepayments.h)
 //
 // A commit with table files is made visible by one IngestExternalFiles call across all the
 // column families it touches instead of a WriteBatch: the ledger's own records are written into
@@ -64,7 +64,8 @@ const char* const kColumnFamilyNames[] = {rocksdb::kDefaultColumnFamilyName.c_st
                                           "claims_by_month",
                                           "claim_aggregates",
                                           "declarations",
-                                          "statements"};
+                                          "statements",
+                                          "notices"};
 static_assert(std::size(kColumnFamilyNames) == kColumnFamilyCount,
               "every column family needs its name, in enum order");
 const char* const kFactsHeadKey = "meta:facts_head";
@@ -150,6 +151,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
     case kClaimAggregates:
     case kDeclarations:
     case kStatements:
+    case kNotices:
     case kColumnFamilyCount:
       break;
   }
@@ -954,6 +956,8 @@ ColumnFamily FamilyOf(Table table) {
       return kDeclarations;
     case Table::kStatements:
       return kStatements;
+    case Table::kNotices:
+      return kNotices;
     case Table::kTableCount:
       break;
   }

@@ -30,6 +30,7 @@ enum ColumnFamily : size_t {
   kClaimAggregates,
   kDeclarations,
   kStatements,
+  kNotices,
   kColumnFamilyCount,
 };
 

@@ -66,6 +66,7 @@ enum class Table : uint8_t {
   kClaimAggregates,  // month ‖ treatment ‖ insured ‖ category ‖ late → count and sums
   kDeclarations,     // declaration id → declaration record
   kStatements,       // month ‖ round → clearing statement (JSON, see clearing.h)
+  kNotices,          // "adjustment:<Y>" → annual prepayment adjustment (JSON, prepayments.h)
   kTableCount,
 };
 
@@ -114,6 +115,9 @@ enum class FactKind : uint16_t {
   kPayment = 4,          // key "payment:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial>",
                          // payload: the payment's canonical JSON
   kPaymentSerial = 5,    // key "serial:<bank>:<serial>", payload: the payment fact's key
+  kAdjustment = 6,       // key "adjustment:<Y>", payload: the stored adjustment's SHA-256
+  kTopUp = 7,            // key "topup:<I>:<T>:<n>", payload: the top-up notice's canonical JSON
+  kNoticePayment = 8,    // key "notice-payment:<notice>:<bank>:<serial>", payload: the payment
 };
 
 struct FactDraft {

@@ -101,7 +101,8 @@ struct MonthStatus {
   std::optional<Date> settled_on;
 };
 
-enum class DeadlineKind { kConfirmation, kPayment, kMonth };
+// Clearing's obligations, then the prepayment notices' (include/xclear/prepayments.h).
+enum class DeadlineKind { kConfirmation, kPayment, kMonth, kPrepayment, kRefund, kTopUp };
 std::string_view DeadlineKindName(DeadlineKind kind);
 
 // An open obligation as of the clock's now.
@@ -110,7 +111,8 @@ struct DeadlineItem {
   YearMonth month;
   uint32_t round = 0;        // kMonth: the earliest open round
   uint32_t party = 0;        // who must act (0 for a month: the national operator's view)
-  uint32_t counterpart = 0;  // payments: the payee; otherwise 0
+  uint32_t counterpart = 0;  // payments and notices: the payee; otherwise 0
+  std::string reference;     // notices: the notice id; otherwise empty
   Money amount;              // payments: remaining; confirmations: the party's payable; months:
                              // Σ remaining of the month's payments
   std::optional<Date> due;
@@ -163,5 +165,17 @@ class Settlement {
 // Payment and confirmation records in their stored form (canonical JSON).
 std::string PaymentToJson(const PaymentDraft& payment);
 Result<PaymentDraft> PaymentFromJson(std::string_view json);
+
+// Shared by every payment record (statements here, prepayment notices in prepayments.h):
+// the bank is 1–64 printable bytes without ':', the serial 1–64 of [A-Za-z0-9_-].
+Status CheckBankAndSerial(const std::string& bank, const std::string& serial);
+// The fact "serial:<bank>:<serial>" whose payload is the key of the payment fact it belongs to:
+// a bank serial number settles one payment, of a statement or of a notice, only.
+std::string PaymentSerialKey(const std::string& bank, const std::string& serial);
+// The idempotency key of a payment's journal entry: "payment:<bank>:<serial>".
+std::string PaymentIdempotencyKey(const std::string& bank, const std::string& serial);
+// Orders deadline items by due date (unknown last), then month, round, kind, party,
+// counterpart, reference; sets days_overdue from `today`.
+void FinishDeadlines(std::vector<DeadlineItem>& items, const Date& today);
 
 }  // namespace xclear
