@@ -128,7 +128,9 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
   Money open_payments;
   uint64_t overdue = 0;
   for (const DeadlineItem& item : items) {
-    if (item.kind == DeadlineKind::kPayment) open_payments += item.amount;
+    // Money still to be paid: statement payments and prepayment notices.
+    if (item.kind != DeadlineKind::kConfirmation && item.kind != DeadlineKind::kMonth)
+      open_payments += item.amount;
     if (item.due && item.days_overdue > 0) ++overdue;
   }
   const auto party = [](uint32_t code) { return code == 0 ? std::string() : std::to_string(code); };
@@ -166,6 +168,7 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
       line->set("round", static_cast<Poco::UInt64>(item.round));
       line->set("party", party(item.party));
       line->set("counterpart", party(item.counterpart));
+      line->set("reference", item.reference);
       line->set("amount", item.amount.ToString());
       line->set("due_date", item.due ? item.due->ToString() : std::string());
       if (item.due) line->set("days_overdue", static_cast<Poco::Int64>(item.days_overdue));
@@ -190,8 +193,9 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
              (item.days_overdue > 0 ? ", " + std::to_string(item.days_overdue) + " days OVERDUE"
                                     : ", " + std::to_string(-item.days_overdue) + " days left");
     }
-    out += "  " + std::string(DeadlineKindName(item.kind)) + " " + item.month.ToString() +
-           " round " + std::to_string(item.round);
+    out += "  " + std::string(DeadlineKindName(item.kind)) + " " +
+           (item.reference.empty() ? item.month.ToString() + " round " + std::to_string(item.round)
+                                   : item.reference);
     if (item.party != 0) out += " " + std::to_string(item.party);
     if (item.counterpart != 0) out += " -> " + std::to_string(item.counterpart);
     out += " " + item.amount.ToString() + " (" + when + "): " + item.detail + "\n";

@@ -8,6 +8,7 @@
 #include "xclear/clearing.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
+#include "xclear/prepayments.h"
 #include "xclear/settlement.h"
 #include "xclear/status.h"
 
@@ -44,12 +45,25 @@ std::string RenderStatementCsv(const Statement& statement, const Participants& p
 // The deadlines report as of `as_of`: every open obligation with its due date and days overdue.
 //   csv:  columns kind, month, round, party, party_name, counterpart, counterpart_name, amount,
 //         due_date, days_overdue, state (overdue / due), due_note, detail, as_of; a last row of
-//         kind "total" carries the item count (in `round`) and Σ of the payment amounts;
+//         kind "total" carries the item count (in `round`) and Σ of the amounts still to be
+//         paid (statement payments and prepayment notices);
 //   json: {"report": "deadlines", "as_of", "items": [...], "item_count", "overdue_count",
 //          "open_payment_amount"};
 //   text: one line per item.
 std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instant& as_of,
                             const Participants& participants, ReportFormat format);
+
+// Prepayment positions after ledger entry `as_of` (its hash `as_of_hash`), in the given order:
+//   csv:  columns insured, insured_name, treatment, treatment_name, prepayment, outstanding,
+//         usage_percent (empty when the prepayment is 0), warning (none / yellow / red),
+//         as_of_sequence, as_of_hash; a last row "total" with Σ prepayment, Σ outstanding and
+//         the count of yellow and red pairs in `warning`;
+//   json: {"report": "positions", "as_of_sequence", "as_of_hash", "positions": [...],
+//          "yellow_count", "red_count", "total_prepayment", "total_outstanding"};
+//   text: one line per pair.
+std::string RenderPositions(const std::vector<Position>& positions, uint64_t as_of,
+                            const Digest& as_of_hash, const Participants& participants,
+                            ReportFormat format);
 
 // The participant's Chinese name; the national clearing account's for 100000; else empty.
 std::string PartyDisplayName(const Participants& participants, uint32_t code);

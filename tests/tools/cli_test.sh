@@ -94,7 +94,7 @@ check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by o
 check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
 check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
-check "verify with claims" 0 "2 claims, 0 statements, 0 confirmation/payment records: ok" -- run verify
+check "verify with claims" 0 "2 claims, 0 statements, 0 confirmation/payment records, 0 prepayment records: ok" -- run verify
 
 # Clearing.
 check "clear before the deadline" 1 "may run only after its declaration deadline 2026-10-20T23:59:59.999" -- run clear --month 2026-09 --now 2026-10-20T12:00:00
@@ -103,7 +103,7 @@ check "statement file" 0 '"net":\{"payments":3,"moved":"1220.50"\}' -- cat "$wor
 check "clear again is the same statement" 0 "round 0 issued 2026-10-21T09:00:00.000" -- run clear --month 2026-09 --now 2026-10-25T09:00:00
 check "statement" 0 '"gross":\{"payments":2,"moved":"1220.50"\}' -- run statement --month 2026-09 --json
 check "no statement yet" 1 "no statement has been issued for 2026-08" -- run statement --month 2026-08
-check "verify after clearing" 0 "2 claims, 1 statements, 0 confirmation/payment records: ok" -- run verify
+check "verify after clearing" 0 "2 claims, 1 statements, 0 confirmation/payment records, 0 prepayment records: ok" -- run verify
 
 # Confirmations, payments, deadlines, the month-end job. (The ledger's clock never goes back: the
 # explanation above was recorded on 2 November, so everything below happens later.)
@@ -132,7 +132,28 @@ check "month-end before the deadline" 1 "may run only after its declaration dead
 check "month-end" 0 "month-end 2026-09: 1 statement round\(s\), 4 open obligation\(s\); reports in" -- run month-end --month 2026-09 --out "$work/month-end" --now 2026-11-04T09:00:00 --quiet
 check "month-end statement csv" 0 "^control,2026-09,0,gross,,,,,2,1220.50,1530.00,1,1200.00,0,0.00,0,0.00,1,20.50,1220.50,1220.50,0.00,,," -- cat "$work/month-end/statement-2026-09-round-0.csv"
 check "month-end deadlines csv" 0 "^total,,4,,,,,20.50," -- cat "$work/month-end/deadlines.csv"
-check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records: ok" -- run verify
+check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records, 0 prepayment records: ok" -- run verify
+
+# Prepayments: positions, a top-up and its payment, the annual adjustment.
+check "positions csv" 0 "^310000,上海市,110000,北京市,0.00,20.50,,red," -- run positions --format csv --now 2026-11-05T10:00:00
+check "positions of one province" 0 "62 pairs" -- run positions --province 310000
+check "topup below red" 1 "pair 110000 -> 310000 is below the red line \(90.00%\): usage 0.00%" -- run topup --insured 110000 --treatment 310000 --now 2026-11-05T10:00:00
+check "topup" 0 "issued topup-310000-110000-1: 310000 pays 110000 41.00 \(paid 0.00\), due 2026-11-19" -- run topup --insured 310000 --treatment 110000 --now 2026-11-05T10:00:00 --actor province:110000
+check "topup while one is open" 1 "already has an unpaid top-up notice: topup-310000-110000-1 \(41.00 unpaid\)" -- run topup --insured 310000 --treatment 110000 --now 2026-11-05T11:00:00
+check "deadlines with a notice" 0 "^topup,2026-11,0,310000,上海市,110000,北京市,41.00,2026-11-19,-14,due," -- run deadlines --format csv --now 2026-11-05T11:00:00
+check "open notices" 0 '"id":"topup-310000-110000-1"' -- run notices --open --json --now 2026-11-05T11:00:00
+paynotice() { run pay --notice topup-310000-110000-1 --from 310000 --to 110000 --bank ICBC --value-date 2026-11-06 --now 2026-11-06T10:00:00 "$@"; }
+check "notice overpayment" 1 "overpayment: notice topup-310000-110000-1 asks 41.00 more" -- paynotice --serial N1 --amount 41.01
+check "notice payment reusing a statement serial" 1 "bank serial number S1 of ICBC is already recorded" -- paynotice --serial S1 --amount 41.00
+check "notice wrong counterpart" 1 "wrong counterpart: notice topup-310000-110000-1 asks 310000 to pay 110000" -- run pay --notice topup-310000-110000-1 --from 110000 --to 310000 --bank ICBC --serial N9 --value-date 2026-11-06 --amount 1.00 --now 2026-11-06T10:00:00
+check "notice payment" 0 "notice topup-310000-110000-1: 310000 -> 110000 41.00 CNY, ICBC N1" -- paynotice --serial N1 --amount 41.00
+check "prepayment raised" 0 "310000 -> 110000: prepayment 41.00, outstanding 20.50, usage 50.00%, none" -- run positions --province 310000
+check "adjust before January" 1 "may run from 2027-01-01 to 2027-01-31 \(CST\); today is 2026-12-31" -- run adjust --year 2027 --now 2026-12-31T10:00:00
+check "adjust" 0 "1 payment notices \(200.00\), 1 refund notices \(37.58\), due 2027-02-28" -- run adjust --year 2027 --now 2027-01-05T10:00:00
+check "adjust again" 1 "already ran on 2027-01-05T10:00:00.000\+08:00" -- run adjust --year 2027 --now 2027-01-06T10:00:00
+check "adjustment line" 0 "310000 -> 110000: base 20.50, target 3.42, prepayment 41.00, adjustment -37.58" -- run adjustment --year 2027
+check "refund overdue" 0 "^refund,2027-01,0,110000,北京市,310000,上海市,37.58,2027-02-28,1,overdue," -- run deadlines --format csv --now 2027-03-01T09:00:00
+check "verify with prepayments" 0 "6 confirmation/payment records, 3 prepayment records: ok" -- run verify --now 2027-01-06T10:00:00
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -68,6 +68,7 @@ std::vector<Command> LedgerCommands();
 std::vector<Command> DeclarationCommands();
 std::vector<Command> ClearingCommands();
 std::vector<Command> SettlementCommands();
+std::vector<Command> PrepaymentCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.
 Result<std::string> ReadFile(const std::filesystem::path& path);

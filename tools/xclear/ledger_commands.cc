@@ -7,6 +7,7 @@
 #include "xclear/clearing.h"
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
+#include "xclear/prepayments.h"
 #include "xclear/reports.h"
 #include "xclear/settlement.h"
 
@@ -203,16 +204,28 @@ Status Verify(Context& context) {
       report.reason = "settlement: " + problem;
     }
   }
+  uint64_t prepayment_records = 0;
+  if (report.ok) {
+    XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+    Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, prepayments.Verify(&prepayment_records));
+    if (!problem.empty()) {
+      report.ok = false;
+      report.reason = "prepayments: " + problem;
+    }
+  }
   std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
                      std::to_string(report.postings_checked) + " postings, " +
                      std::to_string(report.accounts_checked) + " accounts, " +
                      std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
                      " claims, " + std::to_string(statements) + " statements, " +
-                     std::to_string(settlement_records) + " confirmation/payment records: ";
+                     std::to_string(settlement_records) + " confirmation/payment records, " +
+                     std::to_string(prepayment_records) + " prepayment records: ";
   text += report.ok ? "ok" : "FAILED";
   auto json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
   json->set("statements_checked", static_cast<Poco::UInt64>(statements));
+  json->set("prepayment_records_checked", static_cast<Poco::UInt64>(prepayment_records));
   json->set("settlement_records_checked", static_cast<Poco::UInt64>(settlement_records));
   context.Print(text, JsonToString(json));
   if (report.ok) return Status::Ok();

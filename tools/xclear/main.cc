@@ -21,6 +21,7 @@ std::vector<Command> AllCommands() {
   for (Command& command : DeclarationCommands()) commands.push_back(std::move(command));
   for (Command& command : ClearingCommands()) commands.push_back(std::move(command));
   for (Command& command : SettlementCommands()) commands.push_back(std::move(command));
+  for (Command& command : PrepaymentCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "xclear/clearing.h"
 #include "xclear/journal_json.h"
+#include "xclear/prepayments.h"
 #include "xclear/reports.h"
 #include "xclear/settlement.h"
 
@@ -100,7 +101,69 @@ Status Confirm(Context& context) {
   return Status::Ok();
 }
 
+// Every open obligation: the statements' and the prepayment notices', in one order.
+Result<std::vector<DeadlineItem>> AllDeadlines(Ledger& ledger, const Context& context,
+                                               const WorkingCalendar& calendar,
+                                               std::optional<uint32_t> province) {
+  Settlement settlement(ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(std::vector<DeadlineItem> items, settlement.Deadlines(province));
+  Prepayments prepayments(ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(std::vector<DeadlineItem> notices, prepayments.Deadlines(province));
+  for (DeadlineItem& item : notices) items.push_back(std::move(item));
+  FinishDeadlines(items, context.clock->Now().CstDate());
+  return items;
+}
+
+// `pay --notice ID`: a payment of a prepayment notice (annual adjustment or top-up).
+Status PayNotice(Context& context) {
+  NoticePaymentDraft draft;
+  draft.notice = context.args->Get("notice");
+  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return date.status().WithContext("--value-date");
+  draft.value_date = *date;
+  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, Required(context, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return money.status().WithContext("--amount");
+  draft.amount = *money;
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const NoticePayment payment,
+                          prepayments.RecordPayment(draft, context.actor));
+  auto json = NewObject();
+  json->set("notice", payment.notice);
+  json->set("payer", std::to_string(payment.payer));
+  json->set("payee", std::to_string(payment.payee));
+  json->set("bank", payment.bank);
+  json->set("serial", payment.serial);
+  json->set("value_date", payment.value_date.ToString());
+  json->set("amount", payment.amount.ToString());
+  json->set("actor", payment.actor);
+  json->set("recorded_at", payment.recorded_at.ToString());
+  json->set("entry_sequence", static_cast<Poco::UInt64>(payment.entry_sequence));
+  json->set("replayed", payment.replayed);
+  context.Print("notice " + payment.notice + ": " + std::to_string(payment.payer) + " -> " +
+                    std::to_string(payment.payee) + " " + payment.amount.ToString() + " CNY, " +
+                    payment.bank + " " + payment.serial + ", value date " +
+                    payment.value_date.ToString() + ", entry " +
+                    std::to_string(payment.entry_sequence) +
+                    (payment.replayed ? " (already recorded)" : ""),
+                JsonToString(json));
+  return Status::Ok();
+}
+
 Status Pay(Context& context) {
+  if (context.args->Has("notice")) {
+    if (context.args->Has("month") || context.args->Has("round")) {
+      return Status::InvalidArgument("--notice and --month/--round exclude each other");
+    }
+    return PayNotice(context);
+  }
   PaymentDraft draft;
   XCLEAR_ASSIGN_OR_RETURN(draft.month, MonthArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(draft.round, RoundArgument(context));
@@ -228,8 +291,8 @@ Status Deadlines(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const ReportFormat format, FormatArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
-  Settlement settlement(*ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items, settlement.Deadlines(province));
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items,
+                          AllDeadlines(*ledger, context, calendar, province));
   const std::string report =
       RenderDeadlines(items, context.clock->Now(), context.config.participants, format);
   if (context.args->Has("out")) return WriteFile(context.args->Get("out"), report);
@@ -286,8 +349,8 @@ Status MonthEnd(Context& context) {
     XCLEAR_RETURN_IF_ERROR(
         write(stem + ".csv", RenderStatementCsv(statement, context.config.participants)));
   }
-  Settlement settlement(*ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items, settlement.Deadlines());
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items,
+                          AllDeadlines(*ledger, context, calendar, std::nullopt));
   const Instant now = context.clock->Now();
   XCLEAR_RETURN_IF_ERROR(
       write("deadlines.csv",
@@ -320,12 +383,16 @@ std::vector<Command> SettlementCommands() {
        "record a payment that settles a clearing statement",
        "xclear pay --month YYYY-MM [--round K] --from PAYER --to PAYEE --bank BANK\n"
        "           --serial SERIAL --value-date YYYY-MM-DD --amount 123.45 [--json]\n"
+       "xclear pay --notice ID --from PAYER --to PAYEE --bank BANK --serial SERIAL\n"
+       "           --value-date YYYY-MM-DD --amount 123.45 [--json]\n"
        "  Gross mode: the insured province pays the treatment province its pair amount.\n"
        "  Net mode: payers pay the national clearing account (--to national), which pays the\n"
        "  receivers (--from national). Partial payments add up; an overpayment, a wrong\n"
        "  counterpart or a bank serial number already used is refused. Posts the claim_payment\n"
-       "  journal entry.",
-       {"month", "round", "from", "to", "bank", "serial", "value-date", "amount"},
+       "  journal entry.\n"
+       "  With --notice: a payment of a prepayment notice (see `xclear notices`), which posts\n"
+       "  prepayment_paid (or prepayment_refunded for a refund) and moves the prepayment.",
+       {"month", "round", "notice", "from", "to", "bank", "serial", "value-date", "amount"},
        {},
        Pay},
       {"payments",
@@ -343,7 +410,8 @@ std::vector<Command> SettlementCommands() {
       {"deadlines",
        "list every open obligation with its due date and days overdue",
        "xclear deadlines [--province CODE] [--format text|csv|json] [--out FILE]\n"
-       "  Unconfirmed statements, unpaid amounts and months not settled, as of now.",
+       "  Unconfirmed statements, unpaid amounts, months not settled and unpaid prepayment\n"
+       "  notices (annual adjustment, top-ups), as of now.",
        {"province", "format", "out"},
        {},
        Deadlines},

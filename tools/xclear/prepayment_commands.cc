@@ -1,0 +1,287 @@
+// Prepayment subcommands: positions, adjust, adjustment, topup, topup-check, notices.
+// (Payments of notices go through `pay --notice`, see settlement_commands.cc.)
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cli.h"
+#include "xclear/journal_json.h"
+#include "xclear/prepayments.h"
+#include "xclear/reports.h"
+
+namespace xclear::cli {
+namespace {
+
+Poco::JSON::Object::Ptr NewObject() {
+  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+Result<uint32_t> ProvinceArgument(const Context& context, const std::string& flag) {
+  if (!context.args->Has(flag)) return Status::InvalidArgument("--" + flag + " is required");
+  auto code = context.config.participants.ParseCode(context.args->Get(flag));
+  if (!code.ok()) return code.status().WithContext("--" + flag);
+  return code;
+}
+
+Result<int> YearArgument(const Context& context) {
+  const std::string text = context.args->Get("year");
+  if (text.size() != 4 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("--year must be a year YYYY, got \"" + text.substr(0, 20) +
+                                   "\"");
+  }
+  return std::stoi(text);
+}
+
+Poco::JSON::Object::Ptr NoticeToObject(const Notice& notice) {
+  auto out = NewObject();
+  out->set("id", notice.id);
+  out->set("kind", std::string(NoticeKindName(notice.kind)));
+  out->set("insured", std::to_string(notice.insured));
+  out->set("treatment", std::to_string(notice.treatment));
+  out->set("payer", std::to_string(notice.payer));
+  out->set("payee", std::to_string(notice.payee));
+  out->set("amount", notice.amount.ToString());
+  out->set("paid", notice.paid.ToString());
+  out->set("remaining", notice.remaining().ToString());
+  out->set("issued_at", notice.issued_at.ToString());
+  out->set("issued_by", notice.issued_by);
+  out->set("due", notice.due ? notice.due->ToString() : std::string());
+  out->set("due_note", notice.due_note);
+  out->set("completed_on", notice.completed_on ? notice.completed_on->ToString() : std::string());
+  out->set("detail", notice.detail);
+  return out;
+}
+
+std::string NoticeText(const Notice& notice) {
+  return notice.id + ": " + std::to_string(notice.payer) + " pays " + std::to_string(notice.payee) +
+         " " + notice.amount.ToString() + " (paid " + notice.paid.ToString() + "), due " +
+         (notice.due ? notice.due->ToString() : "unknown: " + notice.due_note) +
+         (notice.completed_on ? ", complete " + notice.completed_on->ToString() : "") + " — " +
+         notice.detail;
+}
+
+Status ShowPositions(Context& context) {
+  std::optional<uint32_t> province;
+  if (context.args->Has("province")) {
+    XCLEAR_ASSIGN_OR_RETURN(province, ProvinceArgument(context, "province"));
+  }
+  const std::string sort = context.args->Get("sort", "pair");
+  if (sort != "pair" && sort != "usage") {
+    return Status::InvalidArgument("--sort must be pair or usage, got \"" + sort.substr(0, 20) +
+                                   "\"");
+  }
+  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
+  if (context.args->Has("format")) {
+    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  XCLEAR_ASSIGN_OR_RETURN(uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
+  as_of = std::min(as_of, ledger->Head().sequence);
+  Digest hash{};
+  if (as_of > 0) {
+    XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, ledger->Entry(as_of));
+    hash = entry.hash;
+  }
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(std::vector<Position> positions, prepayments.Positions(as_of, province));
+  if (sort == "usage") std::stable_sort(positions.begin(), positions.end(), HigherUsage);
+  const std::string report =
+      RenderPositions(positions, as_of, hash, context.config.participants, format);
+  if (context.args->Has("out")) return WriteFile(context.args->Get("out"), report);
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return Status::Ok();
+}
+
+Poco::JSON::Object::Ptr AdjustmentToObject(const Adjustment& adjustment) {
+  auto json = NewObject();
+  json->set("year", adjustment.year);
+  json->set("issued_at", adjustment.issued_at.ToString());
+  json->set("issued_by", adjustment.issued_by);
+  json->set("prepayment_months", adjustment.prepayment_months);
+  json->set("claim_count", static_cast<Poco::UInt64>(adjustment.claim_count));
+  json->set("due", adjustment.due.ToString());
+  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array();
+  for (const AdjustmentLine& line : adjustment.lines) {
+    auto item = NewObject();
+    item->set("insured", std::to_string(line.insured));
+    item->set("treatment", std::to_string(line.treatment));
+    item->set("base", line.base.ToString());
+    item->set("target", line.target.ToString());
+    item->set("current", line.current.ToString());
+    item->set("adjustment", line.adjustment.ToString());
+    lines->add(item);
+  }
+  json->set("lines", lines);
+  return json;
+}
+
+std::string AdjustmentText(const Adjustment& adjustment) {
+  uint64_t payments = 0, refunds = 0;
+  Money paid, refunded;
+  std::string lines;
+  for (const AdjustmentLine& line : adjustment.lines) {
+    if (line.adjustment.is_positive()) {
+      ++payments;
+      paid += line.adjustment;
+    } else if (line.adjustment.is_negative()) {
+      ++refunds;
+      refunded -= line.adjustment;
+    }
+    if (line.base.is_zero() && line.current.is_zero()) continue;
+    lines += "  " + std::to_string(line.insured) + " -> " + std::to_string(line.treatment) +
+             ": base " + line.base.ToString() + ", target " + line.target.ToString() +
+             ", prepayment " + line.current.ToString() + ", adjustment " +
+             line.adjustment.ToString() + "\n";
+  }
+  return "annual prepayment adjustment " + std::to_string(adjustment.year) + " (issued " +
+         adjustment.issued_at.ToString() + " by " + adjustment.issued_by +
+         "): " + std::to_string(adjustment.lines.size()) + " pairs, " +
+         std::to_string(adjustment.claim_count) + " claims of " +
+         std::to_string(adjustment.year - 1) + "; " + std::to_string(payments) +
+         " payment notices (" + paid.ToString() + "), " + std::to_string(refunds) +
+         " refund notices (" + refunded.ToString() + "), due " + adjustment.due.ToString() + "\n" +
+         lines;
+}
+
+Status Adjust(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const int year, YearArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const Adjustment adjustment,
+                          prepayments.RunAdjustment(year, context.actor));
+  context.Print(AdjustmentText(adjustment), JsonToString(AdjustmentToObject(adjustment)));
+  return Status::Ok();
+}
+
+Status ShowAdjustment(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const int year, YearArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const auto adjustment, prepayments.AdjustmentOf(year));
+  if (!adjustment) {
+    return Status::NotFound("the annual prepayment adjustment for " + std::to_string(year) +
+                            " has not run");
+  }
+  context.Print(AdjustmentText(*adjustment), JsonToString(AdjustmentToObject(*adjustment)));
+  return Status::Ok();
+}
+
+Status TopUp(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t insured, ProvinceArgument(context, "insured"));
+  XCLEAR_ASSIGN_OR_RETURN(const uint32_t treatment, ProvinceArgument(context, "treatment"));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const Notice notice,
+                          prepayments.RequestTopUp(insured, treatment, context.actor));
+  context.Print("issued " + NoticeText(notice), JsonToString(NoticeToObject(notice)));
+  return Status::Ok();
+}
+
+Status CheckTopUps(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const TopUpCheck check, prepayments.CheckTopUps(context.actor));
+  std::string text = "top-up check: " + std::to_string(check.issued.size()) + " issued, " +
+                     std::to_string(check.skipped.size()) + " red pair(s) left alone\n";
+  auto json = NewObject();
+  Poco::JSON::Array::Ptr issued = new Poco::JSON::Array();
+  for (const Notice& notice : check.issued) {
+    text += "  issued " + NoticeText(notice) + "\n";
+    issued->add(NoticeToObject(notice));
+  }
+  Poco::JSON::Array::Ptr skipped = new Poco::JSON::Array();
+  for (const auto& [position, reason] : check.skipped) {
+    text += "  skipped " + std::to_string(position.insured) + " -> " +
+            std::to_string(position.treatment) + ": " + reason + "\n";
+    auto item = NewObject();
+    item->set("insured", std::to_string(position.insured));
+    item->set("treatment", std::to_string(position.treatment));
+    item->set("reason", reason);
+    skipped->add(item);
+  }
+  json->set("issued", issued);
+  json->set("skipped", skipped);
+  context.Print(text, JsonToString(json));
+  return Status::Ok();
+}
+
+Status ListNotices(Context& context) {
+  std::optional<uint32_t> province;
+  if (context.args->Has("province")) {
+    XCLEAR_ASSIGN_OR_RETURN(province, ProvinceArgument(context, "province"));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Notice> notices,
+                          prepayments.Notices(province, context.args->Has("open")));
+  std::string text;
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+  for (const Notice& notice : notices) {
+    text += NoticeText(notice) + "\n";
+    list->add(NoticeToObject(notice));
+  }
+  auto json = NewObject();
+  json->set("notices", list);
+  context.Print(text.empty() ? "no prepayment notices" : text, JsonToString(json));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<Command> PrepaymentCommands() {
+  return {
+      {"positions",
+       "prepayment, outstanding, usage and warning colour of every pair",
+       "xclear positions [--province CODE] [--as-of SEQ|TIME] [--sort pair|usage]\n"
+       "                 [--format text|csv|json] [--out FILE]\n"
+       "  With --province, that province's pairs on both sides (62); else all 992. --sort usage\n"
+       "  puts the highest usage first (exact comparison).",
+       {"province", "as-of", "sort", "format", "out"},
+       {},
+       ShowPositions},
+      {"adjust",
+       "run the annual prepayment adjustment for a year (January only, once)",
+       "xclear adjust --year YYYY [--json]\n"
+       "  Per pair: base = Σ fund of the claims of YYYY−1, target = half-up(months × base / 12),\n"
+       "  adjustment = target − prepayment. Issues payment and refund notices due by the last\n"
+       "  day of February. Refused outside 1–31 January of YYYY and when it already ran.",
+       {"year"},
+       {},
+       Adjust},
+      {"adjustment",
+       "show the annual prepayment adjustment of a year",
+       "xclear adjustment --year YYYY [--json]",
+       {"year"},
+       {},
+       ShowAdjustment},
+      {"topup",
+       "request an emergency top-up of a pair at the red line",
+       "xclear topup --insured CODE --treatment CODE [--json]\n"
+       "  Amount: round up to the fen of outstanding / target usage − prepayment. Refused below\n"
+       "  the red line and while an earlier top-up of the pair is unpaid.",
+       {"insured", "treatment"},
+       {},
+       TopUp},
+      {"topup-check",
+       "the operator's check: a top-up notice for every pair at the red line",
+       "xclear topup-check [--json]",
+       {},
+       {},
+       CheckTopUps},
+      {"notices",
+       "list prepayment notices (annual adjustment, top-ups) with what is paid",
+       "xclear notices [--province CODE] [--open] [--json]",
+       {"province"},
+       {"open"},
+       ListNotices},
+  };
+}
+
+}  // namespace xclear::cli
