@@ -33,6 +33,10 @@ std::string NoticePaymentPrefix(const std::string& notice) {
   return "notice-payment:" + notice + ":";
 }
 
+// Actors are "province:<code>" for a provincial department (see docs/ledger.md).
+bool IsProvinceActor(const std::string& actor) { return actor.rfind("province:", 0) == 0; }
+std::string ProvinceActor(uint32_t code) { return "province:" + std::to_string(code); }
+
 uint32_t ParseCode(const std::string& text) { return static_cast<uint32_t>(std::stoul(text)); }
 
 Poco::JSON::Object::Ptr NewObject() {
@@ -520,6 +524,12 @@ Result<Notice> Prepayments::NoticeOf(const std::string& id) const {
 
 Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
                                          const std::string& actor) {
+  // The treatment province asks for its own money; a province cannot ask for another's pair.
+  if (IsProvinceActor(actor) && actor != ProvinceActor(treatment)) {
+    return Status::Refused("a top-up of pair " + std::to_string(insured) + " -> " +
+                           std::to_string(treatment) + " is requested by the treatment province " +
+                           std::to_string(treatment) + " or the operator, not " + actor);
+  }
   XCLEAR_ASSIGN_OR_RETURN(const Position position,
                           PositionOf(insured, treatment, ledger_.Head().sequence));
   const std::string pair = std::to_string(insured) + " -> " + std::to_string(treatment);
@@ -568,6 +578,10 @@ Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
 }
 
 Result<TopUpCheck> Prepayments::CheckTopUps(const std::string& actor) {
+  if (IsProvinceActor(actor)) {
+    return Status::Refused("the top-up check over all pairs is the operator's job, not " + actor +
+                           "'s (a province requests a top-up for its own pair)");
+  }
   TopUpCheck check;
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<Position> positions,
                           Positions(ledger_.Head().sequence));

@@ -303,6 +303,15 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
   // 10 working days after Monday 28 September, across National Day and the adjusted Saturday
   // 10 October: Friday 16 October.
   EXPECT_EQ(notice->due->ToString(), "2026-10-16");
+  // Only the treatment province (or the operator) asks; the check over all pairs is the
+  // operator's.
+  auto foreign = prepayments_->RequestTopUp(kBeijing, kShanghai, "province:110000");
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_NE(foreign.status().message().find("requested by the treatment province 310000 or the "
+                                            "operator, not province:110000"),
+            std::string::npos)
+      << foreign.status().message();
+  EXPECT_EQ(prepayments_->CheckTopUps("province:310000").status().code(), ErrorCode::kRefused);
   auto second = prepayments_->RequestTopUp(kBeijing, kShanghai, "operator:alice");
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("already has an unpaid top-up notice: "

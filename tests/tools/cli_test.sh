@@ -137,7 +137,7 @@ check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment 
 # Prepayments: positions, a top-up and its payment, the annual adjustment.
 check "positions csv" 0 "^310000,上海市,110000,北京市,0.00,20.50,,red," -- run positions --format csv --now 2026-11-05T10:00:00
 check "positions of one province" 0 "62 pairs" -- run positions --province 310000
-check "topup below red" 1 "pair 110000 -> 310000 is below the red line \(90.00%\): usage 0.00%" -- run topup --insured 110000 --treatment 310000 --now 2026-11-05T10:00:00
+check "topup below red" 1 "pair 110000 -> 310000 is below the red line \(90.00%\): usage 0.00%" -- run topup --insured 110000 --treatment 310000 --now 2026-11-05T10:00:00 --actor province:310000
 check "topup" 0 "issued topup-310000-110000-1: 310000 pays 110000 41.00 \(paid 0.00\), due 2026-11-19" -- run topup --insured 310000 --treatment 110000 --now 2026-11-05T10:00:00 --actor province:110000
 check "topup while one is open" 1 "already has an unpaid top-up notice: topup-310000-110000-1 \(41.00 unpaid\)" -- run topup --insured 310000 --treatment 110000 --now 2026-11-05T11:00:00
 check "deadlines with a notice" 0 "^topup,2026-11,0,310000,上海市,110000,北京市,41.00,2026-11-19,-14,due," -- run deadlines --format csv --now 2026-11-05T11:00:00
