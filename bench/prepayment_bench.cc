@@ -77,13 +77,25 @@ int main(int argc, char** argv) {
     red += position.warning == Warning::kRed ? 1 : 0;
     outstanding += position.outstanding;
   }
-  std::printf("positions of all %zu pairs: %.3f s (%llu red, outstanding %s CNY)\n",
+  std::printf("positions of all %zu pairs: %.4f s (%llu red, outstanding %s CNY)\n",
               positions->size(), all_seconds, static_cast<unsigned long long>(red),
               outstanding.ToString().c_str());
   start = std::chrono::steady_clock::now();
   auto mine = prepayments.Positions((*ledger)->Head().sequence, 440000);
-  std::printf("positions of one province (%zu pairs): %.3f s\n", mine.ok() ? mine->size() : 0,
+  std::printf("positions of one province (%zu pairs): %.4f s\n", mine.ok() ? mine->size() : 0,
               SecondsSince(start));
+  // As of a past instant (mid-year): every balance from the per-account history index.
+  const auto mid_year =
+      (*ledger)->SequenceAt(Instant::Parse(std::to_string(year - 1) + "-07-01T00:00:00").value());
+  start = std::chrono::steady_clock::now();
+  auto past = prepayments.Positions(mid_year.ok() ? *mid_year : 0);
+  Money past_outstanding;
+  if (past.ok()) {
+    for (const Position& position : *past) past_outstanding += position.outstanding;
+  }
+  std::printf("positions of all pairs as of entry %llu (1 July %d): %.4f s (outstanding %s CNY)\n",
+              static_cast<unsigned long long>(mid_year.ok() ? *mid_year : 0), year - 1,
+              SecondsSince(start), past_outstanding.ToString().c_str());
 
   start = std::chrono::steady_clock::now();
   auto adjustment = prepayments.RunAdjustment(year, "operator:bench");

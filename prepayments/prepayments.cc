@@ -474,23 +474,7 @@ Result<std::vector<Notice>> Prepayments::AllNotices() const {
     return Status::Ok();
   }));
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("topup:", [&](const Fact& fact) {
-    XCLEAR_ASSIGN_OR_RETURN(const TopUpRecord record, TopUpFromFact(fact));
-    Notice notice;
-    notice.id = TopUpNoticeId(record.insured, record.treatment, record.number);
-    notice.kind = NoticeKind::kTopUp;
-    notice.insured = record.insured;
-    notice.treatment = record.treatment;
-    notice.payer = record.insured;
-    notice.payee = record.treatment;
-    notice.amount = record.amount;
-    notice.issued_at = fact.recorded_at;
-    notice.issued_by = fact.actor;
-    XCLEAR_ASSIGN_OR_RETURN(
-        notice.due, DueAfterWorkingDays(calendar_, fact.recorded_at.CstDate(),
-                                        config_.rules.topup_payment_working_days, notice.due_note));
-    notice.detail = "emergency top-up: outstanding " + record.outstanding.ToString() +
-                    ", prepayment " + record.prepayment.ToString() + ", target usage " +
-                    Money::FromFen(Fen(record.target_usage_hundredths)).ToString() + "%";
+    XCLEAR_ASSIGN_OR_RETURN(Notice notice, TopUpNotice(fact));
     notices.push_back(std::move(notice));
     return Status::Ok();
   }));
@@ -522,16 +506,36 @@ Result<Notice> Prepayments::NoticeOf(const std::string& id) const {
   return Status::NotFound("no prepayment notice \"" + id + "\"");
 }
 
-Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
-                                         const std::string& actor) {
+Result<Notice> Prepayments::TopUpNotice(const Fact& fact) const {
+  XCLEAR_ASSIGN_OR_RETURN(const TopUpRecord record, TopUpFromFact(fact));
+  Notice notice;
+  notice.id = TopUpNoticeId(record.insured, record.treatment, record.number);
+  notice.kind = NoticeKind::kTopUp;
+  notice.insured = record.insured;
+  notice.treatment = record.treatment;
+  notice.payer = record.insured;
+  notice.payee = record.treatment;
+  notice.amount = record.amount;
+  notice.issued_at = fact.recorded_at;
+  notice.issued_by = fact.actor;
+  XCLEAR_ASSIGN_OR_RETURN(
+      notice.due, DueAfterWorkingDays(calendar_, fact.recorded_at.CstDate(),
+                                      config_.rules.topup_payment_working_days, notice.due_note));
+  notice.detail = "emergency top-up: outstanding " + record.outstanding.ToString() +
+                  ", prepayment " + record.prepayment.ToString() + ", target usage " +
+                  Money::FromFen(Fen(record.target_usage_hundredths)).ToString() + "%";
+  return notice;
+}
+
+Result<FactDraft> Prepayments::TopUpFact(const Position& position, const std::string& actor) const {
+  const uint32_t insured = position.insured;
+  const uint32_t treatment = position.treatment;
   // The treatment province asks for its own money; a province cannot ask for another's pair.
   if (IsProvinceActor(actor) && actor != ProvinceActor(treatment)) {
     return Status::Refused("a top-up of pair " + std::to_string(insured) + " -> " +
                            std::to_string(treatment) + " is requested by the treatment province " +
                            std::to_string(treatment) + " or the operator, not " + actor);
   }
-  XCLEAR_ASSIGN_OR_RETURN(const Position position,
-                          PositionOf(insured, treatment, ledger_.Head().sequence));
   const std::string pair = std::to_string(insured) + " -> " + std::to_string(treatment);
   if (position.warning != Warning::kRed) {
     return Status::Refused("pair " + pair + " is below the red line (" +
@@ -569,12 +573,20 @@ Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
     return Status::Refused("pair " + pair + ": the prepayment " + position.prepayment.ToString() +
                            " already covers the target usage; no top-up is due");
   }
+  return FactDraft{FactKind::kTopUp,
+                   TopUpPrefix(insured, treatment) + std::to_string(record.number), actor,
+                   TopUpToJson(record)};
+}
+
+Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
+                                         const std::string& actor) {
+  XCLEAR_ASSIGN_OR_RETURN(const Position position,
+                          PositionOf(insured, treatment, ledger_.Head().sequence));
   CommitRequest request;
-  const std::string key = TopUpPrefix(insured, treatment) + std::to_string(record.number);
-  request.facts.push_back({FactKind::kTopUp, key, actor, TopUpToJson(record)});
+  XCLEAR_ASSIGN_OR_RETURN(FactDraft fact, TopUpFact(position, actor));
+  request.facts.push_back(std::move(fact));
   XCLEAR_ASSIGN_OR_RETURN(const CommitResult committed, ledger_.Commit(request));
-  (void)committed;
-  return NoticeOf(TopUpNoticeId(insured, treatment, record.number));
+  return TopUpNotice(committed.facts.front());
 }
 
 Result<TopUpCheck> Prepayments::CheckTopUps(const std::string& actor) {
@@ -585,16 +597,24 @@ Result<TopUpCheck> Prepayments::CheckTopUps(const std::string& actor) {
   TopUpCheck check;
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<Position> positions,
                           Positions(ledger_.Head().sequence));
+  // Every notice of the check in one atomic commit: all of them, or none after a crash.
+  CommitRequest request;
   for (const Position& position : positions) {
     if (position.warning != Warning::kRed) continue;
-    auto notice = RequestTopUp(position.insured, position.treatment, actor);
-    if (notice.ok()) {
-      check.issued.push_back(std::move(*notice));
-    } else if (notice.status().code() == ErrorCode::kRefused) {
-      check.skipped.emplace_back(position, notice.status().message());
+    auto fact = TopUpFact(position, actor);
+    if (fact.ok()) {
+      request.facts.push_back(std::move(*fact));
+    } else if (fact.status().code() == ErrorCode::kRefused) {
+      check.skipped.emplace_back(position, fact.status().message());
     } else {
-      return notice.status();
+      return fact.status();
     }
+  }
+  if (request.facts.empty()) return check;
+  XCLEAR_ASSIGN_OR_RETURN(const CommitResult committed, ledger_.Commit(request));
+  for (const Fact& fact : committed.facts) {
+    XCLEAR_ASSIGN_OR_RETURN(Notice notice, TopUpNotice(fact));
+    check.issued.push_back(std::move(notice));
   }
   return check;
 }

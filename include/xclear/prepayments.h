@@ -152,7 +152,8 @@ class Prepayments {
   // top-up of the pair is unpaid. Amount: round-up to the fen of outstanding / target_usage −
   // prepayment. Due within topup_payment_working_days working days of the request.
   Result<Notice> RequestTopUp(uint32_t insured, uint32_t treatment, const std::string& actor);
-  // The operator's check over every pair: a top-up for each pair at red without an open one.
+  // The operator's check over every pair: a top-up for each pair at red without an open one,
+  // all issued in one atomic commit.
   Result<TopUpCheck> CheckTopUps(const std::string& actor);
 
   // Every notice (of one province, as payer or payee, when given), by id; with `open_only`,
@@ -178,6 +179,9 @@ class Prepayments {
  private:
   Result<Adjustment> LoadAdjustment(const Fact& fact) const;
   Result<uint64_t> CountNoticePayments() const;
+  // The checks and the fact of a top-up of `position`'s pair requested by `actor`.
+  Result<FactDraft> TopUpFact(const Position& position, const std::string& actor) const;
+  Result<Notice> TopUpNotice(const Fact& fact) const;
   Result<std::vector<Notice>> AllNotices() const;
   Result<Money> PaidOn(const std::string& notice, std::optional<Date>* completed_on,
                        const Money& amount) const;
