@@ -3,7 +3,8 @@
 # a generated national month of claims (32 files, one per treatment province) is declared
 # province by province, the ledger is verified, the operator's month-end job clears the month
 # and writes the statement and deadlines reports, every province confirms, Beijing pays what
-# it owes, and the trial balance and the deadlines still open are written.
+# it owes, and the trial balance, the prepayment positions and the deadlines still open are
+# written.
 # Everything lands in sample-output/ (the ledger in sample-output/ledger).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,8 @@ done < <(awk -F, '$1 == "pair" && $5 == "110000" && $10 != "0.00" { print $7 ","
 echo "Beijing paid $serial treatment provinces."
 xclear verify --now 2026-11-24T16:00:00
 xclear deadlines --format csv --out "$out/deadlines-after-payments.csv" --now 2026-11-24T16:00:00
+# Prepayment usage of every pair (no prepayments yet: every unpaid pair is at the red line).
+xclear positions --format csv --sort usage --out "$out/positions.csv"
 xclear trial-balance --format csv --out "$out/trial_balance.csv"
 xclear trial-balance --format json --out "$out/trial_balance.json"
 xclear trial-balance --format text --out "$out/trial_balance.txt"

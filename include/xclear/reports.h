@@ -2,6 +2,7 @@
 // states the ledger sequence number and hash it was produced at. Thread safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,18 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
 std::string RenderPositions(const std::vector<Position>& positions, uint64_t as_of,
                             const Digest& as_of_hash, const Participants& participants,
                             ReportFormat format);
+
+// Entries first..last (0: from the first / to the head) as an hledger/ledger journal, streamed
+// to `sink` in chunks of about 1 MiB: a header naming the range and the hash at `last`, the
+// commodity (CNY, 2 decimals) and every account declared, then — when the range does not start
+// at entry 1 — one "opening balances" transaction with every balance after entry first−1, then
+// one transaction per entry: effective date, (sequence), kind and memo; a comment line with
+// tags recorded, actor, key, source, reverses, hash; one posting per line, debit positive.
+// `hledger -f FILE bal` then equals xclear's trial balance as of `last`, account by account.
+// `progress` is called every 65 536 entries and at the end.
+Status WriteHledgerJournal(const Ledger& ledger, uint64_t first, uint64_t last,
+                           const std::function<Status(std::string_view)>& sink,
+                           const std::function<void(uint64_t)>& progress = {});
 
 // The participant's Chinese name; the national clearing account's for 100000; else empty.
 std::string PartyDisplayName(const Participants& participants, uint32_t code);

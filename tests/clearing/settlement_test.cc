@@ -322,7 +322,8 @@ TEST_F(SettlementTest, AMonthIsOverdueTheDayAfterTheLastDayOfMPlusTwo) {
   DeclareTheMonth();
   ClearSeptember();
   clock_.Set(At("2026-11-30T23:59:59.999"));
-  const DeadlineItem* month = Find(Deadlines(), DeadlineKind::kMonth);
+  const auto before = Deadlines();  // Find points into it
+  const DeadlineItem* month = Find(before, DeadlineKind::kMonth);
   ASSERT_NE(month, nullptr);
   EXPECT_EQ(month->due->ToString(), "2026-11-30");
   EXPECT_EQ(month->days_overdue, 0);

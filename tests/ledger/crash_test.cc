@@ -35,8 +35,10 @@ TEST(CrashAtomicity, SigkillDuringAppendsLosesNothingAcknowledgedAndLeavesNoHalf
   uint64_t acknowledged = 0;
   for (int round = 0; round < kKills; ++round) {
     // The first kill lands while the child is still creating the ledger.
-    // Wide enough that a sanitizer build (several times slower) still commits in most rounds.
-    const int run_millis = round == 0 ? 2 : 300 + static_cast<int>(random() % 1200);
+    // Wide enough that a sanitizer build (several times slower) still commits in most rounds;
+    // until the child has acknowledged anything (a slow start on a loaded machine), longer.
+    const int base_millis = acknowledged == 0 ? 3000 : 300;
+    const int run_millis = round == 0 ? 2 : base_millis + static_cast<int>(random() % 1200);
     const uint64_t acked = RunAndKill(dir.path() / "ledger", run_millis);
     acknowledged = std::max(acknowledged, acked);
     SystemClock clock;

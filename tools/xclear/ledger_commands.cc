@@ -110,6 +110,37 @@ std::string EntryText(const JournalEntry& entry) {
   return out;
 }
 
+// The journal as an hledger/ledger journal file (reports.h), streamed to --out or stdout.
+Status ExportHledger(Context& context, const Ledger& ledger, uint64_t first, uint64_t last) {
+  const bool to_file = context.args->Has("out");
+  const std::string path = context.args->Get("out");
+  const std::string partial = path + ".partial";
+  std::FILE* file = to_file ? std::fopen(partial.c_str(), "wb") : stdout;
+  if (file == nullptr) return Status::IoError("cannot write " + partial);
+  const bool progress = context.args->Has("progress");
+  Status status = WriteHledgerJournal(
+      ledger, first, last,
+      [file](std::string_view chunk) {
+        if (std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size()) {
+          return Status::IoError("cannot write the journal export");
+        }
+        return Status::Ok();
+      },
+      [progress](uint64_t entries) {
+        if (progress)
+          std::fprintf(stderr, "\r  %llu entries", static_cast<unsigned long long>(entries));
+      });
+  if (progress) std::fputc('\n', stderr);
+  if (!to_file) return status;
+  if (std::fclose(file) != 0 && status.ok()) status = Status::IoError("cannot write " + partial);
+  // The file appears complete or not at all.
+  if (status.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
+    status = Status::IoError("cannot rename " + partial + " to " + path);
+  }
+  if (!status.ok()) std::remove(partial.c_str());
+  return status;
+}
+
 Status Journal(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   const uint64_t head = ledger->Head().sequence;
@@ -127,6 +158,12 @@ Status Journal(Context& context) {
       return Status::NotFound("entry " + context.args->positional()[0] + " does not exist");
     }
     last = first;
+  }
+  const std::string format = context.args->Get("format", context.json ? "json" : "text");
+  if (format == "hledger") return ExportHledger(context, *ledger, first, last);
+  if (format != "text" && format != "json") {
+    return Status::InvalidArgument("--format must be text, json or hledger, got \"" +
+                                   format.substr(0, 20) + "\"");
   }
   return ledger->ForEachEntry(first, last, [&](const JournalEntry& entry) {
     // One JSON object per line (JSON Lines), so a long journal streams.
@@ -264,9 +301,15 @@ std::vector<Command> LedgerCommands() {
       {"journal",
        "print entries (one, a range, or all)",
        "xclear journal [SEQUENCE] [--from SEQ|TIME] [--to SEQ|TIME] [--json]\n"
-       "  With --json prints one JSON object per line.",
-       {"from", "to"},
-       {},
+       "xclear journal --format hledger [--from SEQ|TIME] [--to SEQ|TIME] [--out FILE] "
+       "[--progress]\n"
+       "  With --json prints one JSON object per line. --format hledger writes an hledger/ledger\n"
+       "  journal (declared accounts, CNY with 2 decimals, one transaction per entry; a range\n"
+       "  not starting at 1 opens with the balances it starts from); check it with\n"
+       "  `hledger -f FILE check` and compare `hledger -f FILE bal` with `xclear trial-balance`.\n"
+       "  Also `xclear report journal --format hledger --out FILE`.",
+       {"from", "to", "format", "out"},
+       {"progress"},
        Journal},
       {"balance",
        "balance of one account, now or as of a sequence/time",

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 #include "cli.h"
@@ -32,6 +33,8 @@ void PrintUsage(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
     std::printf("  %-16s %s\n", command.name.c_str(), command.synopsis.c_str());
   }
+  std::printf("  %-16s %s\n", "report NAME",
+              "a report export: journal, trial-balance, statement, deadlines or positions");
   std::printf(
       "\nGlobal options:\n"
       "  --config FILE  configuration (default: $XCLEAR_CONFIG, else ./config/xclear.json)\n"
@@ -107,6 +110,19 @@ int Run(int argc, char** argv) {
   if (at >= words.size()) {
     PrintUsage(commands);
     return kExitUsage;
+  }
+  // `xclear report NAME …` is the report exports' common entry: the command of that name
+  // (journal, trial-balance, statement, deadlines, positions) with the same options.
+  if (words[at] == "report") {
+    static const std::set<std::string> kReports = {"journal", "trial-balance", "statement",
+                                                   "deadlines", "positions"};
+    if (at + 1 >= words.size() || kReports.count(words[at + 1]) == 0) {
+      return Fail(Status::InvalidArgument(
+                      "report needs a name: journal, trial-balance, statement, deadlines or "
+                      "positions"),
+                  false, kExitUsage);
+    }
+    words.erase(words.begin() + static_cast<std::ptrdiff_t>(at));
   }
   const Command* command = nullptr;
   for (const Command& candidate : commands) {
