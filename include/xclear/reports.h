@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -77,6 +78,54 @@ std::string RenderPositions(const std::vector<Position>& positions, uint64_t as_
 Status WriteHledgerJournal(const Ledger& ledger, uint64_t first, uint64_t last,
                            const std::function<Status(std::string_view)>& sink,
                            const std::function<void(uint64_t)>& progress = {});
+
+// The provincial reconciliation statement (对账单) of province X for month M: X's books as the
+// ledger recorded them during M (entries recorded from the first to the last instant of M, CST).
+struct AccountMovement {
+  EntryKind kind = EntryKind::kManual;
+  uint64_t entries = 0;  // entries of this kind that moved the account
+  Money debit;
+  Money credit;
+};
+struct ProvincialAccount {
+  AccountId account;
+  Money opening;                           // signed, debit positive, after `opening_sequence`
+  std::vector<AccountMovement> movements;  // by kind
+  Money closing;                           // after `closing_sequence`
+  bool adds_up = false;                    // opening + Σ (debit − credit) = closing
+};
+// X's account beside its counterpart's mirror account (T:receivable:I ↔ I:payable:T, …), as of
+// the close; they agree when they are equal and opposite in signed terms.
+struct MirrorCheck {
+  AccountId own;
+  AccountId mirror;
+  Money own_balance;
+  Money mirror_balance;
+  bool agrees = false;
+};
+struct ProvincialStatement {
+  uint32_t province = 0;
+  YearMonth month;
+  uint64_t opening_sequence = 0;  // the last entry recorded before M
+  uint64_t closing_sequence = 0;  // the last entry recorded in M
+  Digest closing_hash{};
+  std::vector<ProvincialAccount> accounts;  // every account of X that exists at the close
+  std::vector<MirrorCheck> mirrors;         // one per account of X with a counterpart
+  bool books_balance = false;               // Σ closing of X's accounts = 0
+  bool all_add_up = false;
+  bool all_agree = false;
+};
+Result<ProvincialStatement> BuildProvincialStatement(const Ledger& ledger, uint32_t province,
+                                                     const YearMonth& month);
+// The mirror checks of `province` over a set of balances (accounts absent count as 0).
+std::vector<MirrorCheck> CheckMirrors(uint32_t province,
+                                      const std::map<AccountId, Money>& balances);
+//   csv:  columns record (account / movement / mirror / total), account, kind, entries,
+//         opening, debit, credit, closing, check (ok / MISMATCH), counterpart_account,
+//         counterpart_balance, province, month, opening_sequence, closing_sequence, closing_hash;
+//   json: the same structure; text: one block per account.
+std::string RenderProvincialStatement(const ProvincialStatement& statement,
+                                      const Participants& participants, ReportFormat format);
 
 // The participant's Chinese name; the national clearing account's for 100000; else empty.
 std::string PartyDisplayName(const Participants& participants, uint32_t code);

@@ -155,5 +155,10 @@ check "adjustment line" 0 "310000 -> 110000: base 20.50, target 3.42, prepayment
 check "refund overdue" 0 "^refund,2027-01,0,110000,北京市,310000,上海市,37.58,2027-02-28,1,overdue," -- run deadlines --format csv --now 2027-03-01T09:00:00
 check "verify with prepayments" 0 "6 confirmation/payment records, 3 prepayment records: ok" -- run verify --now 2027-01-06T10:00:00
 
+check "provincial statement" 0 "^total,北京市,,,,,,,ok,,,110000,2026-11," -- run report provincial --province 110000 --month 2026-11 --format csv
+check "provincial statement text" 0 "every mirror agrees: ok" -- run provincial --province 130000 --month 2026-11
+check "hledger journal" 0 "^commodity 1000.00 CNY" -- run report journal --format hledger
+check "unknown report" 2 "report needs a name" -- run report ledger-dump
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -33,8 +33,9 @@ void PrintUsage(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
     std::printf("  %-16s %s\n", command.name.c_str(), command.synopsis.c_str());
   }
-  std::printf("  %-16s %s\n", "report NAME",
-              "a report export: journal, trial-balance, statement, deadlines or positions");
+  std::printf(
+      "  %-16s %s\n", "report NAME",
+      "a report export: journal, trial-balance, provincial, statement, deadlines, positions");
   std::printf(
       "\nGlobal options:\n"
       "  --config FILE  configuration (default: $XCLEAR_CONFIG, else ./config/xclear.json)\n"
@@ -114,12 +115,12 @@ int Run(int argc, char** argv) {
   // `xclear report NAME …` is the report exports' common entry: the command of that name
   // (journal, trial-balance, statement, deadlines, positions) with the same options.
   if (words[at] == "report") {
-    static const std::set<std::string> kReports = {"journal", "trial-balance", "statement",
-                                                   "deadlines", "positions"};
+    static const std::set<std::string> kReports = {"journal",   "trial-balance", "statement",
+                                                   "deadlines", "positions",     "provincial"};
     if (at + 1 >= words.size() || kReports.count(words[at + 1]) == 0) {
       return Fail(Status::InvalidArgument(
-                      "report needs a name: journal, trial-balance, statement, deadlines or "
-                      "positions"),
+                      "report needs a name: journal, trial-balance, provincial, statement, "
+                      "deadlines or positions"),
                   false, kExitUsage);
     }
     words.erase(words.begin() + static_cast<std::ptrdiff_t>(at));
