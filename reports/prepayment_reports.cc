@@ -19,7 +19,7 @@ std::string RenderPositions(const std::vector<Position>& positions, uint64_t as_
     if (position.warning == Warning::kRed) ++red;
   }
   const std::string hash = DigestToHex(as_of_hash);
-  if (format == ReportFormat::kCsv) {
+  if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
     std::string out =
         "insured,insured_name,treatment,treatment_name,prepayment,outstanding,usage_percent,"
         "warning,as_of_sequence,as_of_hash\r\n";

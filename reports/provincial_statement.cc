@@ -127,7 +127,7 @@ std::string RenderProvincialStatement(const ProvincialStatement& statement,
   const std::string province = std::to_string(statement.province);
   const std::string hash = DigestToHex(statement.closing_hash);
   const auto ok = [](bool good) { return std::string(good ? "ok" : "MISMATCH"); };
-  if (format == ReportFormat::kCsv) {
+  if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
     const std::string tail = "," + province + "," + statement.month.ToString() + "," +
                              std::to_string(statement.opening_sequence) + "," +
                              std::to_string(statement.closing_sequence) + "," + hash + "\r\n";

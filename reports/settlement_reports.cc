@@ -138,7 +138,7 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
     if (!item.due) return "unknown";
     return item.days_overdue > 0 ? "overdue" : "due";
   };
-  if (format == ReportFormat::kCsv) {
+  if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
     std::string out =
         "kind,month,round,party,party_name,counterpart,counterpart_name,amount,due_date,"
         "days_overdue,state,due_note,detail,as_of\r\n";

@@ -127,8 +127,9 @@ Result<ReportFormat> ParseReportFormat(std::string_view name) {
   if (name == "text") return ReportFormat::kText;
   if (name == "csv") return ReportFormat::kCsv;
   if (name == "json") return ReportFormat::kJson;
+  if (name == "xlsx") return ReportFormat::kXlsx;
   return Status::InvalidArgument("unknown report format \"" + std::string(name.substr(0, 20)) +
-                                 "\" (text, csv or json)");
+                                 "\" (text, csv, json or xlsx)");
 }
 
 std::string CsvField(std::string_view value) {
@@ -147,6 +148,7 @@ std::string RenderTrialBalance(const TrialBalance& trial, const Participants& pa
   const std::vector<Row> rows = BuildRows(trial);
   switch (format) {
     case ReportFormat::kCsv:
+    case ReportFormat::kXlsx:  // the workbook is made from the CSV form (WriteCsvAsXlsx)
       return RenderCsv(trial, participants, rows);
     case ReportFormat::kJson:
       return RenderJson(trial, participants, rows);

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
   librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
-  libgtest-dev libgmock-dev clang-format
+  libgtest-dev libgmock-dev clang-format libxlsxwriter-dev unzip
   hledger)  # the auditors' cross-check of the journal export (tests/tools/hledger_test.sh)
 missing=()
 for package in "${packages[@]}"; do

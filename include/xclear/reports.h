@@ -2,6 +2,7 @@
 // states the ledger sequence number and hash it was produced at. Thread safety: pure functions.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -16,7 +17,7 @@
 
 namespace xclear {
 
-enum class ReportFormat { kText, kCsv, kJson };
+enum class ReportFormat { kText, kCsv, kJson, kXlsx };
 Result<ReportFormat> ParseReportFormat(std::string_view name);
 
 // The trial balance: one row per account (debit or credit column by the balance's sign), a total
@@ -126,6 +127,17 @@ std::vector<MirrorCheck> CheckMirrors(uint32_t province,
 //   json: the same structure; text: one block per account.
 std::string RenderProvincialStatement(const ProvincialStatement& statement,
                                       const Participants& participants, ReportFormat format);
+
+// Writes a report's CSV form (header row first) as an XLSX workbook of one sheet: amounts as
+// numeric cells with the 2-decimal format "0.00" (a column is an amount column when every value
+// in it has exactly two decimals), counts as numeric cells, everything else (codes, names,
+// dates, hashes) as text; a bold header row, frozen; rows marked "total" or "control" in one of
+// their first four columns in bold; column
+// widths that fit the content (CJK characters count double, at most 60). Deterministic: fixed
+// document properties (author xclear, created 2000-01-01T00:00:00Z), so the same CSV gives the
+// same bytes. The file is written beside `out` and renamed into place.
+Status WriteCsvAsXlsx(std::string_view csv, std::string_view sheet_name,
+                      const std::filesystem::path& out);
 
 // The participant's Chinese name; the national clearing account's for 100000; else empty.
 std::string PartyDisplayName(const Participants& participants, uint32_t code);

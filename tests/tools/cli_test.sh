@@ -132,6 +132,19 @@ check "month-end before the deadline" 1 "may run only after its declaration dead
 check "month-end" 0 "month-end 2026-09: 1 statement round\(s\), 4 open obligation\(s\); reports in" -- run month-end --month 2026-09 --out "$work/month-end" --now 2026-11-04T09:00:00 --quiet
 check "month-end statement csv" 0 "^control,2026-09,0,gross,,,,,2,1220.50,1530.00,1,1200.00,0,0.00,0,0.00,1,20.50,1220.50,1220.50,0.00,,," -- cat "$work/month-end/statement-2026-09-round-0.csv"
 check "month-end deadlines csv" 0 "^total,,4,,,,,20.50," -- cat "$work/month-end/deadlines.csv"
+# XLSX: read back from the zip, not just checked for existence.
+sheet() { unzip -p "$1" "$2"; }
+check "statement xlsx: frozen header" 0 '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' -- sheet "$work/month-end/statement-2026-09-round-0.xlsx" xl/worksheets/sheet1.xml
+check "statement xlsx: amounts are numbers" 0 '<c r="J2" s="2"><v>1200</v></c>' -- sheet "$work/month-end/statement-2026-09-round-0.xlsx" xl/worksheets/sheet1.xml
+check "statement xlsx: 2-decimal format" 0 'formatCode="0.00"' -- sheet "$work/month-end/statement-2026-09-round-0.xlsx" xl/styles.xml
+check "statement xlsx: Chinese names" 0 '<t>河北省</t>' -- sheet "$work/month-end/statement-2026-09-round-0.xlsx" xl/sharedStrings.xml
+check "deadlines xlsx" 0 '<v>20.5</v>' -- sheet "$work/month-end/deadlines.xlsx" xl/worksheets/sheet1.xml
+check "xlsx needs --out" 1 "--format xlsx needs --out FILE" -- run trial-balance --format xlsx
+run report trial-balance --format xlsx --out "$work/tb1.xlsx" >/dev/null 2>&1
+sleep 1.1
+run report trial-balance --format xlsx --out "$work/tb2.xlsx" >/dev/null 2>&1
+check "xlsx is deterministic" 0 "" -- cmp "$work/tb1.xlsx" "$work/tb2.xlsx"
+check "xlsx fixed creation time" 0 "2000-01-01T00:00:00Z" -- sheet "$work/tb1.xlsx" docProps/core.xml
 check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records, 0 prepayment records: ok" -- run verify
 
 # Prepayments: positions, a top-up and its payment, the annual adjustment.

@@ -100,4 +100,21 @@ Result<uint64_t> ResolveAsOf(const Ledger& ledger, const std::string& text) {
   return ledger.SequenceAt(*instant);
 }
 
+Status EmitReport(const Context& context, std::string_view sheet,
+                  const std::function<std::string(ReportFormat)>& render) {
+  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
+  if (context.args->Has("format")) {
+    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
+  }
+  const bool to_file = context.args->Has("out");
+  if (format == ReportFormat::kXlsx) {
+    if (!to_file) return Status::InvalidArgument("--format xlsx needs --out FILE");
+    return WriteCsvAsXlsx(render(ReportFormat::kCsv), sheet, context.args->Get("out"));
+  }
+  const std::string report = render(format);
+  if (to_file) return WriteFile(context.args->Get("out"), report);
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  return Status::Ok();
+}
+
 }  // namespace xclear::cli

@@ -13,6 +13,7 @@
 #include "xclear/calendar.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
+#include "xclear/reports.h"
 #include "xclear/status.h"
 #include "xclear/time.h"
 
@@ -54,6 +55,11 @@ struct Context {
   // Prints a result object: JSON when --json, else `text`.
   void Print(const std::string& text, const std::string& json) const;
 };
+
+// Emits a report in the format of --format (default text, or json with --json) to --out or
+// stdout. xlsx renders the CSV form and writes it as a workbook, which needs --out.
+Status EmitReport(const Context& context, std::string_view sheet,
+                  const std::function<std::string(ReportFormat)>& render);
 
 struct Command {
   std::string name;

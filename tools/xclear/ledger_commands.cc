@@ -196,17 +196,11 @@ Status TrialBalanceCommand(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
   XCLEAR_ASSIGN_OR_RETURN(const TrialBalance trial, ledger->TrialBalanceAt(as_of));
-  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
-  if (context.args->Has("format")) {
-    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
-  }
-  const std::string report = RenderTrialBalance(trial, context.config.participants, format);
-  if (context.args->Has("out")) {
-    XCLEAR_RETURN_IF_ERROR(WriteFile(context.args->Get("out"), report));
+  XCLEAR_RETURN_IF_ERROR(EmitReport(context, "trial balance", [&](ReportFormat format) {
+    return RenderTrialBalance(trial, context.config.participants, format);
+  }));
+  if (context.args->Has("out"))
     std::fprintf(stderr, "wrote %s\n", context.args->Get("out").c_str());
-    return Status::Ok();
-  }
-  std::fwrite(report.data(), 1, report.size(), stdout);
   return Status::Ok();
 }
 
@@ -219,20 +213,13 @@ Status ProvincialStatementCommand(Context& context) {
   if (!province.ok()) return province.status().WithContext("--province");
   auto month = YearMonth::Parse(context.args->Get("month"));
   if (!month.ok()) return month.status().WithContext("--month");
-  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
-  if (context.args->Has("format")) {
-    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
-  }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const ProvincialStatement statement,
                           BuildProvincialStatement(*ledger, *province, *month));
-  const std::string report =
-      RenderProvincialStatement(statement, context.config.participants, format);
-  if (context.args->Has("out")) {
-    XCLEAR_RETURN_IF_ERROR(WriteFile(context.args->Get("out"), report));
-  } else {
-    std::fwrite(report.data(), 1, report.size(), stdout);
-  }
+  XCLEAR_RETURN_IF_ERROR(EmitReport(
+      context, std::to_string(*province) + " " + month->ToString(), [&](ReportFormat format) {
+        return RenderProvincialStatement(statement, context.config.participants, format);
+      }));
   if (!statement.books_balance || !statement.all_add_up || !statement.all_agree) {
     return Status::Refused("the books of " + std::to_string(*province) + " for " +
                            month->ToString() + " do not reconcile (see the MISMATCH lines)");
@@ -350,13 +337,14 @@ std::vector<Command> LedgerCommands() {
        Balance},
       {"trial-balance",
        "every account's balance, with totals per province",
-       "xclear trial-balance [--as-of SEQ|TIME] [--format text|csv|json] [--out FILE]",
+       "xclear trial-balance [--as-of SEQ|TIME] [--format text|csv|json|xlsx] [--out FILE]",
        {"as-of", "format", "out"},
        {},
        TrialBalanceCommand},
       {"provincial",
        "a province's reconciliation statement for a month: books and mirror checks",
-       "xclear provincial --province CODE --month YYYY-MM [--format text|csv|json] [--out FILE]\n"
+       "xclear provincial --province CODE --month YYYY-MM [--format text|csv|json|xlsx]\n"
+       "                  [--out FILE]\n"
        "  For every account of the province: opening balance, the month's movements by entry\n"
        "  kind (with counts), closing balance, and opening + movements = closing checked; for\n"
        "  each counterpart account its mirror in the counterpart's books. Exit 1 when anything\n"

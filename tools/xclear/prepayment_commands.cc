@@ -71,10 +71,6 @@ Status ShowPositions(Context& context) {
     return Status::InvalidArgument("--sort must be pair or usage, got \"" + sort.substr(0, 20) +
                                    "\"");
   }
-  ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;
-  if (context.args->Has("format")) {
-    XCLEAR_ASSIGN_OR_RETURN(format, ParseReportFormat(context.args->Get("format")));
-  }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   XCLEAR_ASSIGN_OR_RETURN(uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
@@ -87,11 +83,9 @@ Status ShowPositions(Context& context) {
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(std::vector<Position> positions, prepayments.Positions(as_of, province));
   if (sort == "usage") std::stable_sort(positions.begin(), positions.end(), HigherUsage);
-  const std::string report =
-      RenderPositions(positions, as_of, hash, context.config.participants, format);
-  if (context.args->Has("out")) return WriteFile(context.args->Get("out"), report);
-  std::fwrite(report.data(), 1, report.size(), stdout);
-  return Status::Ok();
+  return EmitReport(context, "positions", [&](ReportFormat format) {
+    return RenderPositions(positions, as_of, hash, context.config.participants, format);
+  });
 }
 
 Poco::JSON::Object::Ptr AdjustmentToObject(const Adjustment& adjustment) {
@@ -240,7 +234,7 @@ std::vector<Command> PrepaymentCommands() {
       {"positions",
        "prepayment, outstanding, usage and warning colour of every pair",
        "xclear positions [--province CODE] [--as-of SEQ|TIME] [--sort pair|usage]\n"
-       "                 [--format text|csv|json] [--out FILE]\n"
+       "                 [--format text|csv|json|xlsx] [--out FILE]\n"
        "  With --province, that province's pairs on both sides (62); else all 992. --sort usage\n"
        "  puts the highest usage first (exact comparison).",
        {"province", "as-of", "sort", "format", "out"},

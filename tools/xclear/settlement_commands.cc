@@ -277,27 +277,19 @@ Status ShowSettlement(Context& context) {
   return Status::Ok();
 }
 
-Result<ReportFormat> FormatArgument(const Context& context) {
-  if (context.args->Has("format")) return ParseReportFormat(context.args->Get("format"));
-  return context.json ? ReportFormat::kJson : ReportFormat::kText;
-}
-
 Status Deadlines(Context& context) {
   std::optional<uint32_t> province;
   if (context.args->Has("province")) {
     XCLEAR_ASSIGN_OR_RETURN(province,
                             context.config.participants.ParseCode(context.args->Get("province")));
   }
-  XCLEAR_ASSIGN_OR_RETURN(const ReportFormat format, FormatArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items,
                           AllDeadlines(*ledger, context, calendar, province));
-  const std::string report =
-      RenderDeadlines(items, context.clock->Now(), context.config.participants, format);
-  if (context.args->Has("out")) return WriteFile(context.args->Get("out"), report);
-  std::fwrite(report.data(), 1, report.size(), stdout);
-  return Status::Ok();
+  return EmitReport(context, "deadlines", [&](ReportFormat format) {
+    return RenderDeadlines(items, context.clock->Now(), context.config.participants, format);
+  });
 }
 
 // The operator's month-end job: clear (when allowed and not done), then the statement and
@@ -346,8 +338,11 @@ Status MonthEnd(Context& context) {
         "statement-" + month.ToString() + "-round-" + std::to_string(statement.round);
     XCLEAR_RETURN_IF_ERROR(
         write(stem + ".json", StatementToJson(statement, context.config.participants) + "\n"));
-    XCLEAR_RETURN_IF_ERROR(
-        write(stem + ".csv", RenderStatementCsv(statement, context.config.participants)));
+    const std::string csv = RenderStatementCsv(statement, context.config.participants);
+    XCLEAR_RETURN_IF_ERROR(write(stem + ".csv", csv));
+    XCLEAR_RETURN_IF_ERROR(WriteCsvAsXlsx(csv, stem.substr(10), out / (stem + ".xlsx")));
+    files->add(stem + ".xlsx");
+    say("  wrote " + (out / (stem + ".xlsx")).string());
   }
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items,
                           AllDeadlines(*ledger, context, calendar, std::nullopt));
@@ -358,6 +353,11 @@ Status MonthEnd(Context& context) {
   XCLEAR_RETURN_IF_ERROR(
       write("deadlines.json",
             RenderDeadlines(items, now, context.config.participants, ReportFormat::kJson)));
+  XCLEAR_RETURN_IF_ERROR(
+      WriteCsvAsXlsx(RenderDeadlines(items, now, context.config.participants, ReportFormat::kCsv),
+                     "deadlines", out / "deadlines.xlsx"));
+  files->add("deadlines.xlsx");
+  say("  wrote " + (out / "deadlines.xlsx").string());
   json->set("files", files);
   json->set("open_obligations", static_cast<Poco::UInt64>(items.size()));
   std::string text = "month-end " + month.ToString() + ": " + std::to_string(statements.size()) +
@@ -409,7 +409,7 @@ std::vector<Command> SettlementCommands() {
        ShowSettlement},
       {"deadlines",
        "list every open obligation with its due date and days overdue",
-       "xclear deadlines [--province CODE] [--format text|csv|json] [--out FILE]\n"
+       "xclear deadlines [--province CODE] [--format text|csv|json|xlsx] [--out FILE]\n"
        "  Unconfirmed statements, unpaid amounts, months not settled and unpaid prepayment\n"
        "  notices (annual adjustment, top-ups), as of now.",
        {"province", "format", "out"},
@@ -419,8 +419,8 @@ std::vector<Command> SettlementCommands() {
        "the operator's month-end job: clear, then write the statement and deadlines reports",
        "xclear month-end --month YYYY-MM --out DIR [--quiet] [--json]\n"
        "  Clears the month (when its declaration deadline has passed; a rerun issues only new\n"
-       "  supplementary rounds), then writes statement-<M>-round-<k>.{csv,json} and\n"
-       "  deadlines.{csv,json} into DIR. Progress goes to stderr unless --quiet.",
+       "  supplementary rounds), then writes statement-<M>-round-<k>.{csv,json,xlsx} and\n"
+       "  deadlines.{csv,json,xlsx} into DIR. Progress goes to stderr unless --quiet.",
        {"month", "out"},
        {"quiet"},
        MonthEnd},
