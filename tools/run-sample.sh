@@ -52,11 +52,19 @@ done < <(awk -F, '$1 == "pair" && $5 == "110000" && $10 != "0.00" { print $7 ","
 echo "Beijing paid $serial treatment provinces."
 xclear verify --now 2026-11-24T16:00:00
 xclear deadlines --format csv --out "$out/deadlines-after-payments.csv" --now 2026-11-24T16:00:00
-# Prepayment usage of every pair (no prepayments yet: every unpaid pair is at the red line).
-xclear positions --format csv --sort usage --out "$out/positions.csv"
-xclear trial-balance --format csv --out "$out/trial_balance.csv"
-xclear trial-balance --format json --out "$out/trial_balance.json"
-xclear trial-balance --format text --out "$out/trial_balance.txt"
+# The reports, as CSV and XLSX (the month-end job wrote the statement and deadlines already):
+# prepayment usage of every pair (no prepayments yet: every unpaid pair is at the red line),
+# Beijing's reconciliation statement for November, the trial balance, and the journal for
+# auditors in hledger format.
+for format in csv xlsx; do
+  xclear report positions --sort usage --format "$format" --out "$out/positions.$format"
+  xclear report provincial --province 110000 --month 2026-11 --format "$format" \
+    --out "$out/provincial-110000-2026-11.$format"
+  xclear report trial-balance --format "$format" --out "$out/trial_balance.$format"
+done
+xclear report trial-balance --format json --out "$out/trial_balance.json"
+xclear report trial-balance --format text --out "$out/trial_balance.txt"
+xclear report journal --format hledger --out "$out/xclear.journal"
 echo
 echo "Statement of $month (first lines of $out/statement-$month-round-0.csv):"
 head -n 4 "$out/statement-$month-round-0.csv"
