@@ -352,20 +352,8 @@ Result<std::optional<Adjustment>> Prepayments::AdjustmentOf(int year) const {
   return std::optional<Adjustment>(std::move(adjustment));
 }
 
-Result<Adjustment> Prepayments::RunAdjustment(int year, const std::string& actor) {
-  const Date today = clock_.Now().CstDate();
+Result<Adjustment> Prepayments::PreviewAdjustment(int year) const {
   XCLEAR_ASSIGN_OR_RETURN(const YearMonth january, YearMonth::FromYm(year, 1));
-  if (today < january.FirstDay() || today > january.LastDay()) {
-    return Status::Refused("the annual prepayment adjustment for " + std::to_string(year) +
-                           " may run from " + january.FirstDay().ToString() + " to " +
-                           january.LastDay().ToString() + " (CST); today is " + today.ToString());
-  }
-  XCLEAR_ASSIGN_OR_RETURN(const auto earlier, AdjustmentOf(year));
-  if (earlier) {
-    return Status::Refused("the annual prepayment adjustment for " + std::to_string(year) +
-                           " already ran on " + earlier->issued_at.ToString() + " by " +
-                           earlier->issued_by + "; it runs once a year (see its notices)");
-  }
   Adjustment adjustment;
   adjustment.year = year;
   adjustment.prepayment_months = config_.rules.prepayment_months;
@@ -383,7 +371,6 @@ Result<Adjustment> Prepayments::RunAdjustment(int year, const std::string& actor
       }
     }
   }
-  XCLEAR_ASSIGN_OR_RETURN(const uint64_t payments_before, CountNoticePayments());
   const uint64_t head = ledger_.Head().sequence;
   for (const auto& [insured, treatment] : AllPairs(config_.participants)) {
     AdjustmentLine line;
@@ -398,6 +385,25 @@ Result<Adjustment> Prepayments::RunAdjustment(int year, const std::string& actor
     line.adjustment = line.target - line.current;
     adjustment.lines.push_back(line);
   }
+  return adjustment;
+}
+
+Result<Adjustment> Prepayments::RunAdjustment(int year, const std::string& actor) {
+  const Date today = clock_.Now().CstDate();
+  XCLEAR_ASSIGN_OR_RETURN(const YearMonth january, YearMonth::FromYm(year, 1));
+  if (today < january.FirstDay() || today > january.LastDay()) {
+    return Status::Refused("the annual prepayment adjustment for " + std::to_string(year) +
+                           " may run from " + january.FirstDay().ToString() + " to " +
+                           january.LastDay().ToString() + " (CST); today is " + today.ToString());
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const auto earlier, AdjustmentOf(year));
+  if (earlier) {
+    return Status::Refused("the annual prepayment adjustment for " + std::to_string(year) +
+                           " already ran on " + earlier->issued_at.ToString() + " by " +
+                           earlier->issued_by + "; it runs once a year (see its notices)");
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const uint64_t payments_before, CountNoticePayments());
+  XCLEAR_ASSIGN_OR_RETURN(Adjustment adjustment, PreviewAdjustment(year));
   CommitRequest request;
   std::string json = AdjustmentToJson(adjustment);
   request.facts.push_back(

@@ -74,4 +74,110 @@ std::string RenderPositions(const std::vector<Position>& positions, uint64_t as_
   return out;
 }
 
+std::string RenderPrepaymentReport(const Adjustment& adjustment, bool issued,
+                                   const std::vector<Position>& positions,
+                                   const std::map<std::string, Money>& notice_paid, uint64_t as_of,
+                                   const Digest& as_of_hash, const Participants& participants,
+                                   ReportFormat format) {
+  std::map<std::pair<uint32_t, uint32_t>, const Position*> position_of;
+  for (const Position& position : positions) {
+    position_of[{position.insured, position.treatment}] = &position;
+  }
+  const std::string hash = DigestToHex(as_of_hash);
+  const std::string year = std::to_string(adjustment.year);
+  const std::string status = issued ? "issued" : "preview";
+  struct Line {
+    const AdjustmentLine* line;
+    Position now;
+    Money paid;
+  };
+  std::vector<Line> lines;
+  Money base, target, at_adjustment, adjust, paid, prepayment, outstanding;
+  for (const AdjustmentLine& line : adjustment.lines) {
+    const auto found = position_of.find({line.insured, line.treatment});
+    Line item{&line, found == position_of.end() ? Position() : *found->second, Money()};
+    const std::string notice = "adjustment-" + year + "-" + std::to_string(line.insured) + "-" +
+                               std::to_string(line.treatment);
+    const auto paid_it = notice_paid.find(notice);
+    if (paid_it != notice_paid.end()) item.paid = paid_it->second;
+    base += line.base;
+    target += line.target;
+    at_adjustment += line.current;
+    adjust += line.adjustment;
+    paid += item.paid;
+    prepayment += item.now.prepayment;
+    outstanding += item.now.outstanding;
+    lines.push_back(item);
+  }
+  if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
+    std::string out =
+        "insured,insured_name,treatment,treatment_name,base,target,prepayment_at_adjustment,"
+        "adjustment,notice_paid,prepayment,outstanding,usage_percent,warning,year,status,"
+        "as_of_sequence,as_of_hash\r\n";
+    const std::string tail =
+        "," + year + "," + status + "," + std::to_string(as_of) + "," + hash + "\r\n";
+    for (const Line& item : lines) {
+      const AdjustmentLine& line = *item.line;
+      out += std::to_string(line.insured) + ',' +
+             CsvField(PartyDisplayName(participants, line.insured)) + ',' +
+             std::to_string(line.treatment) + ',' +
+             CsvField(PartyDisplayName(participants, line.treatment)) + ',' + line.base.ToString() +
+             ',' + line.target.ToString() + ',' + line.current.ToString() + ',' +
+             line.adjustment.ToString() + ',' + item.paid.ToString() + ',' +
+             item.now.prepayment.ToString() + ',' + item.now.outstanding.ToString() + ',' +
+             item.now.usage_percent + ',' + std::string(WarningName(item.now.warning)) + tail;
+    }
+    out += "total,,,," + base.ToString() + ',' + target.ToString() + ',' +
+           at_adjustment.ToString() + ',' + adjust.ToString() + ',' + paid.ToString() + ',' +
+           prepayment.ToString() + ',' + outstanding.ToString() + ",," + tail;
+    return out;
+  }
+  if (format == ReportFormat::kJson) {
+    Poco::JSON::Object::Ptr root = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    root->set("report", "prepayment");
+    root->set("year", adjustment.year);
+    root->set("status", status);
+    root->set("as_of_sequence", static_cast<Poco::UInt64>(as_of));
+    root->set("as_of_hash", hash);
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
+    for (const Line& item : lines) {
+      const AdjustmentLine& line = *item.line;
+      Poco::JSON::Object::Ptr pair = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      pair->set("insured", std::to_string(line.insured));
+      pair->set("treatment", std::to_string(line.treatment));
+      pair->set("base", line.base.ToString());
+      pair->set("target", line.target.ToString());
+      pair->set("prepayment_at_adjustment", line.current.ToString());
+      pair->set("adjustment", line.adjustment.ToString());
+      pair->set("notice_paid", item.paid.ToString());
+      pair->set("prepayment", item.now.prepayment.ToString());
+      pair->set("outstanding", item.now.outstanding.ToString());
+      pair->set("usage_percent", item.now.usage_percent);
+      pair->set("warning", std::string(WarningName(item.now.warning)));
+      list->add(pair);
+    }
+    root->set("pairs", list);
+    root->set("total_base", base.ToString());
+    root->set("total_target", target.ToString());
+    root->set("total_adjustment", adjust.ToString());
+    root->set("total_prepayment", prepayment.ToString());
+    return JsonToString(root, 2) + "\n";
+  }
+  std::string out = "Prepayments " + year + " (" + status + ", as of entry " +
+                    std::to_string(as_of) + "): base " + base.ToString() + ", target " +
+                    target.ToString() + ", prepayment now " + prepayment.ToString() + "\n";
+  for (const Line& item : lines) {
+    const AdjustmentLine& line = *item.line;
+    if (line.base.is_zero() && line.current.is_zero() && item.now.prepayment.is_zero()) continue;
+    out +=
+        "  " + std::to_string(line.insured) + " -> " + std::to_string(line.treatment) + ": base " +
+        line.base.ToString() + ", target " + line.target.ToString() + ", adjustment " +
+        line.adjustment.ToString() + " (paid " + item.paid.ToString() + "), prepayment " +
+        item.now.prepayment.ToString() + ", usage " +
+        (item.now.usage_percent.empty() ? std::string("unbounded") : item.now.usage_percent + "%") +
+        ", " + std::string(WarningName(item.now.warning)) + "\n";
+  }
+  return out;
+}
+
 }  // namespace xclear

@@ -50,6 +50,56 @@ void AppendRow(std::string& out, const StatementRow& row) {
 
 }  // namespace
 
+std::string RenderStatements(const std::vector<Statement>& statements,
+                             const Participants& participants, ReportFormat format) {
+  uint64_t claims = 0;
+  Money fund, total;
+  for (const Statement& statement : statements) {
+    claims += statement.claim_count;
+    fund += statement.fund_amount;
+    total += statement.total_amount;
+  }
+  const std::string month = statements.empty() ? std::string() : statements[0].month.ToString();
+  if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
+    std::string out = kStatementHeader;
+    for (const Statement& statement : statements) {
+      const std::string csv = RenderStatementCsv(statement, participants);
+      out += csv.substr(std::string_view(kStatementHeader).size());
+    }
+    StatementRow row;
+    row[kRecord] = "month";
+    row[kMonth] = month;
+    row[kRound] = std::to_string(statements.size()) + " rounds";
+    row[kClaimCount] = std::to_string(claims);
+    row[kFund] = fund.ToString();
+    row[kTotal] = total.ToString();
+    AppendRow(out, row);
+    return out;
+  }
+  if (format == ReportFormat::kJson) {
+    std::string out = "{\"report\":\"clearing_statement\",\"month\":\"" + month + "\",\"rounds\":[";
+    for (size_t i = 0; i < statements.size(); ++i) {
+      out += (i > 0 ? "," : "") + StatementToJson(statements[i], participants);
+    }
+    out += "],\"claim_count\":" + std::to_string(claims) + ",\"fund_amount\":\"" + fund.ToString() +
+           "\"}\n";
+    return out;
+  }
+  std::string out = "Clearing statement of " + month + ": " + std::to_string(statements.size()) +
+                    " round(s), " + std::to_string(claims) + " claims, fund " + fund.ToString() +
+                    " CNY\n";
+  for (const Statement& statement : statements) {
+    out += "  round " + std::to_string(statement.round) + " issued " +
+           statement.issued_at.ToString() + " (" + std::string(SettlementModeName(statement.mode)) +
+           "): " + std::to_string(statement.claim_count) + " claims, fund " +
+           statement.fund_amount.ToString() + ", digest " + DigestToHex(statement.claims_digest) +
+           "; gross " + std::to_string(statement.gross.payments) + " payments moving " +
+           statement.gross.moved.ToString() + ", net " + std::to_string(statement.net.payments) +
+           " moving " + statement.net.moved.ToString() + "\n";
+  }
+  return out;
+}
+
 std::string PartyDisplayName(const Participants& participants, uint32_t code) {
   if (code == kNationalClearingCode) return "全国清算账户";
   const Participant* unit = participants.Find(code);

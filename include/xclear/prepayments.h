@@ -146,6 +146,9 @@ class Prepayments {
   // A second run is refused with the date of the first (the first result is `AdjustmentOf`).
   Result<Adjustment> RunAdjustment(int year, const std::string& actor);
   Result<std::optional<Adjustment>> AdjustmentOf(int year) const;
+  // What the adjustment for `year` would be now (no window, nothing written): the same bases,
+  // targets and adjustments RunAdjustment records.
+  Result<Adjustment> PreviewAdjustment(int year) const;
 
   // An emergency top-up of pair (insured, treatment), requested by the treatment province or
   // the operator: refused below the red line (the message gives the usage) and while an earlier

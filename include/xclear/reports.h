@@ -45,6 +45,13 @@ std::string RenderTrialBalance(const TrialBalance& trial, const Participants& pa
 // receivable, net, payments, moved, digest.
 std::string RenderStatementCsv(const Statement& statement, const Participants& participants);
 
+// Several rounds of a month's statement as one report: csv = one header, then each round's rows
+// (the round column tells them apart) and a last "month" row with the totals of all rounds;
+// json = {"report": "clearing_statement", "month", "rounds": [each statement's canonical JSON],
+// "claim_count", "fund_amount"}; text = a summary per round.
+std::string RenderStatements(const std::vector<Statement>& statements,
+                             const Participants& participants, ReportFormat format);
+
 // The deadlines report as of `as_of`: every open obligation with its due date and days overdue.
 //   csv:  columns kind, month, round, party, party_name, counterpart, counterpart_name, amount,
 //         due_date, days_overdue, state (overdue / due), due_note, detail, as_of; a last row of
@@ -138,6 +145,22 @@ std::string RenderProvincialStatement(const ProvincialStatement& statement,
 // same bytes. The file is written beside `out` and renamed into place.
 Status WriteCsvAsXlsx(std::string_view csv, std::string_view sheet_name,
                       const std::filesystem::path& out);
+
+// The prepayment report of year Y: per pair the adjustment's base (claims of Y−1), target,
+// prepayment when it ran, adjustment and what its notice has been paid, beside the position now
+// (prepayment, outstanding, usage, warning). `issued` false: the adjustment has not run and the
+// figures are a preview.
+//   csv:  columns insured, insured_name, treatment, treatment_name, base, target,
+//         prepayment_at_adjustment, adjustment, notice_paid, prepayment, outstanding,
+//         usage_percent, warning, year, status (issued / preview), as_of_sequence, as_of_hash;
+//         a last "total" row;
+//   json: {"report": "prepayment", "year", "status", "as_of_sequence", "as_of_hash",
+//          "pairs": [...], totals}; text: one line per pair with a base or a prepayment.
+std::string RenderPrepaymentReport(const Adjustment& adjustment, bool issued,
+                                   const std::vector<Position>& positions,
+                                   const std::map<std::string, Money>& notice_paid, uint64_t as_of,
+                                   const Digest& as_of_hash, const Participants& participants,
+                                   ReportFormat format);
 
 // The participant's Chinese name; the national clearing account's for 100000; else empty.
 std::string PartyDisplayName(const Participants& participants, uint32_t code);

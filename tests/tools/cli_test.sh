@@ -173,5 +173,11 @@ check "provincial statement text" 0 "every mirror agrees: ok" -- run provincial 
 check "hledger journal" 0 "^commodity 1000.00 CNY" -- run report journal --format hledger
 check "unknown report" 2 "report needs a name" -- run report ledger-dump
 
+check "prepayment report" 0 "^310000,上海市,110000,北京市,20.50,3.42,41.00,-37.58,0.00,41.00,20.50,50.00,none,2027,issued," -- run report prepayment --year 2027 --format csv
+check "prepayment report preview" 0 "^130000,河北省,110000,北京市,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00,none,2028,preview," -- run report prepayment --year 2028 --format csv
+check "prepayment report xlsx" 0 "<v>-37.58</v>" -- bash -c "'$xclear' report prepayment --year 2027 --format xlsx --out '$work/p.xlsx' --config '$config' --data '$work/ledger' && unzip -p '$work/p.xlsx' xl/worksheets/sheet1.xml"
+check "statement report" 0 "^month,2026-09,1 rounds,,,,,,2,1220.50,1530.00," -- run report statement --month 2026-09 --format csv
+check "statement report of a missing round" 1 "no round 3 of 2026-09" -- run report statement --month 2026-09 --round 3 --format csv
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -1,6 +1,7 @@
 // Clearing subcommands: clear, statement.
 #include "cli.h"
 #include "xclear/clearing.h"
+#include "xclear/reports.h"
 
 namespace xclear::cli {
 namespace {
@@ -48,7 +49,23 @@ Status ShowStatements(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const auto statements, clearing.Statements(month));
   if (statements.empty())
     return Status::NotFound("no statement has been issued for " + month.ToString());
-  return PrintStatements(context, statements);
+  if (!context.args->Has("format") && !context.args->Has("round")) {
+    return PrintStatements(context, statements);
+  }
+  // As one report: every round, or the one asked for.
+  std::vector<Statement> chosen;
+  for (const Statement& statement : statements) {
+    if (!context.args->Has("round") ||
+        context.args->Get("round") == std::to_string(statement.round)) {
+      chosen.push_back(statement);
+    }
+  }
+  if (chosen.empty()) {
+    return Status::NotFound("no round " + context.args->Get("round") + " of " + month.ToString());
+  }
+  return EmitReport(context, "statement " + month.ToString(), [&](ReportFormat format) {
+    return RenderStatements(chosen, context.config.participants, format);
+  });
 }
 
 }  // namespace
@@ -66,8 +83,11 @@ std::vector<Command> ClearingCommands() {
        Clear},
       {"statement",
        "show the clearing statements of a month",
-       "xclear statement --month YYYY-MM [--out DIR] [--json]",
-       {"month", "out"},
+       "xclear statement --month YYYY-MM [--out DIR] [--json]\n"
+       "xclear statement --month YYYY-MM [--round K] --format text|csv|json|xlsx [--out FILE]\n"
+       "  The first form writes each round as JSON into DIR; the second writes all rounds (or\n"
+       "  round K) as one report. Also `xclear report statement …`.",
+       {"month", "out", "round", "format"},
        {},
        ShowStatements},
   };

@@ -35,7 +35,7 @@ void PrintUsage(const std::vector<Command>& commands) {
   }
   std::printf(
       "  %-16s %s\n", "report NAME",
-      "a report export: journal, trial-balance, provincial, statement, deadlines, positions");
+      "a report: journal, trial-balance, provincial, statement, deadlines, positions, prepayment");
   std::printf(
       "\nGlobal options:\n"
       "  --config FILE  configuration (default: $XCLEAR_CONFIG, else ./config/xclear.json)\n"
@@ -116,11 +116,12 @@ int Run(int argc, char** argv) {
   // (journal, trial-balance, statement, deadlines, positions) with the same options.
   if (words[at] == "report") {
     static const std::set<std::string> kReports = {"journal",   "trial-balance", "statement",
-                                                   "deadlines", "positions",     "provincial"};
+                                                   "deadlines", "positions",     "provincial",
+                                                   "prepayment"};
     if (at + 1 >= words.size() || kReports.count(words[at + 1]) == 0) {
       return Fail(Status::InvalidArgument(
                       "report needs a name: journal, trial-balance, provincial, statement, "
-                      "deadlines or positions"),
+                      "deadlines, positions or prepayment"),
                   false, kExitUsage);
     }
     words.erase(words.begin() + static_cast<std::ptrdiff_t>(at));

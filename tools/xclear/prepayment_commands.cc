@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "cli.h"
 #include "xclear/journal_json.h"
@@ -205,6 +206,30 @@ Status CheckTopUps(Context& context) {
   return Status::Ok();
 }
 
+Status PrepaymentReport(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(const int year, YearArgument(context));
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
+  const LedgerHead head = ledger->Head();
+  XCLEAR_ASSIGN_OR_RETURN(const auto issued, prepayments.AdjustmentOf(year));
+  Adjustment adjustment;
+  if (issued) {
+    adjustment = *issued;
+  } else {
+    XCLEAR_ASSIGN_OR_RETURN(adjustment, prepayments.PreviewAdjustment(year));
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Position> positions,
+                          prepayments.Positions(head.sequence));
+  std::map<std::string, Money> paid;
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Notice> notices, prepayments.Notices());
+  for (const Notice& notice : notices) paid[notice.id] = notice.paid;
+  return EmitReport(context, "prepayments " + std::to_string(year), [&](ReportFormat format) {
+    return RenderPrepaymentReport(adjustment, issued.has_value(), positions, paid, head.sequence,
+                                  head.hash, context.config.participants, format);
+  });
+}
+
 Status ListNotices(Context& context) {
   std::optional<uint32_t> province;
   if (context.args->Has("province")) {
@@ -269,6 +294,14 @@ std::vector<Command> PrepaymentCommands() {
        {},
        {},
        CheckTopUps},
+      {"prepayment",
+       "the prepayment report of a year: base, target, adjustment, usage, warning per pair",
+       "xclear prepayment --year YYYY [--format text|csv|json|xlsx] [--out FILE]\n"
+       "  The annual adjustment of YYYY (a preview until it has run) beside each pair's position\n"
+       "  now. Also `xclear report prepayment …`.",
+       {"year", "format", "out"},
+       {},
+       PrepaymentReport},
       {"notices",
        "list prepayment notices (annual adjustment, top-ups) with what is paid",
        "xclear notices [--province CODE] [--open] [--json]",
