@@ -10,7 +10,7 @@
 namespace xclear {
 namespace {
 
-constexpr size_t kStatementColumns = 25;
+constexpr size_t kStatementColumns = 27;
 using StatementRow = std::array<std::string, kStatementColumns>;
 enum Column : size_t {
   kRecord,
@@ -31,14 +31,16 @@ enum Column : size_t {
   kPayments,
   kMoved,
   kDigest,
+  kAsOfSequence,  // the ledger entry and hash the report was produced at
+  kAsOfHash,
 };
-static_assert(kDigest + 1 == kStatementColumns);
+static_assert(kAsOfHash + 1 == kStatementColumns);
 
 constexpr const char* kStatementHeader =
     "record,month,round,settlement_mode,code,name,counterpart_code,counterpart_name,claim_count,"
     "fund_amount,total_amount,inpatient_count,inpatient_fund,outpatient_count,outpatient_fund,"
     "chronic_count,chronic_fund,pharmacy_count,pharmacy_fund,payable,receivable,net,payments,"
-    "moved,digest\r\n";
+    "moved,digest,as_of_sequence,as_of_hash\r\n";
 
 void AppendRow(std::string& out, const StatementRow& row) {
   for (size_t i = 0; i < row.size(); ++i) {
@@ -51,7 +53,8 @@ void AppendRow(std::string& out, const StatementRow& row) {
 }  // namespace
 
 std::string RenderStatements(const std::vector<Statement>& statements,
-                             const Participants& participants, ReportFormat format) {
+                             const Participants& participants, const LedgerHead& head,
+                             ReportFormat format) {
   uint64_t claims = 0;
   Money fund, total;
   for (const Statement& statement : statements) {
@@ -63,7 +66,7 @@ std::string RenderStatements(const std::vector<Statement>& statements,
   if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
     std::string out = kStatementHeader;
     for (const Statement& statement : statements) {
-      const std::string csv = RenderStatementCsv(statement, participants);
+      const std::string csv = RenderStatementCsv(statement, participants, head);
       out += csv.substr(std::string_view(kStatementHeader).size());
     }
     StatementRow row;
@@ -73,11 +76,15 @@ std::string RenderStatements(const std::vector<Statement>& statements,
     row[kClaimCount] = std::to_string(claims);
     row[kFund] = fund.ToString();
     row[kTotal] = total.ToString();
+    row[kAsOfSequence] = std::to_string(head.sequence);
+    row[kAsOfHash] = DigestToHex(head.hash);
     AppendRow(out, row);
     return out;
   }
   if (format == ReportFormat::kJson) {
-    std::string out = "{\"report\":\"clearing_statement\",\"month\":\"" + month + "\",\"rounds\":[";
+    std::string out = "{\"report\":\"clearing_statement\",\"month\":\"" + month +
+                      "\",\"as_of_sequence\":" + std::to_string(head.sequence) +
+                      ",\"as_of_hash\":\"" + DigestToHex(head.hash) + "\",\"rounds\":[";
     for (size_t i = 0; i < statements.size(); ++i) {
       out += (i > 0 ? "," : "") + StatementToJson(statements[i], participants);
     }
@@ -87,7 +94,8 @@ std::string RenderStatements(const std::vector<Statement>& statements,
   }
   std::string out = "Clearing statement of " + month + ": " + std::to_string(statements.size()) +
                     " round(s), " + std::to_string(claims) + " claims, fund " + fund.ToString() +
-                    " CNY\n";
+                    " CNY (as of entry " + std::to_string(head.sequence) + ", hash " +
+                    DigestToHex(head.hash) + ")\n";
   for (const Statement& statement : statements) {
     out += "  round " + std::to_string(statement.round) + " issued " +
            statement.issued_at.ToString() + " (" + std::string(SettlementModeName(statement.mode)) +
@@ -106,7 +114,8 @@ std::string PartyDisplayName(const Participants& participants, uint32_t code) {
   return unit == nullptr ? std::string() : unit->name;
 }
 
-std::string RenderStatementCsv(const Statement& statement, const Participants& participants) {
+std::string RenderStatementCsv(const Statement& statement, const Participants& participants,
+                               const LedgerHead& head) {
   std::string out = kStatementHeader;
   const auto row_of = [&](const char* record) {
     StatementRow row;
@@ -114,6 +123,8 @@ std::string RenderStatementCsv(const Statement& statement, const Participants& p
     row[kMonth] = statement.month.ToString();
     row[kRound] = std::to_string(statement.round);
     row[kMode] = SettlementModeName(statement.mode);
+    row[kAsOfSequence] = std::to_string(head.sequence);
+    row[kAsOfHash] = DigestToHex(head.hash);
     return row;
   };
   std::array<uint64_t, 4> category_count{};
@@ -174,7 +185,8 @@ std::string RenderStatementCsv(const Statement& statement, const Participants& p
 }
 
 std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instant& as_of,
-                            const Participants& participants, ReportFormat format) {
+                            const LedgerHead& head, const Participants& participants,
+                            ReportFormat format) {
   Money open_payments;
   uint64_t overdue = 0;
   for (const DeadlineItem& item : items) {
@@ -191,7 +203,9 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
   if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
     std::string out =
         "kind,month,round,party,party_name,counterpart,counterpart_name,amount,due_date,"
-        "days_overdue,state,due_note,detail,as_of\r\n";
+        "days_overdue,state,due_note,detail,as_of,as_of_sequence,as_of_hash\r\n";
+    const std::string ledger_at =
+        "," + std::to_string(head.sequence) + "," + DigestToHex(head.hash) + "\r\n";
     for (const DeadlineItem& item : items) {
       out += std::string(DeadlineKindName(item.kind)) + ',' + item.month.ToString() + ',' +
              std::to_string(item.round) + ',' + party(item.party) + ',' +
@@ -200,16 +214,18 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
              item.amount.ToString() + ',' + (item.due ? item.due->ToString() : "") + ',' +
              (item.due ? std::to_string(item.days_overdue) : "") + ',' + state(item) + ',' +
              CsvField(item.due_note) + ',' + CsvField(item.detail) + ',' + as_of.ToString() +
-             "\r\n";
+             ledger_at;
     }
     out += "total,," + std::to_string(items.size()) + ",,,,," + open_payments.ToString() + ",,," +
-           std::to_string(overdue) + " overdue,,," + as_of.ToString() + "\r\n";
+           std::to_string(overdue) + " overdue,,," + as_of.ToString() + ledger_at;
     return out;
   }
   if (format == ReportFormat::kJson) {
     Poco::JSON::Object::Ptr root = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     root->set("report", "deadlines");
     root->set("as_of", as_of.ToString());
+    root->set("as_of_sequence", static_cast<Poco::UInt64>(head.sequence));
+    root->set("as_of_hash", DigestToHex(head.hash));
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
     for (const DeadlineItem& item : items) {
       Poco::JSON::Object::Ptr line = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -233,8 +249,9 @@ std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instan
     root->set("open_payment_amount", open_payments.ToString());
     return JsonToString(root, 2) + "\n";
   }
-  std::string out = "Open obligations as of " + as_of.ToString() + ": " +
-                    std::to_string(items.size()) + " (" + std::to_string(overdue) +
+  std::string out = "Open obligations as of " + as_of.ToString() + " (ledger entry " +
+                    std::to_string(head.sequence) + ", hash " + DigestToHex(head.hash) +
+                    "): " + std::to_string(items.size()) + " (" + std::to_string(overdue) +
                     " overdue), open payments " + open_payments.ToString() + " CNY\n";
   for (const DeadlineItem& item : items) {
     std::string when = "due date unknown: " + item.due_note;

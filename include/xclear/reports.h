@@ -42,26 +42,33 @@ std::string RenderTrialBalance(const TrialBalance& trial, const Participants& pa
 // Columns: record, month, round, settlement_mode, code, name, counterpart_code, counterpart_name,
 // claim_count, fund_amount, total_amount, inpatient_count, inpatient_fund, outpatient_count,
 // outpatient_fund, chronic_count, chronic_fund, pharmacy_count, pharmacy_fund, payable,
-// receivable, net, payments, moved, digest.
-std::string RenderStatementCsv(const Statement& statement, const Participants& participants);
+// receivable, net, payments, moved, digest, as_of_sequence, as_of_hash (`head`: the ledger entry
+// and hash the report was produced at, on every row).
+std::string RenderStatementCsv(const Statement& statement, const Participants& participants,
+                               const LedgerHead& head);
 
 // Several rounds of a month's statement as one report: csv = one header, then each round's rows
 // (the round column tells them apart) and a last "month" row with the totals of all rounds;
-// json = {"report": "clearing_statement", "month", "rounds": [each statement's canonical JSON],
+// json = {"report": "clearing_statement", "month", "as_of_sequence", "as_of_hash",
+// "rounds": [each statement's canonical JSON],
 // "claim_count", "fund_amount"}; text = a summary per round.
 std::string RenderStatements(const std::vector<Statement>& statements,
-                             const Participants& participants, ReportFormat format);
+                             const Participants& participants, const LedgerHead& head,
+                             ReportFormat format);
 
 // The deadlines report as of `as_of`: every open obligation with its due date and days overdue.
 //   csv:  columns kind, month, round, party, party_name, counterpart, counterpart_name, amount,
-//         due_date, days_overdue, state (overdue / due), due_note, detail, as_of; a last row of
+//         due_date, days_overdue, state (overdue / due), due_note, detail, as_of,
+//         as_of_sequence, as_of_hash (the ledger entry `head` it was produced at); a last row of
 //         kind "total" carries the item count (in `round`) and Σ of the amounts still to be
 //         paid (statement payments and prepayment notices);
-//   json: {"report": "deadlines", "as_of", "items": [...], "item_count", "overdue_count",
+//   json: {"report": "deadlines", "as_of", "as_of_sequence", "as_of_hash", "items": [...],
+//          "item_count", "overdue_count",
 //          "open_payment_amount"};
 //   text: one line per item.
 std::string RenderDeadlines(const std::vector<DeadlineItem>& items, const Instant& as_of,
-                            const Participants& participants, ReportFormat format);
+                            const LedgerHead& head, const Participants& participants,
+                            ReportFormat format);
 
 // Prepayment positions after ledger entry `as_of` (its hash `as_of_hash`), in the given order:
 //   csv:  columns insured, insured_name, treatment, treatment_name, prepayment, outstanding,

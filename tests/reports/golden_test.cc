@@ -144,12 +144,13 @@ TEST_F(GoldenTest, EveryReportInEveryFormat) {
   preview->lines = lines;
 
   for (const auto& [format, extension] : formats) {
-    ExpectGolden("statement." + extension, RenderStatements(*statements, participants, format));
+    ExpectGolden("statement." + extension,
+                 RenderStatements(*statements, participants, head, format));
     ExpectGolden("trial_balance." + extension, RenderTrialBalance(*trial, participants, format));
     ExpectGolden("provincial-110000." + extension,
                  RenderProvincialStatement(*provincial, participants, format));
     ExpectGolden("deadlines." + extension,
-                 RenderDeadlines(*deadlines, clock_.Now(), participants, format));
+                 RenderDeadlines(*deadlines, clock_.Now(), head, participants, format));
     ExpectGolden("positions-110000." + extension,
                  RenderPositions(*positions, head.sequence, head.hash, participants, format));
     ExpectGolden("prepayment-2027." + extension,
@@ -165,7 +166,7 @@ TEST_F(GoldenTest, EveryReportInEveryFormat) {
 
   // XLSX: the sheet, its strings and styles as read back from the workbook.
   const std::filesystem::path workbook = dir_.path() / "statement.xlsx";
-  ASSERT_TRUE(WriteCsvAsXlsx(RenderStatements(*statements, participants, ReportFormat::kCsv),
+  ASSERT_TRUE(WriteCsvAsXlsx(RenderStatements(*statements, participants, head, ReportFormat::kCsv),
                              "statement 2026-09", workbook)
                   .ok());
   ExpectGolden("statement.xlsx.sheet1.xml", Unzip(workbook, "xl/worksheets/sheet1.xml"));

@@ -64,7 +64,7 @@ Status ShowStatements(Context& context) {
     return Status::NotFound("no round " + context.args->Get("round") + " of " + month.ToString());
   }
   return EmitReport(context, "statement " + month.ToString(), [&](ReportFormat format) {
-    return RenderStatements(chosen, context.config.participants, format);
+    return RenderStatements(chosen, context.config.participants, ledger->Head(), format);
   });
 }
 

@@ -288,7 +288,8 @@ Status Deadlines(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<DeadlineItem> items,
                           AllDeadlines(*ledger, context, calendar, province));
   return EmitReport(context, "deadlines", [&](ReportFormat format) {
-    return RenderDeadlines(items, context.clock->Now(), context.config.participants, format);
+    return RenderDeadlines(items, context.clock->Now(), ledger->Head(), context.config.participants,
+                           format);
   });
 }
 
@@ -338,7 +339,8 @@ Status MonthEnd(Context& context) {
         "statement-" + month.ToString() + "-round-" + std::to_string(statement.round);
     XCLEAR_RETURN_IF_ERROR(
         write(stem + ".json", StatementToJson(statement, context.config.participants) + "\n"));
-    const std::string csv = RenderStatementCsv(statement, context.config.participants);
+    const std::string csv =
+        RenderStatementCsv(statement, context.config.participants, ledger->Head());
     XCLEAR_RETURN_IF_ERROR(write(stem + ".csv", csv));
     XCLEAR_RETURN_IF_ERROR(WriteCsvAsXlsx(csv, stem.substr(10), out / (stem + ".xlsx")));
     files->add(stem + ".xlsx");
@@ -348,14 +350,14 @@ Status MonthEnd(Context& context) {
                           AllDeadlines(*ledger, context, calendar, std::nullopt));
   const Instant now = context.clock->Now();
   XCLEAR_RETURN_IF_ERROR(
-      write("deadlines.csv",
-            RenderDeadlines(items, now, context.config.participants, ReportFormat::kCsv)));
+      write("deadlines.csv", RenderDeadlines(items, now, ledger->Head(),
+                                             context.config.participants, ReportFormat::kCsv)));
   XCLEAR_RETURN_IF_ERROR(
-      write("deadlines.json",
-            RenderDeadlines(items, now, context.config.participants, ReportFormat::kJson)));
-  XCLEAR_RETURN_IF_ERROR(
-      WriteCsvAsXlsx(RenderDeadlines(items, now, context.config.participants, ReportFormat::kCsv),
-                     "deadlines", out / "deadlines.xlsx"));
+      write("deadlines.json", RenderDeadlines(items, now, ledger->Head(),
+                                              context.config.participants, ReportFormat::kJson)));
+  XCLEAR_RETURN_IF_ERROR(WriteCsvAsXlsx(
+      RenderDeadlines(items, now, ledger->Head(), context.config.participants, ReportFormat::kCsv),
+      "deadlines", out / "deadlines.xlsx"));
   files->add("deadlines.xlsx");
   say("  wrote " + (out / "deadlines.xlsx").string());
   json->set("files", files);
