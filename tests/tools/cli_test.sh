@@ -179,5 +179,7 @@ check "prepayment report xlsx" 0 "<v>-37.58</v>" -- bash -c "'$xclear' report pr
 check "statement report" 0 "^month,2026-09,1 rounds,,,,,,2,1220.50,1530.00," -- run report statement --month 2026-09 --format csv
 check "statement report of a missing round" 1 "no round 3 of 2026-09" -- run report statement --month 2026-09 --round 3 --format csv
 
+check "claims csv" 0 "^total,2 claims,,,2026-09,1530.00,1220.50,,entry [0-9]+," -- run report claims --month 2026-09 --format csv
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

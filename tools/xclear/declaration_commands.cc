@@ -180,6 +180,62 @@ Status ClaimCommand(Context& context) {
   return Status::Ok();
 }
 
+// The claims of a month as CSV, streamed to --out (written beside it and renamed into place) or
+// stdout, with a last control row: count, Σ total, Σ fund, and the ledger entry and hash.
+Status ClaimsCsv(Context& context, const Ledger& ledger, const Declarations& declarations,
+                 const YearMonth& month, uint32_t treatment, uint32_t insured) {
+  const LedgerHead head = ledger.Head();
+  const bool to_file = context.args->Has("out");
+  const std::string path = context.args->Get("out");
+  const std::string partial = path + ".partial";
+  std::FILE* file = to_file ? std::fopen(partial.c_str(), "wb") : stdout;
+  if (file == nullptr) return Status::IoError("cannot write " + partial);
+  const bool progress = context.args->Has("progress");
+  std::string buffer =
+      "claim_id,treatment_province,insured_province,settled_on,category,total_amount,"
+      "fund_amount,late,declaration,row\r\n";
+  uint64_t count = 0;
+  Money total, fund;
+  Status status = Status::Ok();
+  const auto flush = [&]() {
+    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
+      status = Status::IoError("cannot write the claim listing");
+    }
+    buffer.clear();
+  };
+  Status listed =
+      declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
+        buffer += CsvField(claim.claim_id) + ',' + std::to_string(claim.treatment) + ',' +
+                  std::to_string(claim.insured) + ',' + claim.settled_on.ToString() + ',' +
+                  std::string(CategoryName(claim.category)) + ',' + claim.total_amount.ToString() +
+                  ',' + claim.fund_amount.ToString() + ',' + (claim.late ? "late" : "") + ',' +
+                  DeclarationIdToHex(claim.declaration_id) + ',' + std::to_string(claim.row) +
+                  "\r\n";
+        total += claim.total_amount;
+        fund += claim.fund_amount;
+        if (buffer.size() >= (1u << 20)) flush();
+        if ((++count & 0xFFFFF) == 0 && progress) {
+          std::fprintf(stderr, "\r  %llu claims", static_cast<unsigned long long>(count));
+        }
+        return status;
+      });
+  if (listed.ok()) {
+    buffer += "total," + std::to_string(count) + " claims,,," + month.ToString() + "," +
+              total.ToString() + "," + fund.ToString() + ",,entry " +
+              std::to_string(head.sequence) + "," + DigestToHex(head.hash) + "\r\n";
+    flush();
+  }
+  if (progress) std::fprintf(stderr, "\r  %llu claims\n", static_cast<unsigned long long>(count));
+  if (listed.ok()) listed = status;
+  if (!to_file) return listed;
+  if (std::fclose(file) != 0 && listed.ok()) listed = Status::IoError("cannot write " + partial);
+  if (listed.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
+    listed = Status::IoError("cannot rename " + partial + " to " + path);
+  }
+  if (!listed.ok()) std::remove(partial.c_str());
+  return listed;
+}
+
 Status Claims(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, YearMonth::Parse(context.args->Get("month")));
   uint32_t treatment = 0, insured = 0;
@@ -192,6 +248,11 @@ Status Claims(Context& context) {
   }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Declarations declarations(*ledger, context.config, *context.clock);
+  if (context.args->Get("format") == "csv")
+    return ClaimsCsv(context, *ledger, declarations, month, treatment, insured);
+  if (context.args->Has("format") && context.args->Get("format") != "text") {
+    return Status::InvalidArgument("--format must be text or csv (JSON Lines with --json)");
+  }
   return declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
     context.Print(ClaimText(claim), JsonToString(ClaimToJson(claim)));
     return Status::Ok();
@@ -230,9 +291,13 @@ std::vector<Command> DeclarationCommands() {
       {"claim", "show one recorded claim", "xclear claim CLAIM_ID", {}, {}, ClaimCommand},
       {"claims",
        "list the claims of a service month",
-       "xclear claims --month YYYY-MM [--province TREATMENT] [--insured CODE] [--json]",
-       {"month", "province", "insured"},
-       {},
+       "xclear claims --month YYYY-MM [--province TREATMENT] [--insured CODE] [--json]\n"
+       "xclear claims --month YYYY-MM [--province T] [--insured I] --format csv [--out FILE]\n"
+       "              [--progress]\n"
+       "  CSV is streamed, with a last row of control totals and the ledger entry and hash.\n"
+       "  Also `xclear report claims …`.",
+       {"month", "province", "insured", "format", "out"},
+       {"progress"},
        Claims},
   };
 }

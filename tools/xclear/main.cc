@@ -33,9 +33,9 @@ void PrintUsage(const std::vector<Command>& commands) {
   for (const Command& command : commands) {
     std::printf("  %-16s %s\n", command.name.c_str(), command.synopsis.c_str());
   }
-  std::printf(
-      "  %-16s %s\n", "report NAME",
-      "a report: journal, trial-balance, provincial, statement, deadlines, positions, prepayment");
+  std::printf("  %-16s %s\n", "report NAME",
+              "a report: journal, trial-balance, provincial, statement, deadlines, positions, "
+              "prepayment, claims");
   std::printf(
       "\nGlobal options:\n"
       "  --config FILE  configuration (default: $XCLEAR_CONFIG, else ./config/xclear.json)\n"
@@ -115,13 +115,13 @@ int Run(int argc, char** argv) {
   // `xclear report NAME …` is the report exports' common entry: the command of that name
   // (journal, trial-balance, statement, deadlines, positions) with the same options.
   if (words[at] == "report") {
-    static const std::set<std::string> kReports = {"journal",   "trial-balance", "statement",
-                                                   "deadlines", "positions",     "provincial",
-                                                   "prepayment"};
+    static const std::set<std::string> kReports = {"journal",    "trial-balance", "statement",
+                                                   "deadlines",  "positions",     "provincial",
+                                                   "prepayment", "claims"};
     if (at + 1 >= words.size() || kReports.count(words[at + 1]) == 0) {
       return Fail(Status::InvalidArgument(
                       "report needs a name: journal, trial-balance, provincial, statement, "
-                      "deadlines, positions or prepayment"),
+                      "deadlines, positions, prepayment or claims"),
                   false, kExitUsage);
     }
     words.erase(words.begin() + static_cast<std::ptrdiff_t>(at));
