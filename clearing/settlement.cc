@@ -43,10 +43,6 @@ std::string PaymentKey(const PaymentDraft& payment) {
          std::to_string(payment.payee) + ":" + payment.bank + ":" + payment.serial;
 }
 
-std::string SerialKey(const std::string& bank, const std::string& serial) {
-  return PaymentSerialKey(bank, serial);
-}
-
 std::string PaymentIdempotencyKey(const PaymentDraft& payment) {
   return xclear::PaymentIdempotencyKey(payment.bank, payment.serial);
 }
@@ -146,19 +142,9 @@ Result<Payment> PaymentFromFact(const Fact& fact) {
   return payment;
 }
 
-Result<std::optional<Date>> AddWorkingDays(const WorkingCalendar& calendar, const Date& from,
-                                           int days, std::string& note) {
-  auto due = calendar.AddWorkingDays(from, days);
-  if (!due.ok()) {
-    note = due.status().message();
-    return std::optional<Date>();
-  }
-  return std::optional<Date>(*due);
-}
-
 }  // namespace
 
-Status CheckBankAndSerial(const std::string& bank, const std::string& serial) {
+Status CheckPaymentFields(const std::string& bank, const std::string& serial, const Money& amount) {
   if (bank.empty() || bank.size() > kBankBytesMax) {
     return Status::InvalidArgument("bank: must be 1-" + std::to_string(kBankBytesMax) +
                                    " bytes, got " + std::to_string(bank.size()));
@@ -177,7 +163,53 @@ Status CheckBankAndSerial(const std::string& bank, const std::string& serial) {
                     c == '_' || c == '-';
     if (!ok) return Status::InvalidArgument("serial: only A-Z, a-z, 0-9, '_' and '-' are allowed");
   }
+  if (!amount.is_positive()) {
+    return Status::InvalidArgument("amount: must be greater than 0.00, got " + amount.ToString());
+  }
   return Status::Ok();
+}
+
+Status CheckValueDate(const Date& value_date, const Date& today, const Date& issued,
+                      const std::string& what) {
+  if (value_date > today) {
+    return Status::InvalidArgument("value_date " + value_date.ToString() +
+                                   " is in the future (today is " + today.ToString() + " CST)");
+  }
+  if (value_date < issued) {
+    return Status::InvalidArgument("value_date " + value_date.ToString() + " is before " + what +
+                                   " was issued on " + issued.ToString());
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<Fact>> FindRecordedPayment(const Ledger& ledger, const std::string& bank,
+                                                const std::string& serial,
+                                                const std::string& payment_key,
+                                                const std::string& payload) {
+  const std::string serial_key = PaymentSerialKey(bank, serial);
+  XCLEAR_ASSIGN_OR_RETURN(const auto serial_fact, ledger.FindFact(serial_key));
+  if (!serial_fact) return std::optional<Fact>();
+  XCLEAR_ASSIGN_OR_RETURN(auto recorded, ledger.FindFact(serial_fact->payload));
+  if (!recorded) {
+    return Status::Corruption("serial fact \"" + serial_key + "\" points to no payment");
+  }
+  if (serial_fact->payload != payment_key || recorded->payload != payload) {
+    return Status::Conflict("bank serial number " + serial + " of " + bank +
+                            " is already recorded (" + recorded->key + ", on " +
+                            recorded->recorded_at.ToString() + " by " + recorded->actor +
+                            "); a serial number settles one payment only");
+  }
+  return recorded;
+}
+
+Result<std::optional<Date>> DueAfterWorkingDays(const WorkingCalendar& calendar, const Date& from,
+                                                int days, std::string& note) {
+  auto due = calendar.AddWorkingDays(from, days);
+  if (!due.ok()) {
+    note = due.status().message();
+    return std::optional<Date>();
+  }
+  return std::optional<Date>(*due);
 }
 
 std::string PaymentSerialKey(const std::string& bank, const std::string& serial) {
@@ -272,8 +304,8 @@ Result<RoundStatus> Settlement::LoadRound(const Statement& statement) const {
   round.obligations = ExpectedPayments(statement);
   XCLEAR_ASSIGN_OR_RETURN(
       round.confirmation_due,
-      AddWorkingDays(calendar_, statement.issued_at.CstDate(),
-                     config_.rules.confirmation_working_days, round.confirmation_due_note));
+      DueAfterWorkingDays(calendar_, statement.issued_at.CstDate(),
+                          config_.rules.confirmation_working_days, round.confirmation_due_note));
   std::map<uint32_t, Date> confirmed_on;
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(
       ConfirmationPrefix(statement.month, statement.round), [&](const Fact& fact) {
@@ -291,12 +323,14 @@ Result<RoundStatus> Settlement::LoadRound(const Statement& statement) const {
     const auto confirmed = confirmed_on.find(confirming);
     if (confirmed != confirmed_on.end()) {
       XCLEAR_ASSIGN_OR_RETURN(
-          obligation.due, AddWorkingDays(calendar_, confirmed->second,
-                                         config_.rules.payment_working_days, obligation.due_note));
+          obligation.due,
+          DueAfterWorkingDays(calendar_, confirmed->second, config_.rules.payment_working_days,
+                              obligation.due_note));
     } else if (round.confirmation_due) {
       XCLEAR_ASSIGN_OR_RETURN(
-          obligation.due, AddWorkingDays(calendar_, *round.confirmation_due,
-                                         config_.rules.payment_working_days, obligation.due_note));
+          obligation.due,
+          DueAfterWorkingDays(calendar_, *round.confirmation_due,
+                              config_.rules.payment_working_days, obligation.due_note));
       if (obligation.due) {
         obligation.due_note =
             "counted from the confirmation due date: " + std::to_string(confirming) +
@@ -382,11 +416,7 @@ Result<Confirmation> Settlement::Confirm(const YearMonth& month, uint32_t round,
 
 Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::string& actor) {
   const std::string name = RoundName(draft.month, draft.round);
-  XCLEAR_RETURN_IF_ERROR(CheckBankAndSerial(draft.bank, draft.serial));
-  if (!draft.amount.is_positive()) {
-    return Status::InvalidArgument("amount: must be greater than 0.00, got " +
-                                   draft.amount.ToString());
-  }
+  XCLEAR_RETURN_IF_ERROR(CheckPaymentFields(draft.bank, draft.serial, draft.amount));
   for (const uint32_t party : {draft.payer, draft.payee}) {
     if (!IsLedgerParty(party, config_.participants)) {
       return Status::InvalidArgument(std::to_string(party) +
@@ -399,20 +429,12 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   }
   const std::string payment_key = PaymentKey(draft);
   const std::string payload = PaymentToJson(draft);
-  const std::string serial_key = SerialKey(draft.bank, draft.serial);
+  const std::string serial_key = PaymentSerialKey(draft.bank, draft.serial);
   // A serial number already recorded: the identical payment is a replay, anything else a refusal.
-  XCLEAR_ASSIGN_OR_RETURN(const auto serial_fact, ledger_.FindFact(serial_key));
-  if (serial_fact) {
-    XCLEAR_ASSIGN_OR_RETURN(const auto recorded, ledger_.FindFact(serial_fact->payload));
-    if (!recorded) {
-      return Status::Corruption("serial fact \"" + serial_key + "\" points to no payment");
-    }
-    if (serial_fact->payload != payment_key || recorded->payload != payload) {
-      return Status::Conflict("bank serial number " + draft.serial + " of " + draft.bank +
-                              " is already recorded (" + recorded->payload + ", on " +
-                              recorded->recorded_at.ToString() + " by " + recorded->actor +
-                              "); a serial number settles one payment only");
-    }
+  XCLEAR_ASSIGN_OR_RETURN(
+      const auto recorded,
+      FindRecordedPayment(ledger_, draft.bank, draft.serial, payment_key, payload));
+  if (recorded) {
     XCLEAR_ASSIGN_OR_RETURN(Payment payment, PaymentFromFact(*recorded));
     XCLEAR_ASSIGN_OR_RETURN(const auto sequence,
                             ledger_.FindByIdempotencyKey(PaymentIdempotencyKey(draft)));
@@ -430,17 +452,8 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   if (statement == statements.end()) {
     return Status::NotFound("no clearing statement " + name + " has been issued");
   }
-  const Date today = clock_.Now().CstDate();
-  const Date issued = statement->issued_at.CstDate();
-  if (draft.value_date > today) {
-    return Status::InvalidArgument("value_date " + draft.value_date.ToString() +
-                                   " is in the future (today is " + today.ToString() + " CST)");
-  }
-  if (draft.value_date < issued) {
-    return Status::InvalidArgument("value_date " + draft.value_date.ToString() +
-                                   " is before statement " + name + " was issued on " +
-                                   issued.ToString());
-  }
+  XCLEAR_RETURN_IF_ERROR(CheckValueDate(draft.value_date, clock_.Now().CstDate(),
+                                        statement->issued_at.CstDate(), "statement " + name));
   XCLEAR_ASSIGN_OR_RETURN(RoundStatus round, LoadRound(*statement));
   const auto obligation = std::find_if(
       round.obligations.begin(), round.obligations.end(),
@@ -710,8 +723,8 @@ Result<std::string> Settlement::Verify(uint64_t* checked) const {
               return Status::Corruption("payment fact \"" + fact.key + "\" disagrees with its key");
             }
             payment_keys.insert(fact.key);
-            XCLEAR_ASSIGN_OR_RETURN(const auto serial,
-                                    ledger_.FindFact(SerialKey(payment.bank, payment.serial)));
+            XCLEAR_ASSIGN_OR_RETURN(const auto serial, ledger_.FindFact(PaymentSerialKey(
+                                                           payment.bank, payment.serial)));
             if (!serial || serial->payload != fact.key) {
               return Status::Corruption("payment \"" + fact.key + "\" lacks its serial record");
             }

@@ -54,27 +54,6 @@ Result<Money> MoneyField(const Poco::JSON::Object::Ptr& object, const std::strin
   return Money::Parse(object->getValue<std::string>(name), options);
 }
 
-std::string AdjustmentToJson(const Adjustment& adjustment) {
-  auto root = NewObject();
-  root->set("year", adjustment.year);
-  root->set("prepayment_months", adjustment.prepayment_months);
-  root->set("claim_count", static_cast<Poco::UInt64>(adjustment.claim_count));
-  root->set("due", adjustment.due.ToString());
-  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array();
-  for (const AdjustmentLine& line : adjustment.lines) {
-    auto item = NewObject();
-    item->set("insured", std::to_string(line.insured));
-    item->set("treatment", std::to_string(line.treatment));
-    item->set("base", line.base.ToString());
-    item->set("target", line.target.ToString());
-    item->set("current", line.current.ToString());
-    item->set("adjustment", line.adjustment.ToString());
-    lines->add(item);
-  }
-  root->set("lines", lines);
-  return JsonToString(root);
-}
-
 // The stored adjustment `json`, whose fact (issue time, actor, SHA-256) is `fact`.
 Result<Adjustment> AdjustmentFromStored(std::string_view json, const Fact& fact) {
   if (DigestToHex(Sha256Of(json)) != fact.payload) {
@@ -216,16 +195,6 @@ EntryDraft NoticePaymentEntry(const Notice& notice, const NoticePaymentDraft& pa
   return entry;
 }
 
-Result<std::optional<Date>> DueAfterWorkingDays(const WorkingCalendar& calendar, const Date& from,
-                                                int days, std::string& note) {
-  auto due = calendar.AddWorkingDays(from, days);
-  if (!due.ok()) {
-    note = due.status().message();
-    return std::optional<Date>();
-  }
-  return std::optional<Date>(*due);
-}
-
 // Every (insured, treatment) pair of the configured participants, by insured then treatment.
 std::vector<std::pair<uint32_t, uint32_t>> AllPairs(const Participants& participants) {
   std::vector<std::pair<uint32_t, uint32_t>> pairs;
@@ -239,6 +208,31 @@ std::vector<std::pair<uint32_t, uint32_t>> AllPairs(const Participants& particip
 }
 
 }  // namespace
+
+std::string AdjustmentToJson(const Adjustment& adjustment, bool with_issue) {
+  auto root = NewObject();
+  root->set("year", adjustment.year);
+  if (with_issue) {
+    root->set("issued_at", adjustment.issued_at.ToString());
+    root->set("issued_by", adjustment.issued_by);
+  }
+  root->set("prepayment_months", adjustment.prepayment_months);
+  root->set("claim_count", static_cast<Poco::UInt64>(adjustment.claim_count));
+  root->set("due", adjustment.due.ToString());
+  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array();
+  for (const AdjustmentLine& line : adjustment.lines) {
+    auto item = NewObject();
+    item->set("insured", std::to_string(line.insured));
+    item->set("treatment", std::to_string(line.treatment));
+    item->set("base", line.base.ToString());
+    item->set("target", line.target.ToString());
+    item->set("current", line.current.ToString());
+    item->set("adjustment", line.adjustment.ToString());
+    lines->add(item);
+  }
+  root->set("lines", lines);
+  return JsonToString(root);
+}
 
 std::string_view WarningName(Warning warning) {
   switch (warning) {
@@ -405,7 +399,7 @@ Result<Adjustment> Prepayments::RunAdjustment(int year, const std::string& actor
   XCLEAR_ASSIGN_OR_RETURN(const uint64_t payments_before, CountNoticePayments());
   XCLEAR_ASSIGN_OR_RETURN(Adjustment adjustment, PreviewAdjustment(year));
   CommitRequest request;
-  std::string json = AdjustmentToJson(adjustment);
+  std::string json = AdjustmentToJson(adjustment, false);
   request.facts.push_back(
       {FactKind::kAdjustment, AdjustmentKey(year), actor, DigestToHex(Sha256Of(json))});
   request.writes.push_back({Table::kNotices, AdjustmentKey(year), std::move(json)});
@@ -627,26 +621,14 @@ Result<TopUpCheck> Prepayments::CheckTopUps(const std::string& actor) {
 
 Result<NoticePayment> Prepayments::RecordPayment(const NoticePaymentDraft& draft,
                                                  const std::string& actor) {
-  XCLEAR_RETURN_IF_ERROR(CheckBankAndSerial(draft.bank, draft.serial));
-  if (!draft.amount.is_positive()) {
-    return Status::InvalidArgument("amount: must be greater than 0.00, got " +
-                                   draft.amount.ToString());
-  }
+  XCLEAR_RETURN_IF_ERROR(CheckPaymentFields(draft.bank, draft.serial, draft.amount));
   const std::string payment_key = NoticePaymentKey(draft);
   const std::string payload = NoticePaymentToJson(draft);
   const std::string serial_key = PaymentSerialKey(draft.bank, draft.serial);
-  XCLEAR_ASSIGN_OR_RETURN(const auto serial_fact, ledger_.FindFact(serial_key));
-  if (serial_fact) {
-    XCLEAR_ASSIGN_OR_RETURN(const auto recorded, ledger_.FindFact(serial_fact->payload));
-    if (!recorded) {
-      return Status::Corruption("serial fact \"" + serial_key + "\" points to no payment");
-    }
-    if (serial_fact->payload != payment_key || recorded->payload != payload) {
-      return Status::Conflict("bank serial number " + draft.serial + " of " + draft.bank +
-                              " is already recorded (" + recorded->key + ", on " +
-                              recorded->recorded_at.ToString() + " by " + recorded->actor +
-                              "); a serial number settles one payment only");
-    }
+  XCLEAR_ASSIGN_OR_RETURN(
+      const auto recorded,
+      FindRecordedPayment(ledger_, draft.bank, draft.serial, payment_key, payload));
+  if (recorded) {
     XCLEAR_ASSIGN_OR_RETURN(NoticePayment payment, NoticePaymentFromFact(*recorded));
     XCLEAR_ASSIGN_OR_RETURN(const auto sequence, ledger_.FindByIdempotencyKey(PaymentIdempotencyKey(
                                                      draft.bank, draft.serial)));
@@ -661,16 +643,8 @@ Result<NoticePayment> Prepayments::RecordPayment(const NoticePaymentDraft& draft
                            std::to_string(notice.payee) + ", not " + std::to_string(draft.payer) +
                            " to pay " + std::to_string(draft.payee));
   }
-  const Date today = clock_.Now().CstDate();
-  if (draft.value_date > today) {
-    return Status::InvalidArgument("value_date " + draft.value_date.ToString() +
-                                   " is in the future (today is " + today.ToString() + " CST)");
-  }
-  if (draft.value_date < notice.issued_at.CstDate()) {
-    return Status::InvalidArgument("value_date " + draft.value_date.ToString() +
-                                   " is before notice " + notice.id + " was issued on " +
-                                   notice.issued_at.CstDate().ToString());
-  }
+  XCLEAR_RETURN_IF_ERROR(CheckValueDate(draft.value_date, clock_.Now().CstDate(),
+                                        notice.issued_at.CstDate(), "notice " + notice.id));
   CommitRequest request;
   request.entries.push_back(NoticePaymentEntry(notice, draft, actor));
   request.facts.push_back({FactKind::kNoticePayment, payment_key, actor, payload});

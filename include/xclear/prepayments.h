@@ -84,6 +84,11 @@ struct Adjustment {
   std::vector<AdjustmentLine> lines;  // all pairs, by insured then treatment
 };
 
+// An adjustment as canonical JSON: year, prepayment_months, claim_count, due and every line
+// (amounts as strings). Without the issue (its stored form, whose issue time and actor are in
+// its fact) or with issued_at and issued_by after the year (what the CLI and service show).
+std::string AdjustmentToJson(const Adjustment& adjustment, bool with_issue);
+
 enum class NoticeKind { kAdjustmentPayment, kAdjustmentRefund, kTopUp };
 std::string_view NoticeKindName(NoticeKind kind);  // "adjustment_payment", …
 

@@ -167,8 +167,24 @@ std::string PaymentToJson(const PaymentDraft& payment);
 Result<PaymentDraft> PaymentFromJson(std::string_view json);
 
 // Shared by every payment record (statements here, prepayment notices in prepayments.h):
-// the bank is 1–64 printable bytes without ':', the serial 1–64 of [A-Za-z0-9_-].
-Status CheckBankAndSerial(const std::string& bank, const std::string& serial);
+// the bank is 1–64 printable bytes without ':', the serial 1–64 of [A-Za-z0-9_-], the amount
+// greater than 0.00.
+Status CheckPaymentFields(const std::string& bank, const std::string& serial, const Money& amount);
+// The value date is not in the future and not before the day `what` (e.g. "statement
+// 2026-09:0", "notice topup-…") was issued.
+Status CheckValueDate(const Date& value_date, const Date& today, const Date& issued,
+                      const std::string& what);
+// The payment already recorded under bank serial number (bank, serial), for a payment whose
+// fact would be `payment_key` → `payload`: nothing (a new payment), the fact of the identical
+// payment (a replay), or a Conflict naming what the serial number settles.
+Result<std::optional<Fact>> FindRecordedPayment(const Ledger& ledger, const std::string& bank,
+                                                const std::string& serial,
+                                                const std::string& payment_key,
+                                                const std::string& payload);
+// `from` plus `days` working days; empty with `note` saying why when the calendar cannot tell
+// (a year without a calendar): a due date is never guessed.
+Result<std::optional<Date>> DueAfterWorkingDays(const WorkingCalendar& calendar, const Date& from,
+                                                int days, std::string& note);
 // The fact "serial:<bank>:<serial>" whose payload is the key of the payment fact it belongs to:
 // a bank serial number settles one payment, of a statement or of a notice, only.
 std::string PaymentSerialKey(const std::string& bank, const std::string& serial);

@@ -117,4 +117,26 @@ Status EmitReport(const Context& context, std::string_view sheet,
   return Status::Ok();
 }
 
+Status StreamReport(const Context& context,
+                    const std::function<Status(const ReportSink&)>& produce) {
+  const bool to_file = context.args->Has("out");
+  const std::string path = context.args->Get("out");
+  const std::string partial = path + ".partial";
+  std::FILE* file = to_file ? std::fopen(partial.c_str(), "wb") : stdout;
+  if (file == nullptr) return Status::IoError("cannot write " + partial);
+  Status status = produce([file, &partial](std::string_view chunk) {
+    if (std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size()) {
+      return Status::IoError("cannot write " + partial);
+    }
+    return Status::Ok();
+  });
+  if (!to_file) return status;
+  if (std::fclose(file) != 0 && status.ok()) status = Status::IoError("cannot write " + partial);
+  if (status.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
+    status = Status::IoError("cannot rename " + partial + " to " + path);
+  }
+  if (!status.ok()) std::remove(partial.c_str());
+  return status;
+}
+
 }  // namespace xclear::cli

@@ -61,6 +61,13 @@ struct Context {
 Status EmitReport(const Context& context, std::string_view sheet,
                   const std::function<std::string(ReportFormat)>& render);
 
+// A large report streamed to --out (written beside it as FILE.partial and renamed into place
+// when `produce` succeeds, removed when it fails, so the file appears whole or not at all) or to
+// stdout. `produce` writes through the sink it is given.
+using ReportSink = std::function<Status(std::string_view)>;
+Status StreamReport(const Context& context,
+                    const std::function<Status(const ReportSink&)>& produce);
+
 struct Command {
   std::string name;
   std::string synopsis;  // one line for `xclear --help`

@@ -185,55 +185,38 @@ Status ClaimCommand(Context& context) {
 Status ClaimsCsv(Context& context, const Ledger& ledger, const Declarations& declarations,
                  const YearMonth& month, uint32_t treatment, uint32_t insured) {
   const LedgerHead head = ledger.Head();
-  const bool to_file = context.args->Has("out");
-  const std::string path = context.args->Get("out");
-  const std::string partial = path + ".partial";
-  std::FILE* file = to_file ? std::fopen(partial.c_str(), "wb") : stdout;
-  if (file == nullptr) return Status::IoError("cannot write " + partial);
   const bool progress = context.args->Has("progress");
-  std::string buffer =
-      "claim_id,treatment_province,insured_province,settled_on,category,total_amount,"
-      "fund_amount,late,declaration,row\r\n";
   uint64_t count = 0;
-  Money total, fund;
-  Status status = Status::Ok();
-  const auto flush = [&]() {
-    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
-      status = Status::IoError("cannot write the claim listing");
-    }
-    buffer.clear();
-  };
-  Status listed =
-      declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
-        buffer += CsvField(claim.claim_id) + ',' + std::to_string(claim.treatment) + ',' +
-                  std::to_string(claim.insured) + ',' + claim.settled_on.ToString() + ',' +
-                  std::string(CategoryName(claim.category)) + ',' + claim.total_amount.ToString() +
-                  ',' + claim.fund_amount.ToString() + ',' + (claim.late ? "late" : "") + ',' +
-                  DeclarationIdToHex(claim.declaration_id) + ',' + std::to_string(claim.row) +
-                  "\r\n";
-        total += claim.total_amount;
-        fund += claim.fund_amount;
-        if (buffer.size() >= (1u << 20)) flush();
-        if ((++count & 0xFFFFF) == 0 && progress) {
-          std::fprintf(stderr, "\r  %llu claims", static_cast<unsigned long long>(count));
-        }
-        return status;
-      });
-  if (listed.ok()) {
+  const Status status = StreamReport(context, [&](const ReportSink& sink) -> Status {
+    std::string buffer =
+        "claim_id,treatment_province,insured_province,settled_on,category,total_amount,"
+        "fund_amount,late,declaration,row\r\n";
+    Money total, fund;
+    XCLEAR_RETURN_IF_ERROR(
+        declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
+          buffer += CsvField(claim.claim_id) + ',' + std::to_string(claim.treatment) + ',' +
+                    std::to_string(claim.insured) + ',' + claim.settled_on.ToString() + ',' +
+                    std::string(CategoryName(claim.category)) + ',' +
+                    claim.total_amount.ToString() + ',' + claim.fund_amount.ToString() + ',' +
+                    (claim.late ? "late" : "") + ',' + DeclarationIdToHex(claim.declaration_id) +
+                    ',' + std::to_string(claim.row) + "\r\n";
+          total += claim.total_amount;
+          fund += claim.fund_amount;
+          if ((++count & 0xFFFFF) == 0 && progress) {
+            std::fprintf(stderr, "\r  %llu claims", static_cast<unsigned long long>(count));
+          }
+          if (buffer.size() < (1u << 20)) return Status::Ok();
+          const Status written = sink(buffer);
+          buffer.clear();
+          return written;
+        }));
     buffer += "total," + std::to_string(count) + " claims,,," + month.ToString() + "," +
               total.ToString() + "," + fund.ToString() + ",,entry " +
               std::to_string(head.sequence) + "," + DigestToHex(head.hash) + "\r\n";
-    flush();
-  }
+    return sink(buffer);
+  });
   if (progress) std::fprintf(stderr, "\r  %llu claims\n", static_cast<unsigned long long>(count));
-  if (listed.ok()) listed = status;
-  if (!to_file) return listed;
-  if (std::fclose(file) != 0 && listed.ok()) listed = Status::IoError("cannot write " + partial);
-  if (listed.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
-    listed = Status::IoError("cannot rename " + partial + " to " + path);
-  }
-  if (!listed.ok()) std::remove(partial.c_str());
-  return listed;
+  return status;
 }
 
 Status Claims(Context& context) {

@@ -112,32 +112,14 @@ std::string EntryText(const JournalEntry& entry) {
 
 // The journal as an hledger/ledger journal file (reports.h), streamed to --out or stdout.
 Status ExportHledger(Context& context, const Ledger& ledger, uint64_t first, uint64_t last) {
-  const bool to_file = context.args->Has("out");
-  const std::string path = context.args->Get("out");
-  const std::string partial = path + ".partial";
-  std::FILE* file = to_file ? std::fopen(partial.c_str(), "wb") : stdout;
-  if (file == nullptr) return Status::IoError("cannot write " + partial);
   const bool progress = context.args->Has("progress");
-  Status status = WriteHledgerJournal(
-      ledger, first, last,
-      [file](std::string_view chunk) {
-        if (std::fwrite(chunk.data(), 1, chunk.size(), file) != chunk.size()) {
-          return Status::IoError("cannot write the journal export");
-        }
-        return Status::Ok();
-      },
-      [progress](uint64_t entries) {
-        if (progress)
-          std::fprintf(stderr, "\r  %llu entries", static_cast<unsigned long long>(entries));
-      });
+  const Status status = StreamReport(context, [&](const ReportSink& sink) {
+    return WriteHledgerJournal(ledger, first, last, sink, [progress](uint64_t entries) {
+      if (progress)
+        std::fprintf(stderr, "\r  %llu entries", static_cast<unsigned long long>(entries));
+    });
+  });
   if (progress) std::fputc('\n', stderr);
-  if (!to_file) return status;
-  if (std::fclose(file) != 0 && status.ok()) status = Status::IoError("cannot write " + partial);
-  // The file appears complete or not at all.
-  if (status.ok() && std::rename(partial.c_str(), path.c_str()) != 0) {
-    status = Status::IoError("cannot rename " + partial + " to " + path);
-  }
-  if (!status.ok()) std::remove(partial.c_str());
   return status;
 }
 

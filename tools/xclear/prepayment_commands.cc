@@ -89,29 +89,6 @@ Status ShowPositions(Context& context) {
   });
 }
 
-Poco::JSON::Object::Ptr AdjustmentToObject(const Adjustment& adjustment) {
-  auto json = NewObject();
-  json->set("year", adjustment.year);
-  json->set("issued_at", adjustment.issued_at.ToString());
-  json->set("issued_by", adjustment.issued_by);
-  json->set("prepayment_months", adjustment.prepayment_months);
-  json->set("claim_count", static_cast<Poco::UInt64>(adjustment.claim_count));
-  json->set("due", adjustment.due.ToString());
-  Poco::JSON::Array::Ptr lines = new Poco::JSON::Array();
-  for (const AdjustmentLine& line : adjustment.lines) {
-    auto item = NewObject();
-    item->set("insured", std::to_string(line.insured));
-    item->set("treatment", std::to_string(line.treatment));
-    item->set("base", line.base.ToString());
-    item->set("target", line.target.ToString());
-    item->set("current", line.current.ToString());
-    item->set("adjustment", line.adjustment.ToString());
-    lines->add(item);
-  }
-  json->set("lines", lines);
-  return json;
-}
-
 std::string AdjustmentText(const Adjustment& adjustment) {
   uint64_t payments = 0, refunds = 0;
   Money paid, refunded;
@@ -147,7 +124,7 @@ Status Adjust(Context& context) {
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const Adjustment adjustment,
                           prepayments.RunAdjustment(year, context.actor));
-  context.Print(AdjustmentText(adjustment), JsonToString(AdjustmentToObject(adjustment)));
+  context.Print(AdjustmentText(adjustment), AdjustmentToJson(adjustment, true));
   return Status::Ok();
 }
 
@@ -161,7 +138,7 @@ Status ShowAdjustment(Context& context) {
     return Status::NotFound("the annual prepayment adjustment for " + std::to_string(year) +
                             " has not run");
   }
-  context.Print(AdjustmentText(*adjustment), JsonToString(AdjustmentToObject(*adjustment)));
+  context.Print(AdjustmentText(*adjustment), AdjustmentToJson(*adjustment, true));
   return Status::Ok();
 }
 

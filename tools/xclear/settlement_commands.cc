@@ -101,6 +101,25 @@ Status Confirm(Context& context) {
   return Status::Ok();
 }
 
+// The payment record's options, the same for a statement payment and a notice payment:
+// --from, --to, --bank, --serial, --value-date, --amount.
+template <typename Draft>
+Status ReadPaymentRecord(const Context& context, Draft& draft) {
+  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return date.status().WithContext("--value-date");
+  draft.value_date = *date;
+  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, Required(context, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return money.status().WithContext("--amount");
+  draft.amount = *money;
+  return Status::Ok();
+}
+
 // Every open obligation: the statements' and the prepayment notices', in one order.
 Result<std::vector<DeadlineItem>> AllDeadlines(Ledger& ledger, const Context& context,
                                                const WorkingCalendar& calendar,
@@ -118,18 +137,7 @@ Result<std::vector<DeadlineItem>> AllDeadlines(Ledger& ledger, const Context& co
 Status PayNotice(Context& context) {
   NoticePaymentDraft draft;
   draft.notice = context.args->Get("notice");
-  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
-  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
-  auto date = Date::Parse(value_date);
-  if (!date.ok()) return date.status().WithContext("--value-date");
-  draft.value_date = *date;
-  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, Required(context, "amount"));
-  auto money = Money::Parse(amount);
-  if (!money.ok()) return money.status().WithContext("--amount");
-  draft.amount = *money;
+  XCLEAR_RETURN_IF_ERROR(ReadPaymentRecord(context, draft));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
@@ -167,18 +175,7 @@ Status Pay(Context& context) {
   PaymentDraft draft;
   XCLEAR_ASSIGN_OR_RETURN(draft.month, MonthArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(draft.round, RoundArgument(context));
-  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
-  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
-  auto date = Date::Parse(value_date);
-  if (!date.ok()) return date.status().WithContext("--value-date");
-  draft.value_date = *date;
-  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, Required(context, "amount"));
-  auto money = Money::Parse(amount);
-  if (!money.ok()) return money.status().WithContext("--amount");
-  draft.amount = *money;
+  XCLEAR_RETURN_IF_ERROR(ReadPaymentRecord(context, draft));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Settlement settlement(*ledger, context.config, calendar, *context.clock);
