@@ -16,6 +16,15 @@
 
 namespace xclear::testing_support {
 
+// Literals of the tests; a malformed one is a bug in the test (value() throws).
+inline Instant At(const char* text) { return Instant::Parse(text).value(); }
+inline Date On(const char* text) { return Date::Parse(text).value(); }
+inline Money Cny(const char* text) {
+  MoneyParseOptions options;
+  options.allow_negative = true;
+  return Money::Parse(text, options).value();
+}
+
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
  public:

@@ -18,7 +18,7 @@ constexpr uint32_t kHebei = 130000;
 constexpr uint32_t kShanghai = 310000;
 const YearMonth kSeptember = YearMonth::Parse("2026-09").value();
 
-Instant At(const char* text) { return Instant::Parse(text).value(); }
+using testing_support::At;
 
 struct HandClaim {
   const char* id;

@@ -25,9 +25,9 @@ const YearMonth kAugust = YearMonth::Parse("2026-08").value();
 const YearMonth kSeptember = YearMonth::Parse("2026-09").value();
 const YearMonth kNovember = YearMonth::Parse("2026-11").value();
 
-Instant At(const char* text) { return Instant::Parse(text).value(); }
-Date On(const char* text) { return Date::Parse(text).value(); }
-Money Cny(const char* text) { return Money::Parse(text).value(); }
+using testing_support::At;
+using testing_support::Cny;
+using testing_support::On;
 
 class SettlementTest : public testing::Test {
  protected:

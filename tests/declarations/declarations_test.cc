@@ -15,7 +15,7 @@ constexpr uint32_t kShanghai = 310000;
 constexpr const char* kHeader =
     "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount\n";
 
-Instant At(const char* text) { return Instant::Parse(text).value(); }
+using testing_support::At;
 
 class DeclarationsTest : public testing::Test {
  protected:

@@ -19,9 +19,9 @@ constexpr uint32_t kHebei = 130000;
 constexpr uint32_t kShanghai = 310000;
 constexpr uint32_t kGuangdong = 440000;
 
-Instant At(const char* text) { return Instant::Parse(text).value(); }
-Date On(const char* text) { return Date::Parse(text).value(); }
-Money Cny(const char* text) { return Money::Parse(text).value(); }
+using testing_support::At;
+using testing_support::Cny;
+using testing_support::On;
 
 class PrepaymentsTest : public testing::Test {
  protected:

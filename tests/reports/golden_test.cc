@@ -21,7 +21,7 @@ namespace {
 
 const std::filesystem::path kGoldenDir = XCLEAR_SOURCE_DIR "/tests/golden";
 
-Instant At(const char* text) { return Instant::Parse(text).value(); }
+using testing_support::At;
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

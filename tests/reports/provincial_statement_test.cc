@@ -12,11 +12,7 @@ constexpr uint32_t kBeijing = 110000;
 constexpr uint32_t kHebei = 130000;
 constexpr uint32_t kShanghai = 310000;
 
-Money Cny(const char* text) {
-  MoneyParseOptions options;
-  options.allow_negative = true;
-  return Money::Parse(text, options).value();
-}
+using testing_support::Cny;
 
 class ProvincialStatementTest : public testing::Test {
  protected:
