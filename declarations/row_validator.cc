@@ -195,7 +195,7 @@ bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool 
   } else {
     out.settled_on = *settled;
     const Admission& admission = AdmissionOf(YearMonth::Of(out.settled_on));
-    if (!admission.accepted) fail("settled_on", admission.reason);
+    if (!admission.accepted) errors.push_back({row, "settled_on", admission.reason, true});
     out.late = admission.late;
   }
 

@@ -31,6 +31,7 @@ struct RowError {
   uint64_t row = 0;   // the file's record number; the header is row 1 (as Excel numbers it)
   std::string field;  // "fund_amount", "claim_id", … or "" for the whole row
   std::string reason;
+  bool rule = false;  // refused by the deadline or the year-end cut-off, not malformed
 };
 
 struct DeclarationLimits {

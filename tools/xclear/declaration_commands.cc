@@ -6,48 +6,14 @@
 #include "cli.h"
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
+#include "xclear/views_json.h"
 
 namespace xclear::cli {
 namespace {
 
-Poco::JSON::Object::Ptr NewObject() {
-  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
-
 Result<uint32_t> ProvinceArgument(const Context& context) {
   if (!context.args->Has("province")) return Status::InvalidArgument("--province CODE is required");
   return context.config.participants.ParseCode(context.args->Get("province"));
-}
-
-Poco::JSON::Object::Ptr ReportToJson(const DeclarationReport& report) {
-  auto out = NewObject();
-  out->set("ok", report.accepted);
-  out->set("treatment_province", std::to_string(report.treatment));
-  out->set("source", report.source);
-  out->set("rows", static_cast<Poco::UInt64>(report.rows));
-  out->set("recorded", static_cast<Poco::UInt64>(report.recorded));
-  out->set("duplicates", static_cast<Poco::UInt64>(report.duplicates));
-  out->set("late", static_cast<Poco::UInt64>(report.late));
-  out->set("fund_amount", report.fund_amount.ToString());
-  out->set("total_amount", report.total_amount.ToString());
-  out->set("declaration_id",
-           report.declaration_id == 0 ? std::string() : DeclarationIdToHex(report.declaration_id));
-  out->set("entry_sequence", static_cast<Poco::UInt64>(report.entry_sequence));
-  out->set("digest", DigestToHex(report.digest));
-  out->set("error_count", static_cast<Poco::UInt64>(report.error_count));
-  Poco::JSON::Array::Ptr errors = new Poco::JSON::Array();
-  for (const RowError& error : report.errors) {
-    auto item = NewObject();
-    item->set("row", static_cast<Poco::UInt64>(error.row));
-    item->set("field", error.field);
-    item->set("reason", error.reason);
-    errors->add(item);
-  }
-  out->set("errors", errors);
-  Poco::JSON::Array::Ptr duplicates = new Poco::JSON::Array();
-  for (const std::string& claim_id : report.duplicate_ids) duplicates->add(claim_id);
-  out->set("duplicate_claim_ids", duplicates);
-  return out;
 }
 
 std::string ReportText(const DeclarationReport& report) {
@@ -89,7 +55,7 @@ Status Declare(Context& context) {
         const DeclarationReport report,
         declarations.DeclareCsvFile(province, file, context.actor, report_progress));
     if (progress) std::fputc('\n', stderr);
-    context.Print(ReportText(report), JsonToString(ReportToJson(report)));
+    context.Print(ReportText(report), JsonToString(DeclarationReportToJson(report)));
     all_accepted = all_accepted && report.accepted;
   }
   if (!all_accepted)
@@ -105,16 +71,10 @@ Status Explain(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(
       const Explanation explanation,
       declarations.FileExplanation(province, month, context.args->Get("reason"), context.actor));
-  auto out = NewObject();
-  out->set("treatment_province", std::to_string(explanation.treatment));
-  out->set("month", explanation.month.ToString());
-  out->set("filed_at", explanation.filed_at.ToString());
-  out->set("actor", explanation.actor);
-  out->set("reason", explanation.reason);
   context.Print("explanation for " + std::to_string(province) + " " + month.ToString() +
                     " recorded at " + explanation.filed_at.ToString() + "; late claims of " +
                     month.ToString() + " will be accepted until the year-end cut-off",
-                JsonToString(out));
+                JsonToString(ExplanationToJson(explanation)));
   return Status::Ok();
 }
 
@@ -129,36 +89,15 @@ Status Explanations(Context& context) {
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
   std::string text;
   for (const Explanation& explanation : list) {
-    auto item = NewObject();
-    item->set("treatment_province", std::to_string(explanation.treatment));
-    item->set("month", explanation.month.ToString());
-    item->set("filed_at", explanation.filed_at.ToString());
-    item->set("actor", explanation.actor);
-    item->set("reason", explanation.reason);
-    items->add(item);
+    items->add(ExplanationToJson(explanation));
     text += std::to_string(explanation.treatment) + " " + explanation.month.ToString() + " filed " +
             explanation.filed_at.ToString() + " by " + explanation.actor + ": " +
             explanation.reason + "\n";
   }
-  auto out = NewObject();
+  auto out = NewJsonObject();
   out->set("explanations", items);
   context.Print(text.empty() ? "no explanations" : text, JsonToString(out));
   return Status::Ok();
-}
-
-Poco::JSON::Object::Ptr ClaimToJson(const ClaimRecord& claim) {
-  auto out = NewObject();
-  out->set("claim_id", claim.claim_id);
-  out->set("treatment_province", std::to_string(claim.treatment));
-  out->set("insured_province", std::to_string(claim.insured));
-  out->set("settled_on", claim.settled_on.ToString());
-  out->set("category", std::string(CategoryName(claim.category)));
-  out->set("total_amount", claim.total_amount.ToString());
-  out->set("fund_amount", claim.fund_amount.ToString());
-  out->set("late", claim.late);
-  out->set("declaration_id", DeclarationIdToHex(claim.declaration_id));
-  out->set("row", static_cast<Poco::UInt64>(claim.row));
-  return out;
 }
 
 std::string ClaimText(const ClaimRecord& claim) {

@@ -10,18 +10,15 @@
 #include "xclear/prepayments.h"
 #include "xclear/reports.h"
 #include "xclear/settlement.h"
+#include "xclear/views_json.h"
 
 namespace xclear::cli {
 namespace {
 
-Poco::JSON::Object::Ptr NewObject() {
-  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
-
 Status Init(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger(true));
   const LedgerHead head = ledger->Head();
-  auto out = NewObject();
+  auto out = NewJsonObject();
   out->set("data_dir", context.config.storage.data_dir.string());
   out->set("head_sequence", static_cast<Poco::UInt64>(head.sequence));
   context.Print("ledger ready in " + context.config.storage.data_dir.string() + " (" +
@@ -50,7 +47,7 @@ Status Post(Context& context) {
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array();
   std::string text_out;
   for (const AppendResult& result : results) {
-    auto item = NewObject();
+    auto item = NewJsonObject();
     item->set("sequence", static_cast<Poco::UInt64>(result.sequence));
     item->set("replayed", result.replayed);
     item->set("hash", DigestToHex(result.hash));
@@ -58,7 +55,7 @@ Status Post(Context& context) {
     text_out += (result.replayed ? "already recorded as entry " : "recorded entry ") +
                 std::to_string(result.sequence) + " " + DigestToHex(result.hash) + "\n";
   }
-  auto out = NewObject();
+  auto out = NewJsonObject();
   out->set("ok", true);
   out->set("entries", items);
   context.Print(text_out, JsonToString(out));
@@ -164,7 +161,7 @@ Status Balance(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
   XCLEAR_ASSIGN_OR_RETURN(const Money balance, ledger->Balance(account, as_of));
   const uint64_t clipped = std::min(as_of, ledger->Head().sequence);
-  auto out = NewObject();
+  auto out = NewJsonObject();
   out->set("account", account.ToString());
   out->set("as_of_sequence", static_cast<Poco::UInt64>(clipped));
   out->set("balance", balance.ToString());

@@ -10,13 +10,10 @@
 #include "xclear/journal_json.h"
 #include "xclear/prepayments.h"
 #include "xclear/reports.h"
+#include "xclear/views_json.h"
 
 namespace xclear::cli {
 namespace {
-
-Poco::JSON::Object::Ptr NewObject() {
-  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
 
 Result<uint32_t> ProvinceArgument(const Context& context, const std::string& flag) {
   if (!context.args->Has(flag)) return Status::InvalidArgument("--" + flag + " is required");
@@ -32,26 +29,6 @@ Result<int> YearArgument(const Context& context) {
                                    "\"");
   }
   return std::stoi(text);
-}
-
-Poco::JSON::Object::Ptr NoticeToObject(const Notice& notice) {
-  auto out = NewObject();
-  out->set("id", notice.id);
-  out->set("kind", std::string(NoticeKindName(notice.kind)));
-  out->set("insured", std::to_string(notice.insured));
-  out->set("treatment", std::to_string(notice.treatment));
-  out->set("payer", std::to_string(notice.payer));
-  out->set("payee", std::to_string(notice.payee));
-  out->set("amount", notice.amount.ToString());
-  out->set("paid", notice.paid.ToString());
-  out->set("remaining", notice.remaining().ToString());
-  out->set("issued_at", notice.issued_at.ToString());
-  out->set("issued_by", notice.issued_by);
-  out->set("due", notice.due ? notice.due->ToString() : std::string());
-  out->set("due_note", notice.due_note);
-  out->set("completed_on", notice.completed_on ? notice.completed_on->ToString() : std::string());
-  out->set("detail", notice.detail);
-  return out;
 }
 
 std::string NoticeText(const Notice& notice) {
@@ -150,7 +127,7 @@ Status TopUp(Context& context) {
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const Notice notice,
                           prepayments.RequestTopUp(insured, treatment, context.actor));
-  context.Print("issued " + NoticeText(notice), JsonToString(NoticeToObject(notice)));
+  context.Print("issued " + NoticeText(notice), JsonToString(NoticeToJson(notice)));
   return Status::Ok();
 }
 
@@ -161,25 +138,12 @@ Status CheckTopUps(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const TopUpCheck check, prepayments.CheckTopUps(context.actor));
   std::string text = "top-up check: " + std::to_string(check.issued.size()) + " issued, " +
                      std::to_string(check.skipped.size()) + " red pair(s) left alone\n";
-  auto json = NewObject();
-  Poco::JSON::Array::Ptr issued = new Poco::JSON::Array();
-  for (const Notice& notice : check.issued) {
-    text += "  issued " + NoticeText(notice) + "\n";
-    issued->add(NoticeToObject(notice));
-  }
-  Poco::JSON::Array::Ptr skipped = new Poco::JSON::Array();
+  for (const Notice& notice : check.issued) text += "  issued " + NoticeText(notice) + "\n";
   for (const auto& [position, reason] : check.skipped) {
     text += "  skipped " + std::to_string(position.insured) + " -> " +
             std::to_string(position.treatment) + ": " + reason + "\n";
-    auto item = NewObject();
-    item->set("insured", std::to_string(position.insured));
-    item->set("treatment", std::to_string(position.treatment));
-    item->set("reason", reason);
-    skipped->add(item);
   }
-  json->set("issued", issued);
-  json->set("skipped", skipped);
-  context.Print(text, JsonToString(json));
+  context.Print(text, JsonToString(TopUpCheckToJson(check)));
   return Status::Ok();
 }
 
@@ -221,9 +185,9 @@ Status ListNotices(Context& context) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
   for (const Notice& notice : notices) {
     text += NoticeText(notice) + "\n";
-    list->add(NoticeToObject(notice));
+    list->add(NoticeToJson(notice));
   }
-  auto json = NewObject();
+  auto json = NewJsonObject();
   json->set("notices", list);
   context.Print(text.empty() ? "no prepayment notices" : text, JsonToString(json));
   return Status::Ok();

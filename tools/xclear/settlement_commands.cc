@@ -9,13 +9,10 @@
 #include "xclear/prepayments.h"
 #include "xclear/reports.h"
 #include "xclear/settlement.h"
+#include "xclear/views_json.h"
 
 namespace xclear::cli {
 namespace {
-
-Poco::JSON::Object::Ptr NewObject() {
-  return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
 
 Result<std::string> Required(const Context& context, const std::string& flag) {
   if (!context.args->Has(flag)) return Status::InvalidArgument("--" + flag + " is required");
@@ -49,23 +46,6 @@ std::string DueText(const std::optional<Date>& due, const std::string& note) {
   return due ? due->ToString() : "unknown (" + note + ")";
 }
 
-Poco::JSON::Object::Ptr PaymentToObject(const Payment& payment) {
-  auto out = NewObject();
-  out->set("month", payment.month.ToString());
-  out->set("round", static_cast<Poco::UInt64>(payment.round));
-  out->set("payer", std::to_string(payment.payer));
-  out->set("payee", std::to_string(payment.payee));
-  out->set("bank", payment.bank);
-  out->set("serial", payment.serial);
-  out->set("value_date", payment.value_date.ToString());
-  out->set("amount", payment.amount.ToString());
-  out->set("actor", payment.actor);
-  out->set("recorded_at", payment.recorded_at.ToString());
-  out->set("entry_sequence", static_cast<Poco::UInt64>(payment.entry_sequence));
-  out->set("replayed", payment.replayed);
-  return out;
-}
-
 std::string PaymentText(const Payment& payment) {
   return payment.month.ToString() + " round " + std::to_string(payment.round) + ": " +
          std::to_string(payment.payer) + " -> " + std::to_string(payment.payee) + " " +
@@ -85,19 +65,11 @@ Status Confirm(Context& context) {
   Settlement settlement(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const Confirmation confirmation,
                           settlement.Confirm(month, round, province, context.actor));
-  auto json = NewObject();
-  json->set("month", month.ToString());
-  json->set("round", static_cast<Poco::UInt64>(round));
-  json->set("province", std::to_string(province));
-  json->set("actor", confirmation.actor);
-  json->set("confirmed_at", confirmation.confirmed_at.ToString());
-  json->set("statement_hash", DigestToHex(confirmation.statement_hash));
-  json->set("replayed", confirmation.replayed);
   context.Print(std::to_string(province) +
                     (confirmation.replayed ? " had confirmed " : " confirmed ") + month.ToString() +
                     " round " + std::to_string(round) + " at " +
                     confirmation.confirmed_at.ToString() + " (" + confirmation.actor + ")",
-                JsonToString(json));
+                JsonToString(ConfirmationToJson(confirmation)));
   return Status::Ok();
 }
 
@@ -143,25 +115,13 @@ Status PayNotice(Context& context) {
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const NoticePayment payment,
                           prepayments.RecordPayment(draft, context.actor));
-  auto json = NewObject();
-  json->set("notice", payment.notice);
-  json->set("payer", std::to_string(payment.payer));
-  json->set("payee", std::to_string(payment.payee));
-  json->set("bank", payment.bank);
-  json->set("serial", payment.serial);
-  json->set("value_date", payment.value_date.ToString());
-  json->set("amount", payment.amount.ToString());
-  json->set("actor", payment.actor);
-  json->set("recorded_at", payment.recorded_at.ToString());
-  json->set("entry_sequence", static_cast<Poco::UInt64>(payment.entry_sequence));
-  json->set("replayed", payment.replayed);
   context.Print("notice " + payment.notice + ": " + std::to_string(payment.payer) + " -> " +
                     std::to_string(payment.payee) + " " + payment.amount.ToString() + " CNY, " +
                     payment.bank + " " + payment.serial + ", value date " +
                     payment.value_date.ToString() + ", entry " +
                     std::to_string(payment.entry_sequence) +
                     (payment.replayed ? " (already recorded)" : ""),
-                JsonToString(json));
+                JsonToString(NoticePaymentToJson(payment)));
   return Status::Ok();
 }
 
@@ -180,7 +140,7 @@ Status Pay(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Settlement settlement(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const Payment payment, settlement.RecordPayment(draft, context.actor));
-  context.Print(PaymentText(payment), JsonToString(PaymentToObject(payment)));
+  context.Print(PaymentText(payment), JsonToString(PaymentRecordToJson(payment)));
   return Status::Ok();
 }
 
@@ -194,9 +154,9 @@ Status ListPayments(Context& context) {
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array();
   for (const Payment& payment : payments) {
     text += PaymentText(payment) + "\n";
-    list->add(PaymentToObject(payment));
+    list->add(PaymentRecordToJson(payment));
   }
-  auto json = NewObject();
+  auto json = NewJsonObject();
   json->set("month", month.ToString());
   json->set("payments", list);
   context.Print(text.empty() ? "no payment recorded for " + month.ToString() : text,
@@ -216,13 +176,6 @@ Status ShowSettlement(Context& context) {
                                               : std::string("not settled")) +
                      "; due " + status.due.ToString() + " (supplementary rounds " +
                      status.year_due.ToString() + ")\n";
-  auto json = NewObject();
-  json->set("month", month.ToString());
-  json->set("settled", status.settled);
-  json->set("settled_on", status.settled_on ? status.settled_on->ToString() : std::string());
-  json->set("due", status.due.ToString());
-  json->set("year_due", status.year_due.ToString());
-  Poco::JSON::Array::Ptr rounds = new Poco::JSON::Array();
   for (const RoundStatus& round : status.rounds) {
     const Statement& statement = round.statement;
     text += "  round " + std::to_string(statement.round) + " (" +
@@ -231,22 +184,6 @@ Status ShowSettlement(Context& context) {
             std::to_string(round.confirmations.size()) + "/" +
             std::to_string(round.parties.size()) + " due " +
             DueText(round.confirmation_due, round.confirmation_due_note) + "\n";
-    auto item = NewObject();
-    item->set("round", static_cast<Poco::UInt64>(statement.round));
-    item->set("settlement_mode", std::string(SettlementModeName(statement.mode)));
-    item->set("issued_at", statement.issued_at.ToString());
-    item->set("confirmation_due",
-              round.confirmation_due ? round.confirmation_due->ToString() : std::string());
-    Poco::JSON::Array::Ptr confirmations = new Poco::JSON::Array();
-    for (const Confirmation& confirmation : round.confirmations) {
-      auto line = NewObject();
-      line->set("province", std::to_string(confirmation.province));
-      line->set("actor", confirmation.actor);
-      line->set("confirmed_at", confirmation.confirmed_at.ToString());
-      confirmations->add(line);
-    }
-    item->set("confirmations", confirmations);
-    Poco::JSON::Array::Ptr obligations = new Poco::JSON::Array();
     for (const PaymentObligation& obligation : round.obligations) {
       text += "    " + std::to_string(obligation.payer) + " -> " +
               std::to_string(obligation.payee) + ": owed " + obligation.owed.ToString() +
@@ -254,23 +191,9 @@ Status ShowSettlement(Context& context) {
               DueText(obligation.due, obligation.due_note) +
               (obligation.completed_on ? ", complete " + obligation.completed_on->ToString() : "") +
               "\n";
-      auto line = NewObject();
-      line->set("payer", std::to_string(obligation.payer));
-      line->set("payee", std::to_string(obligation.payee));
-      line->set("owed", obligation.owed.ToString());
-      line->set("paid", obligation.paid.ToString());
-      line->set("remaining", obligation.remaining().ToString());
-      line->set("due", obligation.due ? obligation.due->ToString() : std::string());
-      line->set("due_note", obligation.due_note);
-      line->set("completed_on",
-                obligation.completed_on ? obligation.completed_on->ToString() : std::string());
-      obligations->add(line);
     }
-    item->set("payments", obligations);
-    rounds->add(item);
   }
-  json->set("rounds", rounds);
-  context.Print(text, JsonToString(json));
+  context.Print(text, JsonToString(MonthStatusToJson(status)));
   return Status::Ok();
 }
 
@@ -321,7 +244,7 @@ Status MonthEnd(Context& context) {
   std::error_code error;
   std::filesystem::create_directories(out, error);
   if (error) return Status::IoError("cannot create " + out.string() + ": " + error.message());
-  auto json = NewObject();
+  auto json = NewJsonObject();
   json->set("month", month.ToString());
   json->set("new_rounds", static_cast<Poco::UInt64>(statements.size() - before.size()));
   Poco::JSON::Array::Ptr files = new Poco::JSON::Array();
