@@ -264,10 +264,51 @@ Status ParseLimits(const Object& limits, LimitConfig& out) {
   return Status::Ok();
 }
 
+Status ParseService(const Object& service, const std::filesystem::path& config_dir,
+                    ServiceConfig& out) {
+  const std::string s = "service";
+  XCLEAR_RETURN_IF_ERROR(
+      CheckKeys(service,
+                {"listen_address", "port", "threads_max", "queue_max", "request_body_bytes_max",
+                 "timeout_seconds", "keep_alive_seconds", "keep_alive_requests_max",
+                 "shutdown_seconds_max", "claims_page_max", "token_file", "log_file"},
+                s));
+  XCLEAR_RETURN_IF_ERROR(ReadString(service, "listen_address", s, out.listen_address));
+  if (out.listen_address.empty())
+    return Status::InvalidArgument("service.listen_address: must not be empty");
+  uint64_t value = out.port;
+  XCLEAR_RETURN_IF_ERROR(ReadUint(service, "port", s, 0, 65'535, value));
+  out.port = static_cast<uint16_t>(value);
+  const auto read_u32 = [&](const char* key, uint64_t min, uint64_t max, uint32_t& field) {
+    uint64_t number = field;
+    Status status = ReadUint(service, key, s, min, max, number);
+    field = static_cast<uint32_t>(number);
+    return status;
+  };
+  XCLEAR_RETURN_IF_ERROR(read_u32("threads_max", 1, 1024, out.threads_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("queue_max", 1, 100'000, out.queue_max));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadUint(service, "request_body_bytes_max", s, 1024, 4ull << 30, out.request_body_bytes_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("timeout_seconds", 1, 3600, out.timeout_seconds));
+  XCLEAR_RETURN_IF_ERROR(read_u32("keep_alive_seconds", 1, 3600, out.keep_alive_seconds));
+  XCLEAR_RETURN_IF_ERROR(
+      read_u32("keep_alive_requests_max", 1, 10'000'000, out.keep_alive_requests_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("shutdown_seconds_max", 1, 3600, out.shutdown_seconds_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("claims_page_max", 1, 1'000'000, out.claims_page_max));
+  std::string path;
+  XCLEAR_RETURN_IF_ERROR(ReadString(service, "token_file", s, path));
+  if (!path.empty()) out.token_file = config_dir / path;
+  path.clear();
+  XCLEAR_RETURN_IF_ERROR(ReadString(service, "log_file", s, path));
+  if (!path.empty()) out.log_file = config_dir / path;
+  return Status::Ok();
+}
+
 Status ParseSections(const Object& root, Config& config) {
-  XCLEAR_RETURN_IF_ERROR(CheckKeys(
-      root, {"participants", "rules", "storage", "limits", "calendar_dir", "allow_now_override"},
-      "config"));
+  XCLEAR_RETURN_IF_ERROR(CheckKeys(root,
+                                   {"participants", "rules", "storage", "limits", "service",
+                                    "calendar_dir", "allow_now_override"},
+                                   "config"));
   if (root.has("participants")) {
     auto array = root.getArray("participants");
     if (!array) return Status::InvalidArgument("participants: expected an array");
@@ -287,6 +328,11 @@ Status ParseSections(const Object& root, Config& config) {
     auto limits = root.getObject("limits");
     if (!limits) return Status::InvalidArgument("limits: expected an object");
     XCLEAR_RETURN_IF_ERROR(ParseLimits(*limits, config.limits));
+  }
+  if (root.has("service")) {
+    auto service = root.getObject("service");
+    if (!service) return Status::InvalidArgument("service: expected an object");
+    XCLEAR_RETURN_IF_ERROR(ParseService(*service, config.config_dir, config.service));
   }
   std::string calendar_dir;
   XCLEAR_RETURN_IF_ERROR(ReadString(root, "calendar_dir", "config", calendar_dir));
@@ -352,6 +398,7 @@ Config DefaultConfig(const std::filesystem::path& config_dir) {
   config.participants = Participants::Default();
   config.rules.med_type_categories = DefaultMedTypes();
   config.storage.data_dir = config_dir / "data";
+  config.service.token_file = config_dir / "tokens.json";
   return config;
 }
 

@@ -713,12 +713,17 @@ Result<std::optional<ClaimRecord>> Declarations::FindClaim(std::string_view clai
 }
 
 Status Declarations::ForEachClaim(const YearMonth& month, uint32_t treatment, uint32_t insured,
-                                  const std::function<Status(const ClaimRecord&)>& visit) const {
+                                  const std::function<Status(const ClaimRecord&)>& visit,
+                                  std::string_view after) const {
   std::string prefix = treatment == 0 ? MonthKeyPrefix(month)
                        : insured == 0 ? MonthKeyPrefix(month, treatment)
                                       : MonthKeyPrefix(month, treatment, insured);
-  auto cursor =
-      ledger_.NewCursor(Table::kClaimsByMonth, prefix, MonthKeyPrefix(month.AddMonths(1)));
+  std::string lower = prefix;
+  if (treatment != 0 && insured != 0 && !after.empty()) {
+    lower.append(after);
+    lower.push_back('\0');  // the smallest key after `after` (claim ids hold no NUL)
+  }
+  auto cursor = ledger_.NewCursor(Table::kClaimsByMonth, lower, MonthKeyPrefix(month.AddMonths(1)));
   ClaimRecord record;
   for (; cursor->Valid() && cursor->key().starts_with(prefix); cursor->Next()) {
     if (!DecodeClaimValue(ClaimIdOfMonthKey(cursor->key()), cursor->value(), record)) {

@@ -13,9 +13,9 @@
 //                "meta:facts_head"        -> sequence:fixed64 hash:32 recorded_ms:fixed64
 //   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
 //   fact_keys    key:bytes                -> sequence:fixed64
-//   claims, claims_by_month, claim_aggregates, declarations, statements, notices: the domain
-//                tables of ledger.h (encodings in declarations/claim_codec.cc, clearing.h,
-//                prepayments.h)
+//   claims, claims_by_month, claim_aggregates, declarations, statements, notices, responses: the
+//                domain tables of ledger.h (encodings in declarations/claim_codec.cc, clearing.h,
+//                prepayments.h, service/idempotency.cc)
 //
 // A commit with table files is made visible by one IngestExternalFiles call across all the
 // column families it touches instead of a WriteBatch: the ledger's own records are written into
@@ -65,7 +65,8 @@ const char* const kColumnFamilyNames[] = {rocksdb::kDefaultColumnFamilyName.c_st
                                           "claim_aggregates",
                                           "declarations",
                                           "statements",
-                                          "notices"};
+                                          "notices",
+                                          "responses"};
 static_assert(std::size(kColumnFamilyNames) == kColumnFamilyCount,
               "every column family needs its name, in enum order");
 const char* const kFactsHeadKey = "meta:facts_head";
@@ -152,6 +153,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
     case kDeclarations:
     case kStatements:
     case kNotices:
+    case kResponses:
     case kColumnFamilyCount:
       break;
   }
@@ -958,6 +960,8 @@ ColumnFamily FamilyOf(Table table) {
       return kStatements;
     case Table::kNotices:
       return kNotices;
+    case Table::kResponses:
+      return kResponses;
     case Table::kTableCount:
       break;
   }
@@ -973,6 +977,19 @@ Result<AppendResult> Ledger::AppendOne(const EntryDraft& draft) {
   auto results = Append({draft});
   if (!results.ok()) return results.status();
   return results->front();
+}
+
+Result<uint64_t> ResolveAsOf(const Ledger& ledger, std::string_view text) {
+  if (text.empty()) return ledger.Head().sequence;
+  if (text.find_first_not_of("0123456789") == std::string_view::npos && text.size() <= 19) {
+    return static_cast<uint64_t>(std::stoull(std::string(text)));
+  }
+  auto instant = Instant::Parse(std::string(text));
+  if (!instant.ok()) {
+    return Status::InvalidArgument("as-of \"" + std::string(text.substr(0, 40)) +
+                                   "\" is neither a sequence number nor a time");
+  }
+  return ledger.SequenceAt(*instant);
 }
 
 Result<Money> Ledger::CurrentBalance(const AccountId& account) const {

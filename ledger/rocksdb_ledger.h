@@ -31,6 +31,7 @@ enum ColumnFamily : size_t {
   kDeclarations,
   kStatements,
   kNotices,
+  kResponses,
   kColumnFamilyCount,
 };
 

@@ -82,6 +82,22 @@ struct LimitConfig {
   uint32_t memo_bytes_max = 4'096;
 };
 
+// The HTTP service (xcleard). Every queue and body has a bound (docs/service.md).
+struct ServiceConfig {
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 8420;
+  uint32_t threads_max = 16;                         // request handler threads
+  uint32_t queue_max = 256;                          // accepted connections waiting for a thread
+  uint64_t request_body_bytes_max = 64ull << 20;     // larger bodies: 413
+  uint32_t timeout_seconds = 30;                     // socket receive/send timeout
+  uint32_t keep_alive_seconds = 15;                  // idle keep-alive connection lifetime
+  uint32_t keep_alive_requests_max = 10'000;         // requests on one connection
+  uint32_t shutdown_seconds_max = 30;                // SIGTERM: wait this long for in-flight work
+  uint32_t claims_page_max = 10'000;                 // claims in one JSON page
+  std::filesystem::path token_file = "tokens.json";  // relative paths: against the config dir
+  std::filesystem::path log_file;                    // empty: standard output
+};
+
 struct Config {
   std::filesystem::path config_dir;    // where the file was loaded from
   std::filesystem::path calendar_dir;  // default: <config_dir>/calendar
@@ -89,6 +105,7 @@ struct Config {
   RuleConfig rules;
   StorageConfig storage;
   LimitConfig limits;
+  ServiceConfig service;
   bool allow_now_override = false;  // dev/test only: CLI --now
 };
 

@@ -117,9 +117,11 @@ class Declarations {
 
   Result<std::optional<ClaimRecord>> FindClaim(std::string_view claim_id) const;
   // Claims of `month` in (treatment, insured, claim_id) order; 0 means any. Stops at the first
-  // non-ok Status from `visit`.
+  // non-ok Status from `visit`. With both provinces given, `after` starts strictly after that
+  // claim id (a page cursor: one seek, not a rescan).
   Status ForEachClaim(const YearMonth& month, uint32_t treatment, uint32_t insured,
-                      const std::function<Status(const ClaimRecord&)>& visit) const;
+                      const std::function<Status(const ClaimRecord&)>& visit,
+                      std::string_view after = {}) const;
 
   // A claim as stored, without copying: valid only during the visit.
   struct ClaimView {

@@ -67,6 +67,7 @@ enum class Table : uint8_t {
   kDeclarations,     // declaration id → declaration record
   kStatements,       // month ‖ round → clearing statement (JSON, see clearing.h)
   kNotices,          // "adjustment:<Y>" → annual prepayment adjustment (JSON, prepayments.h)
+  kResponses,        // principal ‖ Idempotency-Key → the HTTP service's recorded response
   kTableCount,
 };
 
@@ -236,5 +237,9 @@ class Ledger {
 // process. The clock must outlive the ledger.
 Result<std::unique_ptr<Ledger>> OpenLedger(const LedgerOptions& options,
                                            const Participants& participants, const Clock& clock);
+
+// An "as of" point given as text: empty (the head), a sequence number, or an instant (the last
+// entry recorded by then). The error names the text.
+Result<uint64_t> ResolveAsOf(const Ledger& ledger, std::string_view text);
 
 }  // namespace xclear

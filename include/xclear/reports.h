@@ -175,4 +175,34 @@ std::string PartyDisplayName(const Participants& participants, uint32_t code);
 // Quotes a CSV field when RFC 4180 requires it (comma, quote, CR or LF inside).
 std::string CsvField(std::string_view value);
 
+// What the reports are built from, shared by the CLI and the HTTP service.
+
+// Every open obligation — the statements' and the prepayment notices' — in one order
+// (FinishDeadlines) as of `today`; with a province, only the items it must act on or is owed.
+Result<std::vector<DeadlineItem>> OpenObligations(const Settlement& settlement,
+                                                  const Prepayments& prepayments,
+                                                  std::optional<uint32_t> province,
+                                                  const Date& today);
+
+// The figures of the prepayment report of `year` at the ledger's head: the adjustment (a
+// preview until it has run), the positions now and what each notice has been paid. With a
+// province, only the pairs it is part of.
+struct PrepaymentReportData {
+  Adjustment adjustment;
+  bool issued = false;
+  std::vector<Position> positions;
+  std::map<std::string, Money> notice_paid;
+  uint64_t as_of = 0;
+  Digest as_of_hash{};
+};
+Result<PrepaymentReportData> GatherPrepaymentReport(const Ledger& ledger,
+                                                    const Prepayments& prepayments, int year,
+                                                    std::optional<uint32_t> province = {});
+
+// A province's view of a statement: its pairs (as insured or treatment province) and its own
+// province row; the control totals, digest and hash stay those of the whole statement.
+Statement StatementForProvince(const Statement& statement, uint32_t province);
+// A province's own books in a trial balance: its accounts and its total.
+TrialBalance TrialBalanceForProvince(const TrialBalance& trial, uint32_t province);
+
 }  // namespace xclear

@@ -17,6 +17,33 @@ TEST(Config, TheShippedConfigLoadsWithThe32Units) {
   EXPECT_EQ(config->rules.settlement_mode, SettlementMode::kGross);
   EXPECT_EQ(config->rules.med_type_categories.at("41"), "pharmacy");
   EXPECT_EQ(config->calendar_dir, std::filesystem::path(XCLEAR_SOURCE_DIR "/config/calendar"));
+  EXPECT_EQ(config->service.port, 8420);
+  EXPECT_EQ(config->service.request_body_bytes_max, 64u << 20);
+  EXPECT_EQ(config->service.token_file,
+            std::filesystem::path(XCLEAR_SOURCE_DIR "/config/tokens.json"));
+  EXPECT_TRUE(config->service.log_file.empty());
+}
+
+TEST(Config, ServiceSectionIsBoundedAndChecked) {
+  auto config = ParseConfig(
+      R"({"service":{"port":0,"threads_max":4,"queue_max":8,"request_body_bytes_max":4096,"token_file":"t.json","log_file":"x.log"}})",
+      "/etc/xclear");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->service.port, 0);
+  EXPECT_EQ(config->service.threads_max, 4u);
+  EXPECT_EQ(config->service.queue_max, 8u);
+  EXPECT_EQ(config->service.request_body_bytes_max, 4096u);
+  EXPECT_EQ(config->service.token_file, std::filesystem::path("/etc/xclear/t.json"));
+  EXPECT_EQ(config->service.log_file, std::filesystem::path("/etc/xclear/x.log"));
+  for (const char* bad :
+       {R"({"service":{"threads_max":0}})", R"({"service":{"port":70000}})",
+        R"({"service":{"request_body_bytes_max":10}})", R"({"service":{"listen_address":""}})",
+        R"({"service":{"tls":true}})", R"({"service":[]})"}) {
+    auto refused = ParseConfig(bad, "/x");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("service"), std::string::npos)
+        << refused.status().message();
+  }
 }
 
 TEST(Config, DefaultsApplyToAbsentKeys) {

@@ -87,19 +87,6 @@ Status WriteFile(const std::filesystem::path& path, const std::string& content) 
   return Status::Ok();
 }
 
-Result<uint64_t> ResolveAsOf(const Ledger& ledger, const std::string& text) {
-  if (text.empty()) return ledger.Head().sequence;
-  if (text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 19) {
-    return static_cast<uint64_t>(std::stoull(text));
-  }
-  auto instant = Instant::Parse(text);
-  if (!instant.ok()) {
-    return Status::InvalidArgument("--as-of \"" + text +
-                                   "\" is neither a sequence number nor a time");
-  }
-  return ledger.SequenceAt(*instant);
-}
-
 Status EmitReport(const Context& context, std::string_view sheet,
                   const std::function<std::string(ReportFormat)>& render) {
   ReportFormat format = context.json ? ReportFormat::kJson : ReportFormat::kText;

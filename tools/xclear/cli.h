@@ -82,11 +82,10 @@ std::vector<Command> DeclarationCommands();
 std::vector<Command> ClearingCommands();
 std::vector<Command> SettlementCommands();
 std::vector<Command> PrepaymentCommands();
+std::vector<Command> TokenCommands();
 
 // Reads a whole file; NotFound / IoError with the path in the message.
 Result<std::string> ReadFile(const std::filesystem::path& path);
 Status WriteFile(const std::filesystem::path& path, const std::string& content);
-// "--as-of": a sequence number, or an instant (then the last entry recorded by then).
-Result<uint64_t> ResolveAsOf(const Ledger& ledger, const std::string& text);
 
 }  // namespace xclear::cli

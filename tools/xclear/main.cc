@@ -23,6 +23,7 @@ std::vector<Command> AllCommands() {
   for (Command& command : ClearingCommands()) commands.push_back(std::move(command));
   for (Command& command : SettlementCommands()) commands.push_back(std::move(command));
   for (Command& command : PrepaymentCommands()) commands.push_back(std::move(command));
+  for (Command& command : TokenCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

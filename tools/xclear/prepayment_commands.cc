@@ -152,22 +152,11 @@ Status PrepaymentReport(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
-  const LedgerHead head = ledger->Head();
-  XCLEAR_ASSIGN_OR_RETURN(const auto issued, prepayments.AdjustmentOf(year));
-  Adjustment adjustment;
-  if (issued) {
-    adjustment = *issued;
-  } else {
-    XCLEAR_ASSIGN_OR_RETURN(adjustment, prepayments.PreviewAdjustment(year));
-  }
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Position> positions,
-                          prepayments.Positions(head.sequence));
-  std::map<std::string, Money> paid;
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Notice> notices, prepayments.Notices());
-  for (const Notice& notice : notices) paid[notice.id] = notice.paid;
+  XCLEAR_ASSIGN_OR_RETURN(const PrepaymentReportData data,
+                          GatherPrepaymentReport(*ledger, prepayments, year));
   return EmitReport(context, "prepayments " + std::to_string(year), [&](ReportFormat format) {
-    return RenderPrepaymentReport(adjustment, issued.has_value(), positions, paid, head.sequence,
-                                  head.hash, context.config.participants, format);
+    return RenderPrepaymentReport(data.adjustment, data.issued, data.positions, data.notice_paid,
+                                  data.as_of, data.as_of_hash, context.config.participants, format);
   });
 }
 

@@ -97,12 +97,8 @@ Result<std::vector<DeadlineItem>> AllDeadlines(Ledger& ledger, const Context& co
                                                const WorkingCalendar& calendar,
                                                std::optional<uint32_t> province) {
   Settlement settlement(ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(std::vector<DeadlineItem> items, settlement.Deadlines(province));
   Prepayments prepayments(ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(std::vector<DeadlineItem> notices, prepayments.Deadlines(province));
-  for (DeadlineItem& item : notices) items.push_back(std::move(item));
-  FinishDeadlines(items, context.clock->Now().CstDate());
-  return items;
+  return OpenObligations(settlement, prepayments, province, context.clock->Now().CstDate());
 }
 
 // `pay --notice ID`: a payment of a prepayment notice (annual adjustment or top-up).

@@ -1,0 +1,163 @@
+// Positions, prepayment notices and their payments, top-ups, the annual adjustment.
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+
+#include "routes.h"
+#include "xclear/views_json.h"
+
+namespace xclear::service {
+namespace {
+
+using Poco::JSON::Array;
+
+Response Positions(const Request& request, Domain& domain, std::optional<uint32_t> province) {
+  XCLEAR_HTTP_ASSIGN(uint64_t as_of, ResolveAsOf(domain.ledger, request.Query("as_of")));
+  as_of = std::min(as_of, domain.ledger.Head().sequence);
+  Digest hash{};
+  if (as_of > 0) {
+    XCLEAR_HTTP_ASSIGN(const JournalEntry entry, domain.ledger.Entry(as_of));
+    hash = entry.hash;
+  }
+  XCLEAR_HTTP_ASSIGN(const std::vector<Position> positions,
+                     domain.prepayments.Positions(as_of, province));
+  Response response;
+  response.body =
+      RenderPositions(positions, as_of, hash, domain.config.participants, ReportFormat::kJson);
+  return response;
+}
+
+Response ProvincePositions(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const uint32_t province, ProvinceParam(request, domain));
+  if (!ReadsProvince(request, province)) return Forbidden("a province reads only its own pairs");
+  return Positions(request, domain, province);
+}
+
+Response AllPositions(const Request& request, Domain& domain) {
+  return Positions(request, domain, std::nullopt);
+}
+
+Response ListNotices(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const uint32_t province, ProvinceParam(request, domain));
+  if (!ReadsProvince(request, province)) return Forbidden("a province reads only its own notices");
+  const std::string open = request.Query("open", "false");
+  if (open != "true" && open != "false")
+    return ErrorResponse(400, "invalid_argument", "open: true or false expected");
+  XCLEAR_HTTP_ASSIGN(const std::vector<Notice> notices,
+                     domain.prepayments.Notices(province, open == "true"));
+  Array::Ptr list = new Array();
+  for (const Notice& notice : notices) list->add(NoticeToJson(notice));
+  auto body = NewJsonObject();
+  body->set("notices", list);
+  return JsonResponse(200, body);
+}
+
+Response GetNotice(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.NoticeOf(request.params.at("id")));
+  if (!ReadsPair(request, notice.payer, notice.payee))
+    return Forbidden("notice " + notice.id + " is between other provinces");
+  return JsonResponse(200, NoticeToJson(notice));
+}
+
+Response PayNotice(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.NoticeOf(request.params.at("id")));
+  if (!ActsAs(request, notice.payer))
+    return Forbidden("notice " + notice.id + " is paid by " + std::to_string(notice.payer));
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  NoticePaymentDraft draft;
+  draft.notice = notice.id;
+  draft.payer = notice.payer;
+  draft.payee = notice.payee;
+  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
+  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
+  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
+  draft.value_date = *date;
+  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
+  draft.amount = *money;
+  XCLEAR_HTTP_ASSIGN(const NoticePayment payment,
+                     domain.prepayments.RecordPayment(draft, request.principal.Actor()));
+  return JsonResponse(200, NoticePaymentToJson(payment));
+}
+
+// The treatment province asks for its own pair; the operator for any pair.
+Response RequestTopUp(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  XCLEAR_HTTP_ASSIGN(const std::string insured_text, StringField(*body, "insured"));
+  auto insured = domain.config.participants.ParseCode(insured_text);
+  if (!insured.ok()) return StatusResponse(insured.status().WithContext("insured"));
+  uint32_t treatment = request.principal.province;
+  if (body->has("treatment") || request.principal.role == Role::kOperator) {
+    XCLEAR_HTTP_ASSIGN(const std::string treatment_text, StringField(*body, "treatment"));
+    auto code = domain.config.participants.ParseCode(treatment_text);
+    if (!code.ok()) return StatusResponse(code.status().WithContext("treatment"));
+    treatment = *code;
+  }
+  if (request.principal.role == Role::kProvince && !ActsAs(request, treatment))
+    return Forbidden("a top-up is requested by the pair's treatment province");
+  XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.RequestTopUp(
+                                              *insured, treatment, request.principal.Actor()));
+  return JsonResponse(200, NoticeToJson(notice));
+}
+
+Response CheckTopUps(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const TopUpCheck check,
+                     domain.prepayments.CheckTopUps(request.principal.Actor()));
+  return JsonResponse(200, TopUpCheckToJson(check));
+}
+
+Result<int> YearOf(const std::string& text) {
+  if (text.size() != 4 || text.find_first_not_of("0123456789") != std::string::npos)
+    return Status::InvalidArgument("year: YYYY expected, got \"" + text.substr(0, 20) + "\"");
+  return std::stoi(text);
+}
+
+Response RunAdjustment(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  XCLEAR_HTTP_ASSIGN(const std::string year_text, StringField(*body, "year"));
+  XCLEAR_HTTP_ASSIGN(const int year, YearOf(year_text));
+  XCLEAR_HTTP_ASSIGN(const Adjustment adjustment,
+                     domain.prepayments.RunAdjustment(year, request.principal.Actor()));
+  Response response;
+  response.body = AdjustmentToJson(adjustment, true) + "\n";
+  return response;
+}
+
+Response GetAdjustment(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const int year, YearOf(request.params.at("year")));
+  XCLEAR_HTTP_ASSIGN(auto adjustment, domain.prepayments.AdjustmentOf(year));
+  if (!adjustment)
+    return ErrorResponse(
+        404, "not_found",
+        "the annual prepayment adjustment for " + std::to_string(year) + " has not run");
+  if (request.principal.role == Role::kProvince) {
+    const uint32_t province = request.principal.province;
+    std::erase_if(adjustment->lines, [&](const AdjustmentLine& line) {
+      return line.insured != province && line.treatment != province;
+    });
+  }
+  Response response;
+  response.body = AdjustmentToJson(*adjustment, true) + "\n";
+  return response;
+}
+
+}  // namespace
+
+std::vector<Route> PrepaymentRoutes() {
+  return {
+      {"GET", "/v1/provinces/{province}/positions", kReaders, ProvincePositions},
+      {"GET", "/v1/positions", kOperatorRole | kAuditorRole, AllPositions},
+      {"GET", "/v1/provinces/{province}/notices", kReaders, ListNotices},
+      {"GET", "/v1/notices/{id}", kReaders, GetNotice},
+      {"POST", "/v1/notices/{id}/payments", kProvinceRole, PayNotice},
+      {"POST", "/v1/topups", kProvinceRole | kOperatorRole, RequestTopUp},
+      {"GET", "/v1/adjustments/{year}", kReaders, GetAdjustment},
+      {"POST", "/v1/jobs/adjustment", kOperatorRole, RunAdjustment},
+      {"POST", "/v1/jobs/topup-check", kOperatorRole, CheckTopUps},
+  };
+}
+
+}  // namespace xclear::service

@@ -1,0 +1,182 @@
+// Clearing statements, confirmations, payments, settlement state, deadlines, the clearing job.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include "routes.h"
+#include "xclear/views_json.h"
+
+namespace xclear::service {
+namespace {
+
+using Poco::JSON::Array;
+
+Result<uint32_t> ParseRound(const std::string& text) {
+  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
+    return Status::InvalidArgument("round: 0 (regular) or 1, 2 … (supplementary) expected");
+  return static_cast<uint32_t>(std::stoul(text));
+}
+
+Result<uint32_t> RoundParam(const Request& request) {
+  return ParseRound(request.params.count("round") ? request.params.at("round")
+                                                  : request.Query("round", "0"));
+}
+
+// A party of a payment: a province code, or "national" / 100000 for the clearing account.
+Result<uint32_t> PartyField(const Poco::JSON::Object& body, const std::string& field,
+                            const Domain& domain) {
+  const Result<std::string> text = StringField(body, field);
+  if (!text.ok()) return text.status();
+  if (text->compare("national") == 0 || *text == std::to_string(kNationalClearingCode))
+    return kNationalClearingCode;
+  auto code = domain.config.participants.ParseCode(*text);
+  if (!code.ok()) return code.status().WithContext(field);
+  return code;
+}
+
+Response ListStatements(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
+  XCLEAR_HTTP_ASSIGN(const std::vector<Statement> statements, domain.clearing.Statements(month));
+  std::string body = "{\"month\":\"" + month.ToString() + "\",\"statements\":[";
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const Statement view = request.principal.role == Role::kProvince
+                               ? StatementForProvince(statements[i], request.principal.province)
+                               : statements[i];
+    body += (i ? "," : "") + StatementToJson(view, domain.config.participants);
+  }
+  body += "]}\n";
+  Response response;
+  response.body = std::move(body);
+  return response;
+}
+
+Response Confirm(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
+  XCLEAR_HTTP_ASSIGN(const uint32_t round, RoundParam(request));
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  uint32_t province = request.principal.province;
+  if (body->has("province")) {
+    XCLEAR_HTTP_ASSIGN(province, PartyField(*body, "province", domain));
+    if (!ActsAs(request, province)) return Forbidden("a province confirms only for itself");
+  }
+  XCLEAR_HTTP_ASSIGN(const Confirmation confirmation,
+                     domain.settlement.Confirm(month, round, province, request.principal.Actor()));
+  return JsonResponse(200, ConfirmationToJson(confirmation));
+}
+
+// A province pays as itself; the operator records the national clearing account's
+// disbursements (net mode).
+Response RecordPayment(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  PaymentDraft draft;
+  XCLEAR_HTTP_ASSIGN(const std::string month, StringField(*body, "month"));
+  XCLEAR_HTTP_ASSIGN(draft.month, YearMonth::Parse(month));
+  std::string round = "0";
+  if (body->has("round")) {
+    XCLEAR_HTTP_ASSIGN(round, StringField(*body, "round"));
+  }
+  XCLEAR_HTTP_ASSIGN(draft.round, ParseRound(round));
+  const bool is_operator = request.principal.role == Role::kOperator;
+  draft.payer = is_operator ? kNationalClearingCode : request.principal.province;
+  if (body->has("payer")) {
+    XCLEAR_HTTP_ASSIGN(draft.payer, PartyField(*body, "payer", domain));
+  }
+  if (is_operator ? draft.payer != kNationalClearingCode : !ActsAs(request, draft.payer))
+    return Forbidden(is_operator ? "the operator records only the national clearing account's "
+                                   "payments"
+                                 : "a province records only its own payments");
+  XCLEAR_HTTP_ASSIGN(draft.payee, PartyField(*body, "payee", domain));
+  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
+  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
+  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
+  draft.value_date = *date;
+  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
+  draft.amount = *money;
+  XCLEAR_HTTP_ASSIGN(const Payment payment,
+                     domain.settlement.RecordPayment(draft, request.principal.Actor()));
+  return JsonResponse(200, PaymentRecordToJson(payment));
+}
+
+Response ListPayments(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
+  XCLEAR_HTTP_ASSIGN(const std::vector<Payment> payments, domain.settlement.Payments(month));
+  Array::Ptr list = new Array();
+  for (const Payment& payment : payments) {
+    if (ReadsPair(request, payment.payer, payment.payee)) list->add(PaymentRecordToJson(payment));
+  }
+  auto body = NewJsonObject();
+  body->set("month", month.ToString());
+  body->set("payments", list);
+  return JsonResponse(200, body);
+}
+
+Response ShowSettlement(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
+  XCLEAR_HTTP_ASSIGN(MonthStatus status, domain.settlement.StatusOf(month));
+  if (request.principal.role == Role::kProvince) {
+    for (RoundStatus& round : status.rounds) {
+      std::erase_if(round.obligations, [&](const PaymentObligation& obligation) {
+        return !ReadsPair(request, obligation.payer, obligation.payee);
+      });
+    }
+  }
+  return JsonResponse(200, MonthStatusToJson(status));
+}
+
+Response Deadlines(Domain& domain, std::optional<uint32_t> province) {
+  XCLEAR_HTTP_ASSIGN(const std::vector<DeadlineItem> items,
+                     OpenObligations(domain.settlement, domain.prepayments, province,
+                                     domain.clock.Now().CstDate()));
+  Response response;
+  response.body = RenderDeadlines(items, domain.clock.Now(), domain.ledger.Head(),
+                                  domain.config.participants, ReportFormat::kJson);
+  return response;
+}
+
+Response ProvinceDeadlines(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const uint32_t province, ProvinceParam(request, domain));
+  if (!ReadsProvince(request, province))
+    return Forbidden("a province reads only its own deadlines");
+  return Deadlines(domain, province);
+}
+
+Response AllDeadlines(const Request&, Domain& domain) { return Deadlines(domain, std::nullopt); }
+
+Response RunClearing(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  XCLEAR_HTTP_ASSIGN(const std::string month_text, StringField(*body, "month"));
+  XCLEAR_HTTP_ASSIGN(const YearMonth month, YearMonth::Parse(month_text));
+  XCLEAR_HTTP_ASSIGN(const std::vector<Statement> before, domain.clearing.Statements(month));
+  XCLEAR_HTTP_ASSIGN(const std::vector<Statement> statements,
+                     domain.clearing.Clear(month, request.principal.Actor()));
+  std::string out = "{\"month\":\"" + month.ToString() +
+                    "\",\"new_rounds\":" + std::to_string(statements.size() - before.size()) +
+                    ",\"statements\":[";
+  for (size_t i = 0; i < statements.size(); ++i) {
+    out += (i ? "," : "") + StatementToJson(statements[i], domain.config.participants);
+  }
+  out += "]}\n";
+  Response response;
+  response.body = std::move(out);
+  return response;
+}
+
+}  // namespace
+
+std::vector<Route> SettlementRoutes() {
+  return {
+      {"GET", "/v1/months/{month}/statements", kReaders, ListStatements},
+      {"POST", "/v1/months/{month}/statements/{round}/confirmations", kProvinceRole, Confirm},
+      {"GET", "/v1/months/{month}/settlement", kReaders, ShowSettlement},
+      {"GET", "/v1/months/{month}/payments", kReaders, ListPayments},
+      {"POST", "/v1/payments", kProvinceRole | kOperatorRole, RecordPayment},
+      {"GET", "/v1/provinces/{province}/deadlines", kReaders, ProvinceDeadlines},
+      {"GET", "/v1/deadlines", kOperatorRole | kAuditorRole, AllDeadlines},
+      {"POST", "/v1/jobs/clearing", kOperatorRole, RunClearing},
+  };
+}
+
+}  // namespace xclear::service
