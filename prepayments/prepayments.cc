@@ -35,7 +35,12 @@ std::string NoticePaymentPrefix(const std::string& notice) {
 
 // Actors are "province:<code>" for a provincial department (see docs/ledger.md).
 bool IsProvinceActor(const std::string& actor) { return actor.rfind("province:", 0) == 0; }
-std::string ProvinceActor(uint32_t code) { return "province:" + std::to_string(code); }
+// "province:110000", or "province:110000/<name>" as the HTTP service records a named principal.
+bool IsActorOfProvince(const std::string& actor, uint32_t code) {
+  const std::string prefix = "province:" + std::to_string(code);
+  return actor.rfind(prefix, 0) == 0 &&
+         (actor.size() == prefix.size() || actor[prefix.size()] == '/');
+}
 
 uint32_t ParseCode(const std::string& text) { return static_cast<uint32_t>(std::stoul(text)); }
 
@@ -531,7 +536,7 @@ Result<FactDraft> Prepayments::TopUpFact(const Position& position, const std::st
   const uint32_t insured = position.insured;
   const uint32_t treatment = position.treatment;
   // The treatment province asks for its own money; a province cannot ask for another's pair.
-  if (IsProvinceActor(actor) && actor != ProvinceActor(treatment)) {
+  if (IsProvinceActor(actor) && !IsActorOfProvince(actor, treatment)) {
     return Status::Refused("a top-up of pair " + std::to_string(insured) + " -> " +
                            std::to_string(treatment) + " is requested by the treatment province " +
                            std::to_string(treatment) + " or the operator, not " + actor);

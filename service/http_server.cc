@@ -36,6 +36,9 @@ using service::Response;
 using service::Route;
 
 constexpr size_t kIdempotencyKeyBytesMax = 128;
+// An oversize body is read and thrown away up to this much, so the client sees the 413; a
+// larger one is cut off by closing the connection.
+constexpr uint64_t kDrainBytesMax = 64ull << 20;
 
 std::vector<std::string> Segments(std::string_view path) {
   std::vector<std::string> out;
@@ -83,6 +86,30 @@ std::string MediaType(const std::string& content_type) {
 bool PrintableKey(const std::string& key) {
   if (key.empty() || key.size() > kIdempotencyKeyBytesMax) return false;
   return std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// Reads the body into `request` (or, beyond the bound, drains and drops it) before anything is
+// answered, so that an early answer never leaves unread bytes in a keep-alive connection.
+// Returns a 413 when the body is over the bound.
+std::optional<Response> ReadBody(Poco::Net::HTTPServerRequest& http, uint64_t body_max,
+                                 Request& request) {
+  std::istream& body = http.stream();
+  char buffer[1 << 16];
+  uint64_t drained = 0;
+  while (body.read(buffer, sizeof buffer) || body.gcount() > 0) {
+    const auto count = static_cast<size_t>(body.gcount());
+    if (request.body.size() + count <= body_max && drained == 0) {
+      request.body.append(buffer, count);
+    } else {
+      drained += count;
+      if (drained > kDrainBytesMax) break;  // the connection is closed after the answer
+    }
+  }
+  if (drained == 0) return std::nullopt;
+  request.body.clear();
+  return ErrorResponse(413, "body_too_large",
+                       "the request body exceeds " + std::to_string(body_max) +
+                           " bytes (service.request_body_bytes_max); split the declaration");
 }
 
 }  // namespace
@@ -198,6 +225,10 @@ Response Service::State::Handle(Poco::Net::HTTPServerRequest& http, Request& req
   for (const auto& [name, value] : uri.getQueryParameters()) request.query[name] = value;
   request.content_type = MediaType(http.getContentType());
   request.accept = http.get("Accept", "");
+  if (auto too_large = ReadBody(http, config().request_body_bytes_max, request)) {
+    route_label = "body_too_large";
+    return *too_large;
+  }
   if (request.path == "/healthz" || request.path == "/metrics") {
     route_label = request.path;
     if (request.method != "GET") {
@@ -236,15 +267,6 @@ Response Service::State::Handle(Poco::Net::HTTPServerRequest& http, Request& req
 
 Response Service::State::Authorized(const CompiledRoute& route, Poco::Net::HTTPServerRequest& http,
                                     Request& request) {
-  const uint64_t body_max = config().request_body_bytes_max;
-  const auto too_large = [&] {
-    return ErrorResponse(413, "body_too_large",
-                         "the request body exceeds " + std::to_string(body_max) +
-                             " bytes (service.request_body_bytes_max); split the declaration");
-  };
-  if (http.hasContentLength() && static_cast<uint64_t>(http.getContentLength64()) > body_max) {
-    return too_large();
-  }
   const std::string authorization = http.get("Authorization", "");
   constexpr std::string_view kBearer = "Bearer ";
   std::optional<Principal> principal;
@@ -268,12 +290,6 @@ Response Service::State::Authorized(const CompiledRoute& route, Poco::Net::HTTPS
   if ((route.route.roles & role_bit) == 0) {
     return service::Forbidden("the " + std::string(RoleName(principal->role)) + " role may not " +
                               request.method + " " + route.route.pattern);
-  }
-  std::istream& body = http.stream();
-  char buffer[1 << 16];
-  while (body.read(buffer, sizeof buffer) || body.gcount() > 0) {
-    request.body.append(buffer, static_cast<size_t>(body.gcount()));
-    if (request.body.size() > body_max) return too_large();
   }
   if (request.method == "POST") return WithIdempotency(route, request);
   return route.route.handler(request, *domain);
@@ -407,6 +423,7 @@ void Service::Stop() {
   state_->stopped = true;
   // No new connections; requests being handled finish. Idle keep-alive connections are cut
   // once nothing is in flight (or the grace period is over).
+  state_->dependencies.logger->info("stopping: {} request(s) in flight", state_->in_flight.load());
   state_->server->stopAll(false);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(state_->config().shutdown_seconds_max);
@@ -416,6 +433,7 @@ void Service::Stop() {
   const size_t abandoned = state_->in_flight.load();
   state_->server->stopAll(true);
   state_->pool->joinAll();
+  state_->server.reset();  // closes the listening socket
   state_->dependencies.logger->info("stopped; {} request(s) still running at the deadline",
                                     abandoned);
   state_->dependencies.logger->flush();

@@ -1,0 +1,630 @@
+// The HTTP service, driven over loopback by a real HTTP client (Poco::Net::HTTPClientSession):
+// every endpoint, the authorization matrix, idempotent replay, every error status, and
+// concurrent declarations from 8 provinces.
+#include "xclear/service.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "../test_support.h"
+#include "xclear/declarations.h"
+#include "xclear/ledger.h"
+
+namespace xclear {
+namespace {
+
+using testing_support::At;
+using testing_support::TempDir;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  Poco::JSON::Object::Ptr Json() const {
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  }
+  std::string ErrorCode() const {
+    auto json = Json();
+    return json->has("error") ? json->getObject("error")->getValue<std::string>("code") : "";
+  }
+};
+
+class Client {
+ public:
+  explicit Client(uint16_t port) : session_("127.0.0.1", port) {
+    session_.setKeepAlive(true);
+    session_.setTimeout(Poco::Timespan(30, 0));
+  }
+  Reply Send(const std::string& method, const std::string& path, const std::string& token = "",
+             const std::string& body = "", const std::string& content_type = "application/json",
+             const std::string& idempotency_key = "", const std::string& accept = "") {
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) request.set("Authorization", "Bearer " + token);
+    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+    if (!accept.empty()) request.set("Accept", accept);
+    if (!body.empty() || method == "POST") {
+      request.setContentType(content_type);
+      request.setContentLength64(static_cast<Poco::UInt64>(body.size()));
+    }
+    session_.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session_.receiveResponse(response);
+    Reply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    std::stringstream text;
+    text << in.rdbuf();
+    reply.body = text.str();
+    for (const auto& [name, value] : response) reply.headers[name] = value;
+    return reply;
+  }
+  Reply Get(const std::string& path, const std::string& token) { return Send("GET", path, token); }
+  Reply Post(const std::string& path, const std::string& token, const std::string& body,
+             const std::string& key, const std::string& content_type = "application/json") {
+    return Send("POST", path, token, body, content_type, key);
+  }
+
+ private:
+  Poco::Net::HTTPClientSession session_;
+};
+
+std::string ClaimJson(const std::string& id, uint32_t treatment, uint32_t insured,
+                      const std::string& settled_on, const std::string& fund) {
+  return "{\"claim_id\":\"" + id + "\",\"treatment_province\":\"" + std::to_string(treatment) +
+         "\",\"insured_province\":\"" + std::to_string(insured) + "\",\"settled_on\":\"" +
+         settled_on + "\",\"category\":\"inpatient\",\"total_amount\":\"" + fund +
+         "\",\"fund_amount\":\"" + fund + "\"}";
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = LoadConfig(XCLEAR_SOURCE_DIR "/config/xclear.json");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    config_ = *loaded;
+    config_.storage.data_dir = dir_.path() / "data";
+    config_.service.port = 0;
+    config_.service.threads_max = 12;
+    config_.service.request_body_bytes_max = 1 << 20;
+    config_.service.token_file = dir_.path() / "tokens.json";
+    LedgerOptions options;
+    options.data_dir = config_.storage.data_dir;
+    options.create_if_missing = true;
+    options.storage = config_.storage;
+    auto ledger = OpenLedger(options, config_.participants, clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(*ledger);
+    auto calendar = WorkingCalendar::LoadDirectory(config_.calendar_dir);
+    ASSERT_TRUE(calendar.ok());
+    calendar_ = *calendar;
+    for (const Participant& unit : config_.participants.units()) {
+      province_tokens_[unit.code] =
+          Issue("p" + std::to_string(unit.code), Role::kProvince, unit.code);
+    }
+    operator_ = Issue("month-end", Role::kOperator, 0);
+    auditor_ = Issue("nao", Role::kAuditor, 0);
+    tokens_ = std::make_unique<TokenStore>(config_.service.token_file, config_.participants);
+    ASSERT_TRUE(tokens_->Load().ok());
+    log_file_ = dir_.path() / "service.log";
+    logger_ = spdlog::basic_logger_mt("service-test-" + dir_.path().filename().string(),
+                                      log_file_.string());
+    ServiceDependencies dependencies{ledger_.get(), &config_,      &calendar_,
+                                     &clock_,       tokens_.get(), logger_};
+    auto service = Service::Start(dependencies);
+    ASSERT_TRUE(service.ok()) << service.status().ToString();
+    service_ = std::move(*service);
+  }
+  void TearDown() override {
+    if (service_) service_->Stop();
+    spdlog::drop(logger_->name());
+  }
+
+  std::string Issue(const std::string& name, Role role, uint32_t province) {
+    auto token = IssueToken(config_.service.token_file, config_.participants,
+                            Principal{name, role, province}, clock_.Now());
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    return token.ok() ? *token : "";
+  }
+  std::string Token(uint32_t province) { return province_tokens_.at(province); }
+  Client NewClient() { return Client(service_->port()); }
+  std::string Log() {
+    logger_->flush();
+    std::ifstream in(log_file_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  TempDir dir_;
+  ManualClock clock_{At("2026-09-25T10:00:00+08:00")};
+  Config config_;
+  std::unique_ptr<Ledger> ledger_;
+  WorkingCalendar calendar_;
+  std::map<uint32_t, std::string> province_tokens_;
+  std::string operator_, auditor_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::filesystem::path log_file_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<Service> service_;
+};
+
+TEST_F(ServiceTest, HealthAndMetricsAreOpenAndUnknownPathsAnswerJson) {
+  Client client = NewClient();
+  Reply health = client.Get("/healthz", "");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.Json()->getValue<std::string>("status"), "ok");
+  EXPECT_FALSE(health.headers["X-Request-Id"].empty());
+  Reply missing = client.Get("/v1/nothing-here", Token(110000));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.ErrorCode(), "not_found");
+  Reply wrong_method = client.Send("DELETE", "/v1/provinces/110000/claims", Token(110000));
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["Allow"], "GET");
+  EXPECT_EQ(client.Send("POST", "/healthz", "", "{}", "application/json", "k").status, 405);
+  Reply metrics = client.Get("/metrics", "");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("xclear_http_requests_total{method=\"GET\",route=\"/healthz\","
+                              "status=\"200\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("xclear_http_request_duration_seconds_bucket{method=\"GET\","
+                              "route=\"unmatched\""),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("xclear_ledger_sequence 0"), std::string::npos);
+}
+
+TEST_F(ServiceTest, TokensAreCheckedAndNeverLogged) {
+  Client client = NewClient();
+  Reply none = client.Get("/v1/provinces/110000/positions", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.headers["WWW-Authenticate"], "Bearer realm=\"xclear\"");
+  const std::string forged = "xct_" + std::string(64, 'a');
+  EXPECT_EQ(client.Get("/v1/provinces/110000/positions", forged).status, 401);
+  EXPECT_EQ(client.Get("/v1/provinces/110000/positions", "garbage").status, 401);
+  EXPECT_EQ(client.Get("/v1/provinces/110000/positions", Token(110000)).status, 200);
+  const std::string log = Log();
+  EXPECT_NE(log.find("principal=province:110000/p110000"), std::string::npos) << log;
+  for (const auto& [code, token] : province_tokens_) EXPECT_EQ(log.find(token), std::string::npos);
+  EXPECT_EQ(log.find(forged), std::string::npos);
+  // Revocation takes effect without a restart.
+  ASSERT_TRUE(RevokeToken(config_.service.token_file, config_.participants, "p110000").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(client.Get("/v1/provinces/110000/positions", Token(110000)).status, 401);
+}
+
+TEST_F(ServiceTest, DeclarationsAreValidatedWholeAndBoundToTheCallersProvince) {
+  Client client = NewClient();
+  const std::string path = "/v1/provinces/110000/declarations";
+  const std::string good = "[" + ClaimJson("B1", 110000, 130000, "2026-09-03", "100.00") + "," +
+                           ClaimJson("B2", 110000, 310000, "2026-09-04", "50.00") + "]";
+  Reply declared = client.Post(path, Token(110000), good, "d1");
+  ASSERT_EQ(declared.status, 200) << declared.body;
+  EXPECT_EQ(declared.Json()->getValue<uint64_t>("recorded"), 2u);
+  const Reply csv = client.Post(path, Token(110000),
+                                "claim_id,treatment_province,insured_province,settled_on,category,"
+                                "total_amount,fund_amount\nB3,110000,130000,2026-09-05,pharmacy,"
+                                "20.00,10.00\n",
+                                "d2", "text/csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.Json()->getValue<std::string>("fund_amount"), "10.00");
+
+  // Bad rows: 400 with every row, field and reason; nothing recorded.
+  const std::string bad = "[" + ClaimJson("C1", 110000, 130000, "2026-09-03", "1.005") + "," +
+                          ClaimJson("C2", 110000, 999999, "2026-09-03", "1.00") + "]";
+  Reply refused = client.Post(path, Token(110000), bad, "d3");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.ErrorCode(), "invalid_claims");
+  auto errors = refused.Json()->getObject("error")->getObject("declaration")->getArray("errors");
+  ASSERT_EQ(errors->size(), 3u) << refused.body;
+  EXPECT_EQ(errors->getObject(0)->getValue<uint64_t>("row"), 2u);
+  EXPECT_EQ(errors->getObject(0)->getValue<std::string>("field"), "total_amount");
+  EXPECT_EQ(errors->getObject(1)->getValue<std::string>("field"), "fund_amount");
+  EXPECT_NE(errors->getObject(1)->getValue<std::string>("reason").find("3 decimals"),
+            std::string::npos);
+  EXPECT_EQ(errors->getObject(2)->getValue<uint64_t>("row"), 3u);
+  EXPECT_EQ(errors->getObject(2)->getValue<std::string>("field"), "insured_province");
+  EXPECT_EQ(client.Get("/v1/claims/C1", Token(110000)).status, 404);
+
+  EXPECT_EQ(client.Post(path, Token(110000), "[{", "d4").status, 400);
+  EXPECT_EQ(client.Post(path, Token(110000), "<xml/>", "d5", "application/xml").status, 415);
+  // Declaring for another province, or as the operator or an auditor: 403.
+  EXPECT_EQ(client.Post(path, Token(130000), good, "d6").status, 403);
+  EXPECT_EQ(client.Post(path, operator_, good, "d7").status, 403);
+  EXPECT_EQ(client.Post(path, auditor_, good, "d8").status, 403);
+  // A claim naming another treatment province is a row error, not a way around the 403.
+  const Reply other = client.Post(
+      path, Token(110000), "[" + ClaimJson("D1", 130000, 110000, "2026-09-03", "1.00") + "]", "d9");
+  EXPECT_EQ(other.status, 400);
+
+  // After the deadline (20 October): 422, refused by a rule.
+  clock_.Set(At("2026-10-21T00:00:00+08:00"));
+  Reply late =
+      client.Post(path, Token(110000),
+                  "[" + ClaimJson("E1", 110000, 130000, "2026-09-30", "5.00") + "]", "d10");
+  EXPECT_EQ(late.status, 422) << late.body;
+  EXPECT_EQ(late.ErrorCode(), "declaration_refused");
+}
+
+TEST_F(ServiceTest, IdempotencyKeysReplayAndRefuseReuse) {
+  Client client = NewClient();
+  const std::string path = "/v1/provinces/110000/declarations";
+  const std::string body = "[" + ClaimJson("I1", 110000, 130000, "2026-09-03", "7.00") + "]";
+  EXPECT_EQ(client.Post(path, Token(110000), body, "").status, 400);
+  EXPECT_EQ(client.Post(path, Token(110000), body, "").ErrorCode(), "idempotency_key_required");
+  Reply first = client.Post(path, Token(110000), body, "same-key");
+  ASSERT_EQ(first.status, 200);
+  Reply again = client.Post(path, Token(110000), body, "same-key");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers["Idempotent-Replayed"], "true");
+  const uint64_t head = ledger_->Head().sequence;
+  Reply reused =
+      client.Post(path, Token(110000),
+                  "[" + ClaimJson("I2", 110000, 130000, "2026-09-03", "8.00") + "]", "same-key");
+  EXPECT_EQ(reused.status, 422);
+  EXPECT_EQ(reused.ErrorCode(), "idempotency_key_reused");
+  EXPECT_EQ(ledger_->Head().sequence, head);
+  // Refusals replay too: the same bad request gives the same answer without running again.
+  const std::string bad = "[" + ClaimJson("I3", 110000, 130000, "2026-09-03", "x") + "]";
+  Reply refused = client.Post(path, Token(110000), bad, "bad-key");
+  Reply refused_again = client.Post(path, Token(110000), bad, "bad-key");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused_again.body, refused.body);
+  // Keys belong to the caller: another province's identical key is its own.
+  Reply other =
+      client.Post("/v1/provinces/130000/declarations", Token(130000),
+                  "[" + ClaimJson("H1", 130000, 110000, "2026-09-03", "1.00") + "]", "same-key");
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
+TEST_F(ServiceTest, OversizeBodiesAre413) {
+  Client client = NewClient();
+  const std::string huge(config_.service.request_body_bytes_max + 1, ' ');
+  Reply reply = client.Post("/v1/provinces/110000/declarations", Token(110000), huge, "big");
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(reply.ErrorCode(), "body_too_large");
+}
+
+// The month from declaration to payment through the API, with each side's view.
+TEST_F(ServiceTest, AMonthFromDeclarationToPaymentAndReports) {
+  Client client = NewClient();
+  ASSERT_EQ(client
+                .Post("/v1/provinces/110000/declarations", Token(110000),
+                      "[" + ClaimJson("M1", 110000, 130000, "2026-09-03", "100.00") + "," +
+                          ClaimJson("M2", 110000, 310000, "2026-09-04", "40.00") + "]",
+                      "m1")
+                .status,
+            200);
+  ASSERT_EQ(client
+                .Post("/v1/provinces/130000/declarations", Token(130000),
+                      "[" + ClaimJson("M3", 130000, 110000, "2026-09-05", "30.00") + "]", "m2")
+                .status,
+            200);
+  // Explanations: filed for oneself, listed by oneself.
+  Reply explanation = client.Post("/v1/provinces/110000/explanations", Token(110000),
+                                  R"({"month":"2026-09","reason":"HIS migration"})", "x1");
+  EXPECT_EQ(explanation.status, 200) << explanation.body;
+  EXPECT_EQ(client.Get("/v1/provinces/110000/explanations", Token(110000))
+                .Json()
+                ->getArray("explanations")
+                ->size(),
+            1u);
+  EXPECT_EQ(client.Get("/v1/provinces/110000/explanations", Token(130000)).status, 403);
+  // Claims: a page of one pair, the CSV of one side, one claim.
+  Reply page = client.Get("/v1/provinces/110000/claims?month=2026-09&counterpart=130000&limit=1",
+                          Token(110000));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Json()->getArray("claims")->size(), 1u);
+  Reply insured_side = client.Get(
+      "/v1/provinces/130000/claims?month=2026-09&side=insured&format=csv", Token(130000));
+  EXPECT_EQ(insured_side.status, 200);
+  EXPECT_NE(insured_side.body.find("M1,110000,130000"), std::string::npos) << insured_side.body;
+  EXPECT_NE(insured_side.body.find("TOTAL 1 claims"), std::string::npos);
+  EXPECT_EQ(client.Get("/v1/claims/M1", Token(130000)).status, 200);
+  EXPECT_EQ(client.Get("/v1/claims/M2", Token(310000)).status, 200);
+  EXPECT_EQ(client.Get("/v1/claims/M1", Token(310000)).status, 403);
+  EXPECT_EQ(
+      client.Get("/v1/provinces/110000/claims?month=2026-09&format=csv", Token(310000)).status,
+      403);
+
+  // Clearing: refused before the deadline (422), then issued by the operator.
+  Reply early = client.Post("/v1/jobs/clearing", operator_, R"({"month":"2026-09"})", "c1");
+  EXPECT_EQ(early.status, 422) << early.body;
+  EXPECT_EQ(client.Post("/v1/jobs/clearing", Token(110000), R"({"month":"2026-09"})", "c2").status,
+            403);
+  clock_.Set(At("2026-10-21T09:00:00+08:00"));  // Wednesday
+  Reply cleared = client.Post("/v1/jobs/clearing", operator_, R"({"month":"2026-09"})", "c3");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(cleared.Json()->getValue<int>("new_rounds"), 1);
+  // Shanghai sees only its pair.
+  Reply shanghai = client.Get("/v1/months/2026-09/statements", Token(310000));
+  auto statement = shanghai.Json()->getArray("statements")->getObject(0);
+  EXPECT_EQ(statement->getArray("pairs")->size(), 1u);
+  EXPECT_EQ(client.Get("/v1/months/2026-09/statements", auditor_)
+                .Json()
+                ->getArray("statements")
+                ->getObject(0)
+                ->getArray("pairs")
+                ->size(),
+            3u);
+  // Confirm and pay: Hebei owes Beijing 100.00.
+  Reply confirmed =
+      client.Post("/v1/months/2026-09/statements/0/confirmations", Token(130000), "", "f1");
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(confirmed.Json()->getValue<std::string>("actor"), "province:130000/p130000");
+  EXPECT_EQ(client
+                .Post("/v1/months/2026-09/statements/0/confirmations", Token(130000),
+                      R"({"province":"110000"})", "f2")
+                .status,
+            403);
+  const std::string payment =
+      R"({"month":"2026-09","round":"0","payee":"110000","bank":"ICBC","serial":"S1",)"
+      R"("value_date":"2026-10-21","amount":"100.00"})";
+  EXPECT_EQ(client
+                .Post("/v1/payments", Token(110000),
+                      R"({"month":"2026-09","payer":"130000","payee":"110000","bank":"ICBC",)"
+                      R"("serial":"S0","value_date":"2026-10-21","amount":"1.00"})",
+                      "p0")
+                .status,
+            403);
+  Reply over = client.Post("/v1/payments", Token(130000),
+                           R"({"month":"2026-09","payee":"110000","bank":"ICBC","serial":"S9",)"
+                           R"("value_date":"2026-10-21","amount":"100.01"})",
+                           "p9");
+  EXPECT_EQ(over.status, 422) << over.body;
+  Reply paid = client.Post("/v1/payments", Token(130000), payment, "p1");
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  Reply reused_serial = client.Post("/v1/payments", Token(130000), payment, "p2");
+  EXPECT_EQ(reused_serial.status, 200);  // the identical payment is a domain replay
+  EXPECT_TRUE(reused_serial.Json()->getValue<bool>("replayed"));
+  EXPECT_EQ(
+      client.Get("/v1/months/2026-09/payments", Token(310000)).Json()->getArray("payments")->size(),
+      0u);
+  Reply settlement = client.Get("/v1/months/2026-09/settlement", Token(130000));
+  EXPECT_EQ(settlement.status, 200);
+  Reply deadlines = client.Get("/v1/provinces/310000/deadlines", Token(310000));
+  EXPECT_EQ(deadlines.status, 200);
+  EXPECT_EQ(client.Get("/v1/deadlines", Token(310000)).status, 403);
+  EXPECT_EQ(client.Get("/v1/deadlines", auditor_).status, 200);
+
+  // Positions: prepayment 0 with something outstanding is red; Beijing asks a top-up of Shanghai.
+  Reply positions = client.Get("/v1/provinces/110000/positions", Token(110000));
+  EXPECT_EQ(positions.Json()->getValue<std::string>("report"), "positions");
+  EXPECT_EQ(client.Get("/v1/provinces/110000/positions", Token(130000)).status, 403);
+  Reply topup = client.Post("/v1/topups", Token(110000), R"({"insured":"310000"})", "t1");
+  ASSERT_EQ(topup.status, 200) << topup.body;
+  const std::string notice = topup.Json()->getValue<std::string>("id");
+  EXPECT_EQ(topup.Json()->getValue<std::string>("amount"), "80.00");  // 40.00 / 0.50 − 0
+  EXPECT_EQ(
+      client.Post("/v1/topups", Token(130000), R"({"insured":"310000","treatment":"110000"})", "t2")
+          .status,
+      403);
+  Reply again = client.Post("/v1/topups", Token(110000), R"({"insured":"310000"})", "t3");
+  EXPECT_EQ(again.status, 422) << again.body;  // one is open already
+  EXPECT_EQ(client.Get("/v1/notices/" + notice, Token(310000)).status, 200);
+  EXPECT_EQ(client.Get("/v1/notices/" + notice, Token(130000)).status, 403);
+  const std::string notice_payment =
+      R"({"bank":"BOC","serial":"N1","value_date":"2026-10-21","amount":"80.00"})";
+  EXPECT_EQ(client.Post("/v1/notices/" + notice + "/payments", Token(110000), notice_payment, "n0")
+                .status,
+            403);
+  Reply notice_paid =
+      client.Post("/v1/notices/" + notice + "/payments", Token(310000), notice_payment, "n1");
+  EXPECT_EQ(notice_paid.status, 200) << notice_paid.body;
+  EXPECT_EQ(client.Get("/v1/provinces/310000/notices?open=true", Token(310000))
+                .Json()
+                ->getArray("notices")
+                ->size(),
+            0u);
+  Reply check = client.Post("/v1/jobs/topup-check", operator_, "", "tc1");
+  EXPECT_EQ(check.status, 200) << check.body;
+
+  // Reports as downloads, by ?format= or Accept.
+  Reply csv = client.Get("/v1/reports/statement?month=2026-09&format=csv", Token(310000));
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.headers["Content-Type"], "text/csv; charset=utf-8");
+  EXPECT_NE(csv.headers["Content-Disposition"].find("statement-2026-09.csv"), std::string::npos);
+  Reply xlsx = client.Send("GET", "/v1/reports/trial-balance", auditor_, "", "", "",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.body.substr(0, 2), "PK");  // a zip container
+  Reply own_books = client.Get("/v1/reports/trial-balance?format=json", Token(310000));
+  EXPECT_EQ(own_books.body.find("110000:bank"), std::string::npos);
+  EXPECT_EQ(
+      client.Get("/v1/reports/provincial?province=110000&month=2026-10", Token(110000)).status,
+      200);
+  EXPECT_EQ(
+      client.Get("/v1/reports/provincial?province=110000&month=2026-10", Token(130000)).status,
+      403);
+  EXPECT_EQ(client.Get("/v1/reports/prepayment?year=2027&format=json", Token(110000)).status, 200);
+  EXPECT_EQ(client.Get("/v1/reports/deadlines?format=json", operator_).status, 200);
+  EXPECT_EQ(client.Get("/v1/reports/positions?format=csv", Token(110000)).status, 200);
+  Reply journal = client.Get("/v1/reports/journal", auditor_);
+  EXPECT_EQ(journal.status, 200);
+  EXPECT_NE(journal.body.find("commodity"), std::string::npos);
+  EXPECT_EQ(client.Get("/v1/reports/journal", Token(110000)).status, 403);
+  EXPECT_EQ(client.Get("/v1/reports/statement?month=2026-09&format=pdf", auditor_).status, 400);
+  EXPECT_EQ(client.Get("/v1/reports/nonsense", auditor_).status, 404);
+
+  // The annual adjustment: refused outside January (422), run by the operator in January.
+  Reply outside = client.Post("/v1/jobs/adjustment", operator_, R"({"year":"2027"})", "a1");
+  EXPECT_EQ(outside.status, 422) << outside.body;
+  clock_.Set(At("2027-01-05T09:00:00+08:00"));
+  Reply adjusted = client.Post("/v1/jobs/adjustment", operator_, R"({"year":"2027"})", "a2");
+  ASSERT_EQ(adjusted.status, 200) << adjusted.body;
+  EXPECT_EQ(client.Get("/v1/adjustments/2027", Token(110000)).status, 200);
+  EXPECT_EQ(client.Get("/v1/adjustments/2026", Token(110000)).status, 404);
+
+  // Every write names its actor in the ledger, and the ledger verifies.
+  auto verify = ledger_->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok) << verify->reason;
+  bool saw_payment_actor = false;
+  ASSERT_TRUE(ledger_
+                  ->ForEachEntry(1, ledger_->Head().sequence,
+                                 [&](const JournalEntry& entry) {
+                                   EXPECT_FALSE(entry.actor.empty());
+                                   saw_payment_actor |= entry.actor == "province:130000/p130000";
+                                   return Status::Ok();
+                                 })
+                  .ok());
+  EXPECT_TRUE(saw_payment_actor);
+  const std::string log = Log();
+  EXPECT_EQ(log.find(" status=500"), std::string::npos) << log;
+}
+
+// Every route × every role. "self" is a province acting on its own resources; "other" is another
+// province. Allowed means neither 401 nor 403; forbidden means 403; no token always 401.
+TEST_F(ServiceTest, AuthorizationMatrix) {
+  ASSERT_EQ(NewClient()
+                .Post("/v1/provinces/110000/declarations", Token(110000),
+                      "[" + ClaimJson("Z1", 110000, 130000, "2026-09-03", "10.00") + "]", "z")
+                .status,
+            200);
+  struct Case {
+    std::string method, path, body;
+    bool self, other, op, auditor;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/v1/provinces/110000/declarations", "[]", true, false, false, false},
+      {"GET", "/v1/provinces/110000/claims?month=2026-09&counterpart=130000", "", true, false, true,
+       true},
+      {"GET", "/v1/claims/Z1", "", true, true, true, true},  // "other" is Hebei, a party
+      {"POST", "/v1/provinces/110000/explanations", R"({"month":"2026-09","reason":"r"})", true,
+       false, false, false},
+      {"GET", "/v1/provinces/110000/explanations", "", true, false, true, true},
+      {"GET", "/v1/months/2026-09/statements", "", true, true, true, true},
+      {"POST", "/v1/months/2026-09/statements/0/confirmations", "", true, true, false, false},
+      {"GET", "/v1/months/2026-09/settlement", "", true, true, true, true},
+      {"GET", "/v1/months/2026-09/payments", "", true, true, true, true},
+      {"POST", "/v1/payments", R"({"month":"2026-09","payee":"130000"})", true, true, true, false},
+      {"GET", "/v1/provinces/110000/deadlines", "", true, false, true, true},
+      {"GET", "/v1/deadlines", "", false, false, true, true},
+      {"POST", "/v1/jobs/clearing", R"({"month":"2026-09"})", false, false, true, false},
+      {"GET", "/v1/provinces/110000/positions", "", true, false, true, true},
+      {"GET", "/v1/positions", "", false, false, true, true},
+      {"GET", "/v1/provinces/110000/notices", "", true, false, true, true},
+      {"GET", "/v1/notices/topup-130000-110000-1", "", true, true, true, true},
+      {"POST", "/v1/notices/topup-130000-110000-1/payments", "{}", true, true, false, false},
+      {"POST", "/v1/topups", R"({"insured":"130000"})", true, true, true, false},
+      {"GET", "/v1/adjustments/2027", "", true, true, true, true},
+      {"POST", "/v1/jobs/adjustment", R"({"year":"2027"})", false, false, true, false},
+      {"POST", "/v1/jobs/topup-check", "", false, false, true, false},
+      {"GET", "/v1/reports/provincial?province=110000&month=2026-09", "", true, false, true, true},
+      {"GET", "/v1/reports/journal", "", false, false, true, true},
+      {"GET", "/v1/reports/trial-balance", "", true, true, true, true},
+  };
+  Client client = NewClient();
+  int key = 0;
+  for (const Case& c : cases) {
+    const auto send = [&](const std::string& token) {
+      return client.Send(c.method, c.path, token, c.body, "application/json",
+                         "matrix-" + std::to_string(++key));
+    };
+    const std::string label = c.method + " " + c.path;
+    EXPECT_EQ(send("").status, 401) << label;
+    const std::vector<std::pair<std::string, bool>> callers = {{Token(110000), c.self},
+                                                               {Token(130000), c.other},
+                                                               {operator_, c.op},
+                                                               {auditor_, c.auditor}};
+    const char* names[] = {"self", "other", "operator", "auditor"};
+    for (size_t i = 0; i < callers.size(); ++i) {
+      const Reply reply = send(callers[i].first);
+      if (callers[i].second) {
+        EXPECT_NE(reply.status, 401) << label << " as " << names[i];
+        EXPECT_NE(reply.status, 403) << label << " as " << names[i] << ": " << reply.body;
+        EXPECT_LT(reply.status, 500) << label << " as " << names[i] << ": " << reply.body;
+      } else {
+        EXPECT_EQ(reply.status, 403) << label << " as " << names[i] << ": " << reply.body;
+      }
+    }
+  }
+}
+
+// Eight provinces declare at once; afterwards every claim is there exactly once and the ledger
+// verifies.
+TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvinces) {
+  constexpr int kClients = 8, kBatches = 15, kClaims = 200;
+  const auto& units = config_.participants.units();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      Client client = NewClient();
+      const uint32_t treatment = units[static_cast<size_t>(c)].code;
+      for (int b = 0; b < kBatches; ++b) {
+        std::string body = "[";
+        for (int i = 0; i < kClaims; ++i) {
+          const uint32_t insured = units[static_cast<size_t>((c + 1 + i % 20) % units.size())].code;
+          body +=
+              (i ? "," : "") +
+              ClaimJson("K" + std::to_string(c) + "-" + std::to_string(b) + "-" + std::to_string(i),
+                        treatment, insured == treatment ? units[31].code : insured, "2026-09-10",
+                        "1.25");
+        }
+        body += "]";
+        const std::string path = "/v1/provinces/" + std::to_string(treatment) + "/declarations";
+        const std::string key = "batch-" + std::to_string(b);
+        Reply reply = client.Post(path, Token(treatment), body, key);
+        if (reply.status != 200) ++failures;
+        // A retry of the same batch (the client lost the answer) replays it.
+        if (b % 5 == 0 && client.Post(path, Token(treatment), body, key).body != reply.body)
+          ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  Declarations declarations(*ledger_, config_, clock_);
+  auto totals = declarations.MonthTotals(YearMonth::Parse("2026-09").value(), false);
+  ASSERT_TRUE(totals.ok());
+  EXPECT_EQ(totals->first, static_cast<uint64_t>(kClients * kBatches * kClaims));
+  EXPECT_EQ(totals->second, Fen(kClients * kBatches * kClaims * 125));
+  auto verified = ledger_->Verify();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->reason;
+  auto claims = declarations.Verify();
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(*claims, "");
+  Reply metrics = NewClient().Get("/metrics", "");
+  EXPECT_NE(metrics.body.find("xclear_claims_declared_total " +
+                              std::to_string(kClients * kBatches * kClaims)),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, StopFinishesInFlightRequestsAndRefusesNewOnes) {
+  std::string body = "[";
+  for (int i = 0; i < 2000; ++i) {
+    body +=
+        (i ? "," : "") + ClaimJson("S" + std::to_string(i), 110000, 130000, "2026-09-10", "1.00");
+  }
+  body += "]";
+  Reply reply;
+  std::thread slow([&] {
+    Client client = NewClient();
+    reply = client.Post("/v1/provinces/110000/declarations", Token(110000), body, "stop");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const uint16_t port = service_->port();
+  service_->Stop();
+  slow.join();
+  EXPECT_EQ(reply.status, 200) << reply.body;  // the in-flight request was finished
+  Declarations declarations(*ledger_, config_, clock_);
+  EXPECT_TRUE(declarations.FindClaim("S1999").value().has_value());
+  Client late(port);
+  EXPECT_ANY_THROW(late.Get("/healthz", ""));
+  EXPECT_NE(Log().find("stopping: 1 request(s) in flight"), std::string::npos) << Log();
+}
+
+}  // namespace
+}  // namespace xclear
