@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../../service/routes.h"
 #include "../test_support.h"
 #include "xclear/declarations.h"
 #include "xclear/ledger.h"
@@ -157,6 +158,22 @@ class ServiceTest : public ::testing::Test {
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Service> service_;
 };
+
+TEST(ServiceDocs, EveryRouteIsInTheOpenApiFile) {
+  std::ifstream in(XCLEAR_SOURCE_DIR "/docs/openapi.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string yaml = text.str();
+  for (const service::Route& route : service::AllRoutes()) {
+    const size_t at = yaml.find("\n  " + route.pattern + ":\n");
+    ASSERT_NE(at, std::string::npos) << route.pattern;
+    std::string method = route.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const size_t next_path = yaml.find("\n  /", at + 1);
+    EXPECT_NE(yaml.substr(at, next_path - at).find("\n    " + method + ":\n"), std::string::npos)
+        << route.method << " " << route.pattern;
+  }
+}
 
 TEST_F(ServiceTest, HealthAndMetricsAreOpenAndUnknownPathsAnswerJson) {
   Client client = NewClient();

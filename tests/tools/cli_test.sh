@@ -181,5 +181,14 @@ check "statement report of a missing round" 1 "no round 3 of 2026-09" -- run rep
 
 check "claims csv" 0 "^total,2 claims,,,2026-09,1530.00,1220.50,,entry [0-9]+," -- run report claims --month 2026-09 --format csv
 
+check "token issue" 0 "^xct_[0-9a-f]{64}$" -- run token-issue --name bj --role province --province 110000
+check "token file keeps only the hash" 0 '"name":"bj","role":"province","province":"110000","sha256":"[0-9a-f]{64}"' -- cat "$work/tokens.json"
+check "token name taken" 1 "already_exists: a token named \"bj\" exists" -- run token-issue --name bj --role operator
+check "token needs a province" 1 "--province CODE is required" -- run token-issue --name sh --role province
+check "token bad role" 1 "role must be province, operator or auditor" -- run token-issue --name x --role admin
+check "token list" 0 "^province:110000/bj issued " -- run token-list
+check "token revoke" 0 "revoked bj" -- run token-revoke --name bj
+check "token revoke unknown" 1 "no token named \"bj\"" -- run token-revoke --name bj
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
