@@ -992,6 +992,17 @@ Result<uint64_t> ResolveAsOf(const Ledger& ledger, std::string_view text) {
   return ledger.SequenceAt(*instant);
 }
 
+Result<AsOfPoint> ResolveAsOfPoint(const Ledger& ledger, std::string_view text) {
+  XCLEAR_ASSIGN_OR_RETURN(const uint64_t sequence, ResolveAsOf(ledger, text));
+  AsOfPoint point;
+  point.sequence = std::min(sequence, ledger.Head().sequence);
+  if (point.sequence > 0) {
+    XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, ledger.Entry(point.sequence));
+    point.hash = entry.hash;
+  }
+  return point;
+}
+
 Result<Money> Ledger::CurrentBalance(const AccountId& account) const {
   return Balance(account, Head().sequence);
 }

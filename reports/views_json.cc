@@ -16,6 +16,21 @@ std::string OptionalDate(const std::optional<Date>& date) {
   return date ? date->ToString() : std::string();
 }
 
+// The fields every recorded payment has, statement or notice, in one order.
+template <typename RecordedPayment>
+void SetPaymentRecord(Object& out, const RecordedPayment& payment) {
+  out.set("payer", std::to_string(payment.payer));
+  out.set("payee", std::to_string(payment.payee));
+  out.set("bank", payment.bank);
+  out.set("serial", payment.serial);
+  out.set("value_date", payment.value_date.ToString());
+  out.set("amount", payment.amount.ToString());
+  out.set("actor", payment.actor);
+  out.set("recorded_at", payment.recorded_at.ToString());
+  out.set("entry_sequence", Count(payment.entry_sequence));
+  out.set("replayed", payment.replayed);
+}
+
 }  // namespace
 
 Object::Ptr NewJsonObject() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
@@ -93,16 +108,7 @@ Object::Ptr PaymentRecordToJson(const Payment& payment) {
   auto out = NewJsonObject();
   out->set("month", payment.month.ToString());
   out->set("round", Count(payment.round));
-  out->set("payer", std::to_string(payment.payer));
-  out->set("payee", std::to_string(payment.payee));
-  out->set("bank", payment.bank);
-  out->set("serial", payment.serial);
-  out->set("value_date", payment.value_date.ToString());
-  out->set("amount", payment.amount.ToString());
-  out->set("actor", payment.actor);
-  out->set("recorded_at", payment.recorded_at.ToString());
-  out->set("entry_sequence", Count(payment.entry_sequence));
-  out->set("replayed", payment.replayed);
+  SetPaymentRecord(*out, payment);
   return out;
 }
 
@@ -172,16 +178,7 @@ Object::Ptr NoticeToJson(const Notice& notice) {
 Object::Ptr NoticePaymentToJson(const NoticePayment& payment) {
   auto out = NewJsonObject();
   out->set("notice", payment.notice);
-  out->set("payer", std::to_string(payment.payer));
-  out->set("payee", std::to_string(payment.payee));
-  out->set("bank", payment.bank);
-  out->set("serial", payment.serial);
-  out->set("value_date", payment.value_date.ToString());
-  out->set("amount", payment.amount.ToString());
-  out->set("actor", payment.actor);
-  out->set("recorded_at", payment.recorded_at.ToString());
-  out->set("entry_sequence", Count(payment.entry_sequence));
-  out->set("replayed", payment.replayed);
+  SetPaymentRecord(*out, payment);
   return out;
 }
 

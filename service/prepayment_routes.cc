@@ -1,8 +1,6 @@
 // Positions, prepayment notices and their payments, top-ups, the annual adjustment.
 #include <Poco/JSON/Array.h>
 
-#include <algorithm>
-
 #include "routes.h"
 #include "xclear/views_json.h"
 
@@ -12,18 +10,13 @@ namespace {
 using Poco::JSON::Array;
 
 Response Positions(const Request& request, Domain& domain, std::optional<uint32_t> province) {
-  XCLEAR_HTTP_ASSIGN(uint64_t as_of, ResolveAsOf(domain.ledger, request.Query("as_of")));
-  as_of = std::min(as_of, domain.ledger.Head().sequence);
-  Digest hash{};
-  if (as_of > 0) {
-    XCLEAR_HTTP_ASSIGN(const JournalEntry entry, domain.ledger.Entry(as_of));
-    hash = entry.hash;
-  }
+  XCLEAR_HTTP_ASSIGN(const AsOfPoint as_of,
+                     ResolveAsOfPoint(domain.ledger, request.Query("as_of")));
   XCLEAR_HTTP_ASSIGN(const std::vector<Position> positions,
-                     domain.prepayments.Positions(as_of, province));
+                     domain.prepayments.Positions(as_of.sequence, province));
   Response response;
-  response.body =
-      RenderPositions(positions, as_of, hash, domain.config.participants, ReportFormat::kJson);
+  response.body = RenderPositions(positions, as_of.sequence, as_of.hash, domain.config.participants,
+                                  ReportFormat::kJson);
   return response;
 }
 
@@ -68,16 +61,11 @@ Response PayNotice(const Request& request, Domain& domain) {
   draft.notice = notice.id;
   draft.payer = notice.payer;
   draft.payee = notice.payee;
-  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
-  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
-  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
-  auto date = Date::Parse(value_date);
-  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
-  draft.value_date = *date;
-  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
-  auto money = Money::Parse(amount);
-  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
-  draft.amount = *money;
+  XCLEAR_HTTP_ASSIGN(PaymentRecordFields record, PaymentRecordOf(*body));
+  draft.bank = std::move(record.bank);
+  draft.serial = std::move(record.serial);
+  draft.value_date = record.value_date;
+  draft.amount = record.amount;
   XCLEAR_HTTP_ASSIGN(const NoticePayment payment,
                      domain.prepayments.RecordPayment(draft, request.principal.Actor()));
   return JsonResponse(200, NoticePaymentToJson(payment));

@@ -123,19 +123,15 @@ Response PositionsReport(const Request& request, Domain& domain) {
   if (!province && !request.Query("province").empty()) {
     XCLEAR_HTTP_ASSIGN(province, ProvinceParam(request, domain));
   }
-  XCLEAR_HTTP_ASSIGN(uint64_t as_of, ResolveAsOf(domain.ledger, request.Query("as_of")));
-  as_of = std::min(as_of, domain.ledger.Head().sequence);
-  Digest hash{};
-  if (as_of > 0) {
-    XCLEAR_HTTP_ASSIGN(const JournalEntry entry, domain.ledger.Entry(as_of));
-    hash = entry.hash;
-  }
+  XCLEAR_HTTP_ASSIGN(const AsOfPoint as_of,
+                     ResolveAsOfPoint(domain.ledger, request.Query("as_of")));
   XCLEAR_HTTP_ASSIGN(const std::vector<Position> positions,
-                     domain.prepayments.Positions(as_of, province));
-  return Download(
-      request, "positions-" + std::to_string(as_of), "positions", [&](ReportFormat format) {
-        return RenderPositions(positions, as_of, hash, domain.config.participants, format);
-      });
+                     domain.prepayments.Positions(as_of.sequence, province));
+  return Download(request, "positions-" + std::to_string(as_of.sequence), "positions",
+                  [&](ReportFormat format) {
+                    return RenderPositions(positions, as_of.sequence, as_of.hash,
+                                           domain.config.participants, format);
+                  });
 }
 
 Response PrepaymentReport(const Request& request, Domain& domain) {

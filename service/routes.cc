@@ -138,6 +138,21 @@ Result<YearMonth> MonthParam(const Request& request, const std::string& name) {
   return month;
 }
 
+Result<PaymentRecordFields> PaymentRecordOf(const Poco::JSON::Object& body) {
+  PaymentRecordFields record;
+  XCLEAR_ASSIGN_OR_RETURN(record.bank, StringField(body, "bank"));
+  XCLEAR_ASSIGN_OR_RETURN(record.serial, StringField(body, "serial"));
+  XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, StringField(body, "value_date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return date.status().WithContext("value_date");
+  record.value_date = *date;
+  XCLEAR_ASSIGN_OR_RETURN(const std::string amount, StringField(body, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return money.status().WithContext("amount");
+  record.amount = *money;
+  return record;
+}
+
 bool ActsAs(const Request& request, uint32_t province) {
   return request.principal.role == Role::kProvince && request.principal.province == province;
 }

@@ -113,6 +113,15 @@ Result<std::string> StringField(const Poco::JSON::Object& object, const std::str
 Result<uint32_t> ProvinceParam(const Request& request, const Domain& domain,
                                const std::string& name = "province");
 Result<YearMonth> MonthParam(const Request& request, const std::string& name = "month");
+// The payment record shared by statement and notice payments: "bank", "serial", "value_date"
+// (YYYY-MM-DD) and "amount" (a string with at most two decimals).
+struct PaymentRecordFields {
+  std::string bank;
+  std::string serial;
+  Date value_date;
+  Money amount;
+};
+Result<PaymentRecordFields> PaymentRecordOf(const Poco::JSON::Object& body);
 
 // Authorization beyond the role: a province reads and writes only as itself.
 bool ActsAs(const Request& request, uint32_t province);

@@ -85,16 +85,11 @@ Response RecordPayment(const Request& request, Domain& domain) {
                                    "payments"
                                  : "a province records only its own payments");
   XCLEAR_HTTP_ASSIGN(draft.payee, PartyField(*body, "payee", domain));
-  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
-  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
-  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
-  auto date = Date::Parse(value_date);
-  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
-  draft.value_date = *date;
-  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
-  auto money = Money::Parse(amount);
-  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
-  draft.amount = *money;
+  XCLEAR_HTTP_ASSIGN(PaymentRecordFields record, PaymentRecordOf(*body));
+  draft.bank = std::move(record.bank);
+  draft.serial = std::move(record.serial);
+  draft.value_date = record.value_date;
+  draft.amount = record.amount;
   XCLEAR_HTTP_ASSIGN(const Payment payment,
                      domain.settlement.RecordPayment(draft, request.principal.Actor()));
   return JsonResponse(200, PaymentRecordToJson(payment));

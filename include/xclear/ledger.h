@@ -241,5 +241,12 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const LedgerOptions& options,
 // An "as of" point given as text: empty (the head), a sequence number, or an instant (the last
 // entry recorded by then). The error names the text.
 Result<uint64_t> ResolveAsOf(const Ledger& ledger, std::string_view text);
+// The same point clipped to the head, with the hash of its entry (zeros for 0): what a report
+// "as of" names so that it can be checked against the chain.
+struct AsOfPoint {
+  uint64_t sequence = 0;
+  Digest hash{};
+};
+Result<AsOfPoint> ResolveAsOfPoint(const Ledger& ledger, std::string_view text);
 
 }  // namespace xclear

@@ -51,18 +51,15 @@ Status ShowPositions(Context& context) {
   }
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
-  XCLEAR_ASSIGN_OR_RETURN(uint64_t as_of, ResolveAsOf(*ledger, context.args->Get("as-of")));
-  as_of = std::min(as_of, ledger->Head().sequence);
-  Digest hash{};
-  if (as_of > 0) {
-    XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, ledger->Entry(as_of));
-    hash = entry.hash;
-  }
+  XCLEAR_ASSIGN_OR_RETURN(const AsOfPoint as_of,
+                          ResolveAsOfPoint(*ledger, context.args->Get("as-of")));
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(std::vector<Position> positions, prepayments.Positions(as_of, province));
+  XCLEAR_ASSIGN_OR_RETURN(std::vector<Position> positions,
+                          prepayments.Positions(as_of.sequence, province));
   if (sort == "usage") std::stable_sort(positions.begin(), positions.end(), HigherUsage);
   return EmitReport(context, "positions", [&](ReportFormat format) {
-    return RenderPositions(positions, as_of, hash, context.config.participants, format);
+    return RenderPositions(positions, as_of.sequence, as_of.hash, context.config.participants,
+                           format);
   });
 }
 
