@@ -233,11 +233,15 @@ Status ParseStorage(const Object& storage, const std::filesystem::path& config_d
   const std::string s = "storage";
   XCLEAR_RETURN_IF_ERROR(CheckKeys(
       storage,
-      {"data_dir", "sync_wal", "write_group_entries_max", "write_buffer_bytes", "background_jobs"},
+      {"data_dir", "backup_dir", "sync_wal", "write_group_entries_max", "write_buffer_bytes",
+       "background_jobs"},
       s));
   std::string data_dir;
   XCLEAR_RETURN_IF_ERROR(ReadString(storage, "data_dir", s, data_dir));
   if (!data_dir.empty()) out.data_dir = config_dir / data_dir;
+  std::string backup_dir;
+  XCLEAR_RETURN_IF_ERROR(ReadString(storage, "backup_dir", s, backup_dir));
+  if (!backup_dir.empty()) out.backup_dir = config_dir / backup_dir;
   XCLEAR_RETURN_IF_ERROR(ReadBool(storage, "sync_wal", s, out.sync_wal));
   uint64_t group = out.write_group_entries_max;
   XCLEAR_RETURN_IF_ERROR(ReadUint(storage, "write_group_entries_max", s, 1, 1'000'000, group));
@@ -398,6 +402,7 @@ Config DefaultConfig(const std::filesystem::path& config_dir) {
   config.participants = Participants::Default();
   config.rules.med_type_categories = DefaultMedTypes();
   config.storage.data_dir = config_dir / "data";
+  config.storage.backup_dir = config_dir / "backups";
   config.service.token_file = config_dir / "tokens.json";
   return config;
 }

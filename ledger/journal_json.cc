@@ -170,6 +170,19 @@ Object::Ptr VerifyReportToJson(const VerifyReport& report) {
   return out;
 }
 
+Object::Ptr BackupInfoToJson(const BackupInfo& info) {
+  Object::Ptr out = NewObject();
+  out->set("directory", info.directory.string());
+  out->set("head_sequence", static_cast<Poco::UInt64>(info.head.sequence));
+  out->set("head_hash", DigestToHex(info.head.hash));
+  out->set("head_recorded_at", info.head.recorded_at.ToString());
+  out->set("facts", static_cast<Poco::UInt64>(info.facts));
+  out->set("created_at", info.created_at.ToString());
+  out->set("files", static_cast<Poco::UInt64>(info.files));
+  out->set("bytes", static_cast<Poco::UInt64>(info.bytes));
+  return out;
+}
+
 Object::Ptr StatusToJson(const Status& status) {
   Object::Ptr out = NewObject();
   out->set("ok", status.ok());

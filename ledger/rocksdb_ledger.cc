@@ -204,8 +204,10 @@ RocksLedger::~RocksLedger() {
 
 namespace {
 
-rocksdb::Options DatabaseOptions(const StorageConfig& storage) {
+rocksdb::Options DatabaseOptions(const LedgerOptions& ledger) {
+  const StorageConfig& storage = ledger.storage;
   rocksdb::Options options;
+  if (ledger.env != nullptr) options.env = ledger.env;
   options.create_if_missing = false;
   // A family added by a newer version of xclear is created on first open.
   options.create_missing_column_families = true;
@@ -247,7 +249,7 @@ Status CreateAtomically(const LedgerOptions& options) {
   const std::filesystem::path staging =
       parent / ("." + target.filename().string() + ".creating-" + std::to_string(::getpid()));
   std::filesystem::remove_all(staging, error);
-  rocksdb::Options db_options = DatabaseOptions(options.storage);
+  rocksdb::Options db_options = DatabaseOptions(options);
   db_options.create_if_missing = true;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -287,7 +289,7 @@ Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
     }
     XCLEAR_RETURN_IF_ERROR(CreateAtomically(options));
   }
-  const rocksdb::Options db_options = DatabaseOptions(options.storage);
+  const rocksdb::Options db_options = DatabaseOptions(options);
   std::unique_ptr<RocksLedger> ledger(new RocksLedger(options, participants, clock));
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status opened =
@@ -358,6 +360,7 @@ Result<CommitResult> RocksLedger::Commit(const CommitRequest& request) {
                                    " are allowed (storage.write_group_entries_max)");
   }
   std::lock_guard lock(mutex_);
+  XCLEAR_RETURN_IF_ERROR(RecoverStorage());
   PendingBatch pending;
   pending.head = head_;
   pending.facts_head = facts_head_;
@@ -387,11 +390,35 @@ Result<CommitResult> RocksLedger::Commit(const CommitRequest& request) {
   for (TableWrite& write : writes) {
     pending.Put(FamilyOf(write.table), std::move(write.key), std::move(write.value));
   }
-  XCLEAR_RETURN_IF_ERROR(WriteStaged(pending, request.files));
+  const Status written = WriteStaged(pending, request.files);
+  if (!written.ok()) {
+    // RocksDB stops taking writes after a failed write (disk full, I/O error); the next commit
+    // asks it to resume first. Memory still holds the state before this commit.
+    storage_failure_ = written.message();
+    return written;
+  }
   head_ = pending.head;
   facts_head_ = pending.facts_head;
   for (auto& [account, balance] : pending.balances) balances_[account] = balance;
   return result;
+}
+
+// After a failed write RocksDB refuses writes until it is resumed (it re-syncs its state and
+// starts a new WAL). Each commit tries that once while the failure lasts, so the ledger takes
+// commits again as soon as the cause (a full disk) is gone, without a restart.
+Status RocksLedger::RecoverStorage() {
+  if (storage_failure_.empty()) return Status::Ok();
+  const rocksdb::Status resumed = db_->Resume();
+  if (resumed.IsBusy()) {  // RocksDB's own recovery is running (it retries every second)
+    return Status::IoError("the storage is recovering from an earlier failure (" +
+                           storage_failure_ + "); nothing was recorded; retry shortly");
+  }
+  if (!resumed.ok()) {
+    return Status::IoError("the storage is failing since an earlier commit (" + storage_failure_ +
+                           "); nothing was recorded: " + resumed.ToString());
+  }
+  storage_failure_.clear();
+  return Status::Ok();
 }
 
 // Adds the commit-level records (balances, time index, heads) and writes everything at once.

@@ -75,6 +75,7 @@ class RocksLedger final : public Ledger {
   Result<Money> Balance(const AccountId& account, uint64_t as_of_sequence) const override;
   Result<TrialBalance> TrialBalanceAt(uint64_t as_of_sequence) const override;
   Result<VerifyReport> Verify() const override;
+  Result<BackupInfo> Backup(const std::filesystem::path& backups_dir) override;
   const Participants& participants() const override { return participants_; }
 
  private:
@@ -84,6 +85,7 @@ class RocksLedger final : public Ledger {
   Status StageDraft(const EntryDraft& draft, PendingBatch& batch,
                     std::vector<AppendResult>& results);
   Status StageFact(const FactDraft& draft, PendingBatch& batch, std::vector<Fact>& results);
+  Status RecoverStorage();
   Status WriteStaged(PendingBatch& batch, const std::vector<TableFile>& files);
   Status IngestStaged(PendingBatch& batch, const std::vector<TableFile>& files);
   std::filesystem::path IngestDirectory() const { return options_.data_dir / "ingest"; }
@@ -104,6 +106,7 @@ class RocksLedger final : public Ledger {
   LedgerHead head_;
   LedgerHead facts_head_;              // the facts chain's head (same shape as the journal's)
   std::map<AccountId, Fen> balances_;  // current balances: the state after head_
+  std::string storage_failure_;        // why the last write failed, until RocksDB resumes
   std::atomic<uint64_t> table_file_counter_{0};
 };
 

@@ -28,7 +28,8 @@ Domain::Domain(Ledger& ledger_in, const Config& config_in, const WorkingCalendar
 
 std::vector<Route> AllRoutes() {
   std::vector<Route> routes;
-  for (auto group : {DeclarationRoutes, SettlementRoutes, PrepaymentRoutes, ReportRoutes}) {
+  for (auto group : {DeclarationRoutes, SettlementRoutes, PrepaymentRoutes, ReportRoutes,
+                     OperationRoutes}) {
     for (Route& route : group()) routes.push_back(std::move(route));
   }
   return routes;
@@ -73,6 +74,7 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kOverflow:
       return 422;
     case ErrorCode::kIoError:
+      return 503;
     case ErrorCode::kCorruption:
     case ErrorCode::kInternal:
       return 500;
@@ -83,9 +85,16 @@ int HttpStatusOf(ErrorCode code) {
 Response StatusResponse(const Status& status) {
   const int http = HttpStatusOf(status.code());
   // A server-side failure's details go to the log (with the request id), not to the caller.
-  Response response = ErrorResponse(
-      http, std::string(ErrorCodeName(status.code())),
-      http == 500 ? "internal error; quote the request id to the operator" : status.message());
+  std::string message = status.message();
+  if (http == 500) message = "internal error; quote the request id to the operator";
+  // Storage failing (disk full, I/O error): the commit left nothing behind, so a retry with the
+  // same Idempotency-Key is safe once the operator has fixed the cause.
+  if (http == 503) {
+    message = "the ledger's storage is failing; nothing was recorded; retry later with the same "
+              "Idempotency-Key (quote the request id to the operator)";
+  }
+  Response response = ErrorResponse(http, std::string(ErrorCodeName(status.code())), message);
+  if (http == 503) response.headers.emplace_back("Retry-After", "30");
   if (http >= 500) response.internal_detail = status.ToString();
   return response;
 }

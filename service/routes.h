@@ -94,6 +94,7 @@ std::vector<Route> DeclarationRoutes();
 std::vector<Route> SettlementRoutes();
 std::vector<Route> PrepaymentRoutes();
 std::vector<Route> ReportRoutes();
+std::vector<Route> OperationRoutes();
 
 // Responses.
 Response JsonResponse(int status, const Poco::JSON::Object::Ptr& body);

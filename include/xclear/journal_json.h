@@ -29,6 +29,8 @@ Result<std::vector<EntryDraft>> DraftsFromJsonText(const std::string& text,
 
 Poco::JSON::Object::Ptr EntryToJson(const JournalEntry& entry);
 Poco::JSON::Object::Ptr VerifyReportToJson(const VerifyReport& report);
+// directory, head_sequence, head_hash, head_recorded_at, facts, created_at, files, bytes.
+Poco::JSON::Object::Ptr BackupInfoToJson(const BackupInfo& info);
 Poco::JSON::Object::Ptr StatusToJson(const Status& status);
 
 // Serializes with keys in insertion order, no insignificant whitespace when indent is 0.

@@ -21,6 +21,10 @@
 #include "xclear/status.h"
 #include "xclear/time.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace xclear {
 
 struct AppendResult {
@@ -158,6 +162,21 @@ struct LedgerOptions {
   bool create_if_missing = false;
   StorageConfig storage;
   LimitConfig limits;
+  // The storage environment; null means the operating system's. Tests pass an environment that
+  // injects I/O errors (disk full) to show that a failed commit leaves nothing behind.
+  rocksdb::Env* env = nullptr;
+};
+
+// A consistent copy of a ledger made while it is in use (see Ledger::Backup): a directory with
+// the ledger's files and a manifest (BACKUP-MANIFEST) naming the head it holds and the size and
+// SHA-256 of every file.
+struct BackupInfo {
+  std::filesystem::path directory;
+  LedgerHead head;          // the journal head the copy holds (what a restore comes back to)
+  uint64_t facts = 0;       // facts recorded in the copy
+  Instant created_at;
+  uint64_t files = 0;
+  uint64_t bytes = 0;
 };
 
 class Ledger {
@@ -229,6 +248,12 @@ class Ledger {
   // balances. Reports the first bad sequence number and why.
   virtual Result<VerifyReport> Verify() const = 0;
 
+  // Writes a consistent copy of the ledger into a new directory under `backups_dir` while commits
+  // go on (a RocksDB checkpoint: hard links where `backups_dir` is on the same file system, copies
+  // elsewhere), opens the copy and verifies it, and only then gives it its final name
+  // (<UTC time>-seq<N>) with a synced manifest. A failed backup leaves no directory behind.
+  virtual Result<BackupInfo> Backup(const std::filesystem::path& backups_dir) = 0;
+
   virtual const Participants& participants() const = 0;
 };
 
@@ -237,6 +262,18 @@ class Ledger {
 // process. The clock must outlive the ledger.
 Result<std::unique_ptr<Ledger>> OpenLedger(const LedgerOptions& options,
                                            const Participants& participants, const Clock& clock);
+
+// Reads a backup's manifest and checks every file against it (size and SHA-256); the error names
+// the first file that is missing, extra, or different.
+Result<BackupInfo> CheckBackup(const std::filesystem::path& backup_dir);
+
+// Restores the backup in `backup_dir` as the ledger in options.data_dir, which must not exist or
+// be empty: checks the backup, copies it beside the target, opens and verifies the copy, checks
+// that its head is the manifest's, then renames it into place (atomic: a crash leaves no ledger
+// or the whole one).
+Result<BackupInfo> RestoreLedger(const std::filesystem::path& backup_dir,
+                                 const LedgerOptions& options, const Participants& participants,
+                                 const Clock& clock);
 
 // An "as of" point given as text: empty (the head), a sequence number, or an instant (the last
 // entry recorded by then). The error names the text.

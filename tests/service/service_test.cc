@@ -98,6 +98,7 @@ class ServiceTest : public ::testing::Test {
     config_.service.threads_max = 12;
     config_.service.request_body_bytes_max = 1 << 20;
     config_.service.token_file = dir_.path() / "tokens.json";
+    config_.storage.backup_dir = dir_.path() / "backups";
     LedgerOptions options;
     options.data_dir = config_.storage.data_dir;
     options.create_if_missing = true;
@@ -537,6 +538,7 @@ TEST_F(ServiceTest, AuthorizationMatrix) {
       {"GET", "/v1/adjustments/2027", "", true, true, true, true},
       {"POST", "/v1/jobs/adjustment", R"({"year":"2027"})", false, false, true, false},
       {"POST", "/v1/jobs/topup-check", "", false, false, true, false},
+      {"POST", "/v1/jobs/backup", "", false, false, true, false},
       {"GET", "/v1/reports/provincial?province=110000&month=2026-09", "", true, false, true, true},
       {"GET", "/v1/reports/journal", "", false, false, true, true},
       {"GET", "/v1/reports/trial-balance", "", true, true, true, true},
@@ -570,7 +572,7 @@ TEST_F(ServiceTest, AuthorizationMatrix) {
 
 // Eight provinces declare at once; afterwards every claim is there exactly once and the ledger
 // verifies.
-TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvinces) {
+TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvincesAndABackupMeanwhile) {
   constexpr int kClients = 8, kBatches = 15, kClaims = 200;
   const auto& units = config_.participants.units();
   std::vector<std::thread> threads;
@@ -600,8 +602,40 @@ TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvinces) {
       }
     });
   }
+  // The operator backs the ledger up twice while the provinces declare.
+  std::vector<Reply> backups;
+  {
+    Client client = NewClient();
+    for (int i = 0; i < 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      backups.push_back(client.Post("/v1/jobs/backup", operator_, "", "backup-" + std::to_string(i)));
+    }
+    EXPECT_EQ(client.Post("/v1/jobs/backup", operator_, R"({"to":"/tmp"})", "backup-x").status,
+              400);
+  }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
+  // Each backup restores to a ledger that verifies and is the source at the backup's sequence.
+  for (size_t i = 0; i < backups.size(); ++i) {
+    ASSERT_EQ(backups[i].status, 200) << backups[i].body;
+    const auto backup = backups[i].Json();
+    const uint64_t sequence = backup->getValue<uint64_t>("head_sequence");
+    LedgerOptions options;
+    options.data_dir = dir_.path() / ("restored-" + std::to_string(i));
+    auto restored_info = RestoreLedger(backup->getValue<std::string>("directory"), options,
+                                       config_.participants, clock_);
+    ASSERT_TRUE(restored_info.ok()) << restored_info.status().ToString();
+    auto restored = OpenLedger(options, config_.participants, clock_);
+    ASSERT_TRUE(restored.ok());
+    EXPECT_EQ(DigestToHex((*restored)->Head().hash), backup->getValue<std::string>("head_hash"));
+    EXPECT_EQ((*restored)->Head().hash, ledger_->Entry(sequence).value().hash);
+    Declarations restored_claims(**restored, config_, clock_);
+    EXPECT_EQ(restored_claims.Verify().value(), "");
+    auto restored_totals =
+        restored_claims.MonthTotals(YearMonth::Parse("2026-09").value(), false);
+    ASSERT_TRUE(restored_totals.ok());
+    EXPECT_EQ(restored_totals->first, sequence * kClaims);  // one entry per 200-claim batch
+  }
   Declarations declarations(*ledger_, config_, clock_);
   auto totals = declarations.MonthTotals(YearMonth::Parse("2026-09").value(), false);
   ASSERT_TRUE(totals.ok());

@@ -190,5 +190,17 @@ check "token list" 0 "^province:110000/bj issued " -- run token-list
 check "token revoke" 0 "revoked bj" -- run token-revoke --name bj
 check "token revoke unknown" 1 "no token named \"bj\"" -- run token-revoke --name bj
 
+# Backup and restore: the restored ledger verifies and has the source's head.
+check "backup" 0 "^backup written: $work/backups/[0-9]{8}T[0-9]{6}Z-seq[0-9]+: ledger at entry [0-9]+ " -- run backup --to "$work/backups"
+backup=$(ls -d "$work"/backups/*-seq* | head -n 1)
+head_hash=$(run backup-check "$backup" --json | sed -n 's/.*"head_hash":"\([0-9a-f]*\)".*/\1/p')
+check "backup-check" 0 "^backup intact: .* files, [0-9]+ bytes" -- run backup-check "$backup"
+check "restore" 0 "prepayment records: ok" -- "$xclear" restore "$backup" --config "$config" --data "$work/restored" --now 2027-01-06T10:00:00
+check "restored head" 0 "\"head_hash\":\"$head_hash\"" -- "$xclear" backup --to "$work/backups2" --json --config "$config" --data "$work/restored"
+check "restore over a ledger" 1 "is not empty; restore into a new directory" -- "$xclear" restore "$backup" --config "$config" --data "$work/restored"
+check "restore of a non-backup" 1 "is not a backup \(no BACKUP-MANIFEST\)" -- "$xclear" restore "$work/ledger" --config "$config" --data "$work/restored2"
+cp -r "$backup" "$work/tampered" && echo junk >>"$work/tampered/CURRENT"
+check "backup-check tampered" 3 "backup file $work/tampered/CURRENT differs from the manifest" -- run backup-check "$work/tampered"
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

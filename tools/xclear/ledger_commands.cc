@@ -206,64 +206,124 @@ Status ProvincialStatementCommand(Context& context) {
   return Status::Ok();
 }
 
-Status Verify(Context& context) {
-  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
-  XCLEAR_ASSIGN_OR_RETURN(VerifyReport report, ledger->Verify());
+// Everything `xclear verify` checks: the journal, then each domain's records against it.
+// Fills `json` and `text`; report.ok says whether all of it held.
+Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledger,
+                                      Poco::JSON::Object::Ptr& json, std::string& text) {
+  XCLEAR_ASSIGN_OR_RETURN(VerifyReport report, ledger.Verify());
+  const auto check = [&report](const char* what, const Result<std::string>& problem) -> Status {
+    if (!problem.ok()) return problem.status();
+    if (report.ok && !problem.value().empty()) {
+      report.ok = false;
+      report.reason = std::string(what) + ": " + problem.value();
+    }
+    return Status::Ok();
+  };
   uint64_t claims = 0;
-  if (report.ok) {
-    Declarations declarations(*ledger, context.config, *context.clock);
-    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, declarations.Verify(&claims));
-    if (!problem.empty()) {
-      report.ok = false;
-      report.reason = "claims: " + problem;
-    }
-  }
   uint64_t statements = 0;
-  if (report.ok) {
-    Clearing clearing(*ledger, context.config, *context.clock);
-    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, clearing.Verify(&statements));
-    if (!problem.empty()) {
-      report.ok = false;
-      report.reason = "statements: " + problem;
-    }
-  }
   uint64_t settlement_records = 0;
-  if (report.ok) {
-    XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
-    Settlement settlement(*ledger, context.config, calendar, *context.clock);
-    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, settlement.Verify(&settlement_records));
-    if (!problem.empty()) {
-      report.ok = false;
-      report.reason = "settlement: " + problem;
-    }
-  }
   uint64_t prepayment_records = 0;
   if (report.ok) {
+    Declarations declarations(const_cast<Ledger&>(ledger), context.config, *context.clock);
+    XCLEAR_RETURN_IF_ERROR(check("claims", declarations.Verify(&claims)));
+  }
+  if (report.ok) {
+    Clearing clearing(const_cast<Ledger&>(ledger), context.config, *context.clock);
+    XCLEAR_RETURN_IF_ERROR(check("statements", clearing.Verify(&statements)));
+  }
+  if (report.ok) {
     XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
-    Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
-    XCLEAR_ASSIGN_OR_RETURN(const std::string problem, prepayments.Verify(&prepayment_records));
-    if (!problem.empty()) {
-      report.ok = false;
-      report.reason = "prepayments: " + problem;
+    Settlement settlement(const_cast<Ledger&>(ledger), context.config, calendar, *context.clock);
+    XCLEAR_RETURN_IF_ERROR(check("settlement", settlement.Verify(&settlement_records)));
+    Prepayments prepayments(const_cast<Ledger&>(ledger), context.config, calendar,
+                            *context.clock);
+    if (report.ok) {
+      XCLEAR_RETURN_IF_ERROR(check("prepayments", prepayments.Verify(&prepayment_records)));
     }
   }
-  std::string text = "verified " + std::to_string(report.entries_checked) + " entries, " +
-                     std::to_string(report.postings_checked) + " postings, " +
-                     std::to_string(report.accounts_checked) + " accounts, " +
-                     std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
-                     " claims, " + std::to_string(statements) + " statements, " +
-                     std::to_string(settlement_records) + " confirmation/payment records, " +
-                     std::to_string(prepayment_records) + " prepayment records: ";
+  text = "verified " + std::to_string(report.entries_checked) + " entries, " +
+         std::to_string(report.postings_checked) + " postings, " +
+         std::to_string(report.accounts_checked) + " accounts, " +
+         std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
+         " claims, " + std::to_string(statements) + " statements, " +
+         std::to_string(settlement_records) + " confirmation/payment records, " +
+         std::to_string(prepayment_records) + " prepayment records: ";
   text += report.ok ? "ok" : "FAILED";
-  auto json = VerifyReportToJson(report);
+  json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
   json->set("statements_checked", static_cast<Poco::UInt64>(statements));
   json->set("prepayment_records_checked", static_cast<Poco::UInt64>(prepayment_records));
   json->set("settlement_records_checked", static_cast<Poco::UInt64>(settlement_records));
-  context.Print(text, JsonToString(json));
-  if (report.ok) return Status::Ok();
+  return report;
+}
+
+Status VerifyFailed(const VerifyReport& report) {
   return Status::Corruption("verify failed at entry " + std::to_string(report.first_bad_sequence) +
                             ": " + report.reason);
+}
+
+Status Verify(Context& context) {
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Poco::JSON::Object::Ptr json;
+  std::string text;
+  XCLEAR_ASSIGN_OR_RETURN(const VerifyReport report,
+                          VerifyEverything(context, *ledger, json, text));
+  context.Print(text, JsonToString(json));
+  return report.ok ? Status::Ok() : VerifyFailed(report);
+}
+
+std::string BackupText(const BackupInfo& info) {
+  return info.directory.string() + ": ledger at entry " + std::to_string(info.head.sequence) +
+         " (" + DigestToHex(info.head.hash) + "), " + std::to_string(info.facts) + " facts, " +
+         std::to_string(info.files) + " files, " + std::to_string(info.bytes) + " bytes";
+}
+
+Status Backup(Context& context) {
+  auto ledger = context.OpenLedger();
+  if (!ledger.ok()) {
+    if (ledger.status().code() != ErrorCode::kFailedPrecondition) return ledger.status();
+    return ledger.status().WithContext(
+        "backup: while xcleard runs, ask the service: POST /v1/operator/backups (operator token)");
+  }
+  const std::filesystem::path to =
+      context.args->Has("to") ? std::filesystem::path(context.args->Get("to"))
+                              : context.config.storage.backup_dir;
+  XCLEAR_ASSIGN_OR_RETURN(const BackupInfo info, ledger.value()->Backup(to));
+  context.Print("backup written: " + BackupText(info), JsonToString(BackupInfoToJson(info)));
+  return Status::Ok();
+}
+
+Status BackupCheck(Context& context) {
+  if (context.args->positional().size() != 1) {
+    return Status::InvalidArgument("backup-check needs the BACKUP directory");
+  }
+  XCLEAR_ASSIGN_OR_RETURN(const BackupInfo info, CheckBackup(context.args->positional()[0]));
+  context.Print("backup intact: " + BackupText(info), JsonToString(BackupInfoToJson(info)));
+  return Status::Ok();
+}
+
+Status Restore(Context& context) {
+  if (context.args->positional().size() != 1) {
+    return Status::InvalidArgument("restore needs the BACKUP directory (and --data TARGET)");
+  }
+  LedgerOptions options;
+  options.data_dir = context.config.storage.data_dir;
+  options.storage = context.config.storage;
+  options.limits = context.config.limits;
+  XCLEAR_ASSIGN_OR_RETURN(
+      const BackupInfo info,
+      RestoreLedger(context.args->positional()[0], options, context.config.participants,
+                    *context.clock));
+  // The journal verified during the restore; the domain records are checked here as well.
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  Poco::JSON::Object::Ptr verify_json;
+  std::string verify_text;
+  XCLEAR_ASSIGN_OR_RETURN(const VerifyReport report,
+                          VerifyEverything(context, *ledger, verify_json, verify_text));
+  auto json = BackupInfoToJson(info);
+  json->set("verify", verify_json);
+  context.Print("restored " + BackupText(info) + "\n" + verify_text, JsonToString(json));
+  return report.ok ? Status::Ok() : VerifyFailed(report);
 }
 
 }  // namespace
@@ -339,6 +399,35 @@ std::vector<Command> LedgerCommands() {
        {},
        {},
        Verify},
+      {"backup",
+       "write a consistent, verified copy of the ledger (operator)",
+       "xclear backup [--to DIR]\n"
+       "  Writes a RocksDB checkpoint of the ledger into a new directory under DIR (default\n"
+       "  storage.backup_dir), named <UTC time>-seq<N>, opens and verifies the copy, and writes\n"
+       "  BACKUP-MANIFEST (head sequence and hash, size and SHA-256 of every file). On the same\n"
+       "  file system as the ledger the copy is hard links (instant). While xcleard holds the\n"
+       "  ledger, ask the service instead: POST /v1/operator/backups.",
+       {"to"},
+       {},
+       Backup},
+      {"backup-check",
+       "check a backup's files against its manifest",
+       "xclear backup-check BACKUP\n"
+       "  Recomputes the size and SHA-256 of every file of BACKUP (e.g. after copying it off the\n"
+       "  machine) and names the first one that is missing, extra or different.",
+       {},
+       {},
+       BackupCheck},
+      {"restore",
+       "restore a backup as the ledger in --data (which must be new or empty)",
+       "xclear restore BACKUP --data TARGET\n"
+       "  Checks BACKUP against its manifest, copies it beside TARGET, opens and verifies it,\n"
+       "  checks that its head is the manifest's, moves it into place, then runs the checks of\n"
+       "  `xclear verify` on it. TARGET must not exist or be empty: move a damaged ledger aside,\n"
+       "  never restore over it.",
+       {},
+       {},
+       Restore},
   };
 }
 
