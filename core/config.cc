@@ -231,11 +231,10 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
 Status ParseStorage(const Object& storage, const std::filesystem::path& config_dir,
                     StorageConfig& out) {
   const std::string s = "storage";
-  XCLEAR_RETURN_IF_ERROR(CheckKeys(
-      storage,
-      {"data_dir", "backup_dir", "sync_wal", "write_group_entries_max", "write_buffer_bytes",
-       "background_jobs"},
-      s));
+  XCLEAR_RETURN_IF_ERROR(CheckKeys(storage,
+                                   {"data_dir", "backup_dir", "sync_wal", "write_group_entries_max",
+                                    "write_buffer_bytes", "background_jobs"},
+                                   s));
   std::string data_dir;
   XCLEAR_RETURN_IF_ERROR(ReadString(storage, "data_dir", s, data_dir));
   if (!data_dir.empty()) out.data_dir = config_dir / data_dir;

@@ -154,7 +154,8 @@ Status ParseManifest(const std::filesystem::path& backup_dir, const std::string&
       return bad("unknown record " + key);
     }
   }
-  for (const char* key : {"head_sequence", "head_hash", "head_recorded_ms", "facts", "created_ms"}) {
+  for (const char* key :
+       {"head_sequence", "head_hash", "head_recorded_ms", "facts", "created_ms"}) {
     if (seen.count(key) == 0) return Status::Corruption(where + ": " + key + " is missing");
   }
   if (files.empty()) return Status::Corruption(where + ": lists no files");
@@ -193,8 +194,8 @@ Result<BackupInfo> RocksLedger::Backup(const std::filesystem::path& backups_dir)
                            error.message());
   }
   const std::filesystem::path staging =
-      backups_dir / (".backup-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(backup_counter.fetch_add(1)));
+      backups_dir /
+      (".backup-" + std::to_string(::getpid()) + "-" + std::to_string(backup_counter.fetch_add(1)));
   std::filesystem::remove_all(staging, error);
   const auto discard = [&staging] {
     std::error_code ignored;
@@ -325,8 +326,9 @@ Result<BackupInfo> RestoreLedger(const std::filesystem::path& backup_dir,
   std::error_code error;
   if (std::filesystem::exists(target, error) && !std::filesystem::is_empty(target, error)) {
     return Status::FailedPrecondition(
-        target.string() + " is not empty; restore into a new directory (move the old ledger "
-                          "aside first, never over it)");
+        target.string() +
+        " is not empty; restore into a new directory (move the old ledger "
+        "aside first, never over it)");
   }
   XCLEAR_ASSIGN_OR_RETURN(BackupInfo info, CheckBackup(backup_dir));
   const std::filesystem::path parent = target.parent_path();
@@ -346,8 +348,8 @@ Result<BackupInfo> RestoreLedger(const std::filesystem::path& backup_dir,
     if (name == kManifestName) continue;
     std::filesystem::copy_file(backup_dir / name, staging / name, error);
     if (error) {
-      return fail(Status::IoError("cannot copy " + (backup_dir / name).string() + ": " +
-                                  error.message()));
+      return fail(
+          Status::IoError("cannot copy " + (backup_dir / name).string() + ": " + error.message()));
     }
     Status synced = SyncPath(staging / name, false);
     if (!synced.ok()) return fail(synced);
@@ -361,14 +363,13 @@ Result<BackupInfo> RestoreLedger(const std::filesystem::path& backup_dir,
     auto report = opened.value()->Verify();
     if (!report.ok()) return fail(report.status());
     if (!report.value().ok) {
-      return fail(Status::Corruption("the restored ledger does not verify: " +
-                                     report.value().reason));
+      return fail(
+          Status::Corruption("the restored ledger does not verify: " + report.value().reason));
     }
     const LedgerHead head = opened.value()->Head();
     if (head.sequence != info.head.sequence || head.hash != info.head.hash) {
       return fail(Status::Corruption("the restored ledger's head (" +
-                                     std::to_string(head.sequence) +
-                                     ") is not the manifest's (" +
+                                     std::to_string(head.sequence) + ") is not the manifest's (" +
                                      std::to_string(info.head.sequence) + ")"));
     }
   }

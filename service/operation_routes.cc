@@ -15,8 +15,7 @@ Response RunBackup(const Request& request, Domain& domain) {
     return StatusResponse(Status::InvalidArgument(
         "body: a backup takes no fields (it is written to the configured storage.backup_dir)"));
   }
-  XCLEAR_HTTP_ASSIGN(const BackupInfo info,
-                     domain.ledger.Backup(domain.config.storage.backup_dir));
+  XCLEAR_HTTP_ASSIGN(const BackupInfo info, domain.ledger.Backup(domain.config.storage.backup_dir));
   return JsonResponse(200, BackupInfoToJson(info));
 }
 

@@ -28,8 +28,8 @@ Domain::Domain(Ledger& ledger_in, const Config& config_in, const WorkingCalendar
 
 std::vector<Route> AllRoutes() {
   std::vector<Route> routes;
-  for (auto group : {DeclarationRoutes, SettlementRoutes, PrepaymentRoutes, ReportRoutes,
-                     OperationRoutes}) {
+  for (auto group :
+       {DeclarationRoutes, SettlementRoutes, PrepaymentRoutes, ReportRoutes, OperationRoutes}) {
     for (Route& route : group()) routes.push_back(std::move(route));
   }
   return routes;
@@ -90,8 +90,9 @@ Response StatusResponse(const Status& status) {
   // Storage failing (disk full, I/O error): the commit left nothing behind, so a retry with the
   // same Idempotency-Key is safe once the operator has fixed the cause.
   if (http == 503) {
-    message = "the ledger's storage is failing; nothing was recorded; retry later with the same "
-              "Idempotency-Key (quote the request id to the operator)";
+    message =
+        "the ledger's storage is failing; nothing was recorded; retry later with the same "
+        "Idempotency-Key (quote the request id to the operator)";
   }
   Response response = ErrorResponse(http, std::string(ErrorCodeName(status.code())), message);
   if (http == 503) response.headers.emplace_back("Retry-After", "30");

@@ -71,8 +71,8 @@ struct RuleConfig {
 struct StorageConfig {
   std::filesystem::path data_dir = "data";
   std::filesystem::path backup_dir = "backups";  // where `xclear backup` and the service put copies
-  bool sync_wal = true;                       // fsync the WAL on every commit
-  uint32_t write_group_entries_max = 10'000;  // journal entries in one atomic write batch
+  bool sync_wal = true;                          // fsync the WAL on every commit
+  uint32_t write_group_entries_max = 10'000;     // journal entries in one atomic write batch
   uint64_t write_buffer_bytes = 64ull << 20;
   int background_jobs = 2;
 };

@@ -172,8 +172,8 @@ struct LedgerOptions {
 // SHA-256 of every file.
 struct BackupInfo {
   std::filesystem::path directory;
-  LedgerHead head;          // the journal head the copy holds (what a restore comes back to)
-  uint64_t facts = 0;       // facts recorded in the copy
+  LedgerHead head;     // the journal head the copy holds (what a restore comes back to)
+  uint64_t facts = 0;  // facts recorded in the copy
   Instant created_at;
   uint64_t files = 0;
   uint64_t bytes = 0;

@@ -33,10 +33,10 @@ class BackupTest : public testing::Test {
   void AppendClaims(const std::string& prefix, int count) {
     for (int i = 0; i < count; ++i) {
       const uint32_t treatment = i % 2 == 0 ? 110000 : 310000;
-      ASSERT_TRUE(ledger_
-                      ->AppendOne(ClaimEntry(treatment, 440000, 100 + i,
-                                             prefix + "-" + std::to_string(i)))
-                      .ok());
+      ASSERT_TRUE(
+          ledger_
+              ->AppendOne(ClaimEntry(treatment, 440000, 100 + i, prefix + "-" + std::to_string(i)))
+              .ok());
     }
   }
   // The source and the restored ledger agree on every entry, balance and fact up to `sequence`.
@@ -65,8 +65,8 @@ class BackupTest : public testing::Test {
 TEST_F(BackupTest, RestoresToTheSourceAtTheBackupsSequence) {
   AppendClaims("a", 20);
   CommitRequest fact;
-  fact.facts = {{FactKind::kLateExplanation, "explanation:110000:2026-09", "province:110000",
-                 "outage"}};
+  fact.facts = {
+      {FactKind::kLateExplanation, "explanation:110000:2026-09", "province:110000", "outage"}};
   fact.writes = {{Table::kClaims, "claim-1", "record"}};
   ASSERT_TRUE(ledger_->Commit(fact).ok());
   auto backup = ledger_->Backup(dir_.path() / "backups");
@@ -118,8 +118,8 @@ TEST_F(BackupTest, ABackupTakenDuringCommitsIsConsistent) {
   EXPECT_GT(appended.load(), 0);
   for (size_t i = 0; i < backups.size(); ++i) {
     const auto target = dir_.path() / ("restored-" + std::to_string(i));
-    auto info = RestoreLedger(backups[i].directory, Options(target), Participants::Default(),
-                              clock_);
+    auto info =
+        RestoreLedger(backups[i].directory, Options(target), Participants::Default(), clock_);
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     auto restored = Open(target).value();
     EXPECT_EQ(restored->Head().hash, ledger_->Entry(backups[i].head.sequence).value().hash);
@@ -136,8 +136,8 @@ TEST_F(BackupTest, ADamagedBackupOrAnOccupiedTargetIsRefusedAndLeavesNothing) {
   const auto occupied = dir_.path() / "occupied";
   std::filesystem::create_directories(occupied);
   std::ofstream(occupied / "keep") << "x";
-  auto refused = RestoreLedger(backup->directory, Options(occupied), Participants::Default(),
-                               clock_);
+  auto refused =
+      RestoreLedger(backup->directory, Options(occupied), Participants::Default(), clock_);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(std::filesystem::exists(occupied / "keep"));
@@ -154,8 +154,7 @@ TEST_F(BackupTest, ADamagedBackupOrAnOccupiedTargetIsRefusedAndLeavesNothing) {
     file.put('\x5a');
   }
   const auto target = dir_.path() / "restored";
-  auto damaged = RestoreLedger(backup->directory, Options(target), Participants::Default(),
-                               clock_);
+  auto damaged = RestoreLedger(backup->directory, Options(target), Participants::Default(), clock_);
   ASSERT_FALSE(damaged.ok());
   EXPECT_EQ(damaged.status().code(), ErrorCode::kCorruption);
   EXPECT_NE(damaged.status().message().find(victim), std::string::npos)

@@ -31,8 +31,7 @@ class FillableFileSystem : public rocksdb::FileSystemWrapper {
     if (status.ok()) result->reset(new File(std::move(file), *this));
     return status;
   }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name,
-                                       const rocksdb::FileOptions& options,
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
                                        rocksdb::IODebugContext* debug) override {
     if (full_) return NoSpace();

@@ -608,7 +608,8 @@ TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvincesAndABackupMeanwhile)
     Client client = NewClient();
     for (int i = 0; i < 2; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
-      backups.push_back(client.Post("/v1/jobs/backup", operator_, "", "backup-" + std::to_string(i)));
+      backups.push_back(
+          client.Post("/v1/jobs/backup", operator_, "", "backup-" + std::to_string(i)));
     }
     EXPECT_EQ(client.Post("/v1/jobs/backup", operator_, R"({"to":"/tmp"})", "backup-x").status,
               400);
@@ -631,8 +632,7 @@ TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvincesAndABackupMeanwhile)
     EXPECT_EQ((*restored)->Head().hash, ledger_->Entry(sequence).value().hash);
     Declarations restored_claims(**restored, config_, clock_);
     EXPECT_EQ(restored_claims.Verify().value(), "");
-    auto restored_totals =
-        restored_claims.MonthTotals(YearMonth::Parse("2026-09").value(), false);
+    auto restored_totals = restored_claims.MonthTotals(YearMonth::Parse("2026-09").value(), false);
     ASSERT_TRUE(restored_totals.ok());
     EXPECT_EQ(restored_totals->first, sequence * kClaims);  // one entry per 200-claim batch
   }

@@ -235,8 +235,7 @@ Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledg
     XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
     Settlement settlement(const_cast<Ledger&>(ledger), context.config, calendar, *context.clock);
     XCLEAR_RETURN_IF_ERROR(check("settlement", settlement.Verify(&settlement_records)));
-    Prepayments prepayments(const_cast<Ledger&>(ledger), context.config, calendar,
-                            *context.clock);
+    Prepayments prepayments(const_cast<Ledger&>(ledger), context.config, calendar, *context.clock);
     if (report.ok) {
       XCLEAR_RETURN_IF_ERROR(check("prepayments", prepayments.Verify(&prepayment_records)));
     }
@@ -244,10 +243,10 @@ Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledg
   text = "verified " + std::to_string(report.entries_checked) + " entries, " +
          std::to_string(report.postings_checked) + " postings, " +
          std::to_string(report.accounts_checked) + " accounts, " +
-         std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) +
-         " claims, " + std::to_string(statements) + " statements, " +
-         std::to_string(settlement_records) + " confirmation/payment records, " +
-         std::to_string(prepayment_records) + " prepayment records: ";
+         std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) + " claims, " +
+         std::to_string(statements) + " statements, " + std::to_string(settlement_records) +
+         " confirmation/payment records, " + std::to_string(prepayment_records) +
+         " prepayment records: ";
   text += report.ok ? "ok" : "FAILED";
   json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
@@ -285,9 +284,9 @@ Status Backup(Context& context) {
     return ledger.status().WithContext(
         "backup: while xcleard runs, ask the service: POST /v1/operator/backups (operator token)");
   }
-  const std::filesystem::path to =
-      context.args->Has("to") ? std::filesystem::path(context.args->Get("to"))
-                              : context.config.storage.backup_dir;
+  const std::filesystem::path to = context.args->Has("to")
+                                       ? std::filesystem::path(context.args->Get("to"))
+                                       : context.config.storage.backup_dir;
   XCLEAR_ASSIGN_OR_RETURN(const BackupInfo info, ledger.value()->Backup(to));
   context.Print("backup written: " + BackupText(info), JsonToString(BackupInfoToJson(info)));
   return Status::Ok();
@@ -310,10 +309,9 @@ Status Restore(Context& context) {
   options.data_dir = context.config.storage.data_dir;
   options.storage = context.config.storage;
   options.limits = context.config.limits;
-  XCLEAR_ASSIGN_OR_RETURN(
-      const BackupInfo info,
-      RestoreLedger(context.args->positional()[0], options, context.config.participants,
-                    *context.clock));
+  XCLEAR_ASSIGN_OR_RETURN(const BackupInfo info,
+                          RestoreLedger(context.args->positional()[0], options,
+                                        context.config.participants, *context.clock));
   // The journal verified during the restore; the domain records are checked here as well.
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   Poco::JSON::Object::Ptr verify_json;
