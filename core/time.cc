@@ -182,4 +182,13 @@ Instant SystemClock::Now() const {
   return Instant::FromUnixMillis(now.time_since_epoch().count());
 }
 
+OffsetClock::OffsetClock(Instant start)
+    : start_millis_(start.unix_millis()), started_(chrono::steady_clock::now()) {}
+
+Instant OffsetClock::Now() const {
+  const auto elapsed =
+      chrono::duration_cast<chrono::milliseconds>(chrono::steady_clock::now() - started_);
+  return Instant::FromUnixMillis(start_millis_ + elapsed.count());
+}
+
 }  // namespace xclear

@@ -232,7 +232,9 @@ Result<DeclarationReport> Declarations::DeclareJson(uint32_t treatment, std::str
     if (!object) {
       shape_errors.push_back({row, "", "is not a JSON object"});
     } else {
-      for (const auto& [key, value] : *object) {
+      for (const auto& member : *object) {
+        const std::string& key = member.first;
+        const Poco::Dynamic::Var& value = member.second;
         const auto known = std::find_if(std::begin(kClaimFields), std::end(kClaimFields),
                                         [&key](const char* field) { return key == field; });
         if (known == std::end(kClaimFields)) {

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "xclear/csv_reader.h"
 #include "xclear/journal_json.h"
 #include "xclear/views_json.h"
 
@@ -38,7 +39,10 @@ std::vector<Route> AllRoutes() {
 Response JsonResponse(int status, const Poco::JSON::Object::Ptr& body) {
   Response response;
   response.status = status;
-  response.body = JsonToString(body) + "\n";
+  // Messages may quote the caller's bytes (a JSON parser's "unexpected byte"); the answer stays
+  // UTF-8 whatever they were. Invalid bytes can only sit inside JSON strings, so this keeps the
+  // JSON valid.
+  response.body = ReplaceInvalidUtf8(JsonToString(body)) + "\n";
   return response;
 }
 

@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
   librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev clang-format libxlsxwriter-dev unzip
-  hledger)  # the auditors' cross-check of the journal export (tests/tools/hledger_test.sh)
+  hledger   # the auditors' cross-check of the journal export (tests/tools/hledger_test.sh)
+  clang libclang-rt-14-dev)  # the sanitizer job: clang's ASan/UBSan and libFuzzer (tools/sanitize.sh)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -63,5 +63,9 @@ class CsvReader {
 
 // True when `text` is valid UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
+// `text` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD: what an
+// answer that quotes untrusted input (a parser's "unexpected byte") sends, so that it stays valid
+// UTF-8 and valid JSON.
+std::string ReplaceInvalidUtf8(std::string_view text);
 
 }  // namespace xclear

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -116,6 +117,18 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   Instant Now() const override;
+};
+
+// A clock that starts at a given instant and then runs with real time: the dev/test-only
+// `xcleard --now` (config allow_now_override), so that a rehearsal can stand on any date.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(Instant start);
+  Instant Now() const override;
+
+ private:
+  int64_t start_millis_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 // A clock that stands still until told otherwise: tests and the dev-only --now override.

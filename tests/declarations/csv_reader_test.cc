@@ -80,5 +80,16 @@ TEST(CsvReader, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("abc\xE4\xB8"));       // truncated
 }
 
+// Found by fuzz_json_bodies: a parser error quoting the caller's byte made the answer invalid
+// UTF-8 (and so invalid JSON for strict clients).
+TEST(CsvReader, InvalidUtf8IsReplacedNotPassedOn) {
+  EXPECT_EQ(ReplaceInvalidUtf8("ok 中文"), "ok 中文");
+  EXPECT_EQ(ReplaceInvalidUtf8("byte '\x9d'"), "byte '\xEF\xBF\xBD'");
+  EXPECT_EQ(ReplaceInvalidUtf8("\xE4\xB8"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated: one each
+  EXPECT_EQ(ReplaceInvalidUtf8("\xED\xA0\x80x"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // a surrogate's 3 bytes
+  EXPECT_TRUE(IsValidUtf8(ReplaceInvalidUtf8("\xff\xfe\xC0\xAF\xF4\x90\x80\x80 end")));
+}
+
 }  // namespace
 }  // namespace xclear

@@ -305,6 +305,16 @@ TEST_F(ServiceTest, IdempotencyKeysReplayAndRefuseReuse) {
   EXPECT_EQ(other.status, 200) << other.body;
 }
 
+// Found by fuzz_json_bodies: the JSON parser's message quoted an invalid byte of the body and
+// the answer was not UTF-8; now it is, and parses.
+TEST_F(ServiceTest, AnswersStayUtf8WhateverTheBodyHeld) {
+  Reply reply =
+      NewClient().Post("/v1/payments", Token(110000), "{\"month\":{\"a\":[1,\x9d]}}", "u1");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_NE(reply.body.find("\xEF\xBF\xBD"), std::string::npos) << reply.body;
+  EXPECT_NO_THROW(reply.Json());
+}
+
 TEST_F(ServiceTest, OversizeBodiesAre413) {
   Client client = NewClient();
   const std::string huge(config_.service.request_body_bytes_max + 1, ' ');

@@ -1,6 +1,6 @@
 // xcleard: the HTTP service for the provincial finance departments (a Poco ServerApplication).
 //
-//   xcleard [--config FILE] [--data DIR] [--port N]
+//   xcleard [--config FILE] [--data DIR] [--port N] [--now INSTANT]
 //
 // Opens the ledger once (creating it when missing), loads the calendar and the token file, serves
 // until SIGTERM or SIGINT, then stops accepting connections, lets in-flight requests finish and
@@ -37,6 +37,11 @@ class Daemon final : public Poco::Util::ServerApplication {
     options.addOption(Poco::Util::Option("port", "", "listen port (0: any free port)")
                           .argument("N")
                           .binding("xcleard.port"));
+    options.addOption(Poco::Util::Option("now", "",
+                                         "dev/test only (config allow_now_override): the clock "
+                                         "starts at INSTANT (CST) and runs on from there")
+                          .argument("INSTANT")
+                          .binding("xcleard.now"));
     options.addOption(Poco::Util::Option("help", "h", "this text")
                           .callback(Poco::Util::OptionCallback<Daemon>(this, &Daemon::Help)));
   }
@@ -76,7 +81,19 @@ class Daemon final : public Poco::Util::ServerApplication {
     }
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
     logger->flush_on(spdlog::level::info);
-    xclear::SystemClock clock;
+    std::unique_ptr<xclear::Clock> clock_holder = std::make_unique<xclear::SystemClock>();
+    if (config().has("xcleard.now")) {
+      if (!configuration.allow_now_override) {
+        return Fail(xclear::Status::InvalidArgument(
+            "--now is refused: the configuration does not set allow_now_override (dev/test "
+            "only)"));
+      }
+      auto start = xclear::Instant::Parse(config().getString("xcleard.now"));
+      if (!start.ok()) return Fail(start.status().WithContext("--now"));
+      clock_holder = std::make_unique<xclear::OffsetClock>(*start);
+      logger->warn("clock override: the service's time starts at {}", start->ToString());
+    }
+    const xclear::Clock& clock = *clock_holder;
     xclear::LedgerOptions options;
     options.data_dir = configuration.storage.data_dir;
     options.create_if_missing = true;
