@@ -171,6 +171,12 @@ bool CsvReader::ParseRecord(std::vector<std::string_view>& fields, bool& need_mo
   for (const auto& [index, start] : scratch_spans_) {
     fields[index] = std::string_view(scratch_.data() + start, fields[index].size());
   }
+  if (position - begin_ > record_bytes_max_) {  // text in memory: the same bound as a file's
+    status_ = Status::InvalidArgument("row " + std::to_string(record_number_ + 1) +
+                                      ": a record is longer than " +
+                                      std::to_string(record_bytes_max_) + " bytes");
+    return false;
+  }
   consumed_total_ += position - begin_;
   const std::string_view record(data + begin_, position - begin_);
   begin_ = position;

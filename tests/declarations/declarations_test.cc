@@ -173,6 +173,37 @@ TEST_F(DeclarationsTest, EveryRejectionNamesTheRowFieldAndReason) {
   EXPECT_FALSE(declarations_->FindClaim("ok-1")->has_value());
 }
 
+// The bad-input classes of docs/reliability.md that are about the bytes of a file: each is
+// refused with the row and the reason, and nothing is written.
+TEST_F(DeclarationsTest, MalformedEncodedHugeAndOverflowingInputIsRefusedWhole) {
+  clock_.Set(At("2026-10-10T09:00:00"));
+  const auto refused = [&](const std::string& rows, const std::string& text) {
+    auto report = declarations_->DeclareCsvText(kBeijing, std::string(kHeader) + rows,
+                                                "province:110000", "test.csv");
+    std::string message;
+    if (!report.ok()) {
+      message = report.status().message();
+    } else {
+      EXPECT_FALSE(report->accepted) << text;
+      for (const RowError& error : report->errors)
+        message += "row " + std::to_string(error.row) + " " + error.field + ": " + error.reason;
+    }
+    EXPECT_NE(message.find(text), std::string::npos) << "wanted \"" << text << "\" in: " << message;
+    EXPECT_EQ(ledger_->Head().sequence, 0u);
+    EXPECT_FALSE(declarations_->FindClaim("ok-1")->has_value());
+  };
+  const std::string ok = Row("ok-1", "2026-09-03");
+  refused(ok + "q1,110000,130000,\"2026-09-03,inpatient,1.00,1.00\n", "not closed");
+  // GBK (the usual wrong encoding of a Chinese export) is not UTF-8.
+  refused(ok + "g1,110000,130000,2026-09-03,\xB1\xB1\xBE\xA9,1.00,1.00\n", "row 3");
+  refused(ok + "g1,110000,130000,2026-09-03,\xB1\xB1\xBE\xA9,1.00,1.00\n", "UTF-8");
+  refused(ok + "h1,110000,130000,2026-09-03,inpatient,1.00," + std::string(2 << 20, '1') + "\n",
+          "longer than");
+  refused(ok + Row("m1", "2026-09-03", "10000000.01", kBeijing, kHebei, "inpatient", "10000000.01"),
+          "exceeds the maximum 10000000.00");
+  refused(ok + Row("o1", "2026-09-03", "1" + std::string(40, '9') + ".00"), "exceeds the maximum");
+}
+
 TEST_F(DeclarationsTest, ThreeBadRowsAmongTenThousandAreReportedAndNothingIsWritten) {
   std::string rows;
   for (int i = 1; i <= 10'000; ++i) {
