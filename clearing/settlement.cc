@@ -454,13 +454,15 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   }
   XCLEAR_RETURN_IF_ERROR(CheckValueDate(draft.value_date, clock_.Now().CstDate(),
                                         statement->issued_at.CstDate(), "statement " + name));
-  XCLEAR_ASSIGN_OR_RETURN(RoundStatus round, LoadRound(*statement));
+  // Only this pair's obligation and the payer's confirmation are needed: no round status (which
+  // would read every payment of the round, making each payment cost O(payments)).
+  const std::vector<PaymentObligation> obligations = ExpectedPayments(*statement);
   const auto obligation = std::find_if(
-      round.obligations.begin(), round.obligations.end(),
+      obligations.begin(), obligations.end(),
       [&draft](const auto& o) { return o.payer == draft.payer && o.payee == draft.payee; });
-  if (obligation == round.obligations.end()) {
+  if (obligation == obligations.end()) {
     std::string owed;
-    for (const PaymentObligation& o : round.obligations) {
+    for (const PaymentObligation& o : obligations) {
       if (o.payer != draft.payer) continue;
       owed += (owed.empty() ? "" : ", ") + PartyName(o.payee) + " (" + o.remaining().ToString() +
               " remaining)";
@@ -475,10 +477,10 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
              : ""));
   }
   const uint32_t confirming = draft.payer == kNationalClearingCode ? draft.payee : draft.payer;
-  const bool confirmed =
-      std::any_of(round.confirmations.begin(), round.confirmations.end(),
-                  [confirming](const Confirmation& c) { return c.province == confirming; });
-  if (!confirmed) {
+  XCLEAR_ASSIGN_OR_RETURN(
+      const auto confirmation,
+      ledger_.FindFact(ConfirmationPrefix(draft.month, draft.round) + std::to_string(confirming)));
+  if (!confirmation) {
     return Status::Refused(std::to_string(confirming) + " has not confirmed statement " + name +
                            "; a payment follows the confirmation");
   }
@@ -501,15 +503,19 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   request.complete = [this, checked, owed, name](const std::vector<AppendResult>&,
                                                  std::vector<TableWrite>&) -> Status {
     Money paid, received, disbursed;
-    XCLEAR_RETURN_IF_ERROR(
-        ledger_.ForEachFact(PaymentPrefix(checked.month, checked.round), [&](const Fact& fact) {
-          XCLEAR_ASSIGN_OR_RETURN(const PaymentDraft payment, PaymentFromJson(fact.payload));
-          if (payment.payer == checked.payer && payment.payee == checked.payee)
-            paid += payment.amount;
-          if (payment.payee == kNationalClearingCode) received += payment.amount;
-          if (payment.payer == kNationalClearingCode) disbursed += payment.amount;
-          return Status::Ok();
-        }));
+    // The pair's own payments share a key prefix; a disbursement of the national clearing account
+    // (net mode: at most 64 payments in a round) needs what every payer paid in, so it reads all.
+    std::string prefix = PaymentPrefix(checked.month, checked.round);
+    if (checked.payer != kNationalClearingCode) {
+      prefix += std::to_string(checked.payer) + ":" + std::to_string(checked.payee) + ":";
+    }
+    XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(prefix, [&](const Fact& fact) {
+      XCLEAR_ASSIGN_OR_RETURN(const PaymentDraft payment, PaymentFromJson(fact.payload));
+      if (payment.payer == checked.payer && payment.payee == checked.payee) paid += payment.amount;
+      if (payment.payee == kNationalClearingCode) received += payment.amount;
+      if (payment.payer == kNationalClearingCode) disbursed += payment.amount;
+      return Status::Ok();
+    }));
     if (paid + checked.amount > owed) {
       return Status::Refused("overpayment: " + PartyName(checked.payer) + " owes " +
                              PartyName(checked.payee) + " " + (owed - paid).ToString() +

@@ -616,8 +616,13 @@ TEST_F(ServiceTest, ConcurrentDeclarationsFromEightProvincesAndABackupMeanwhile)
   std::vector<Reply> backups;
   {
     Client client = NewClient();
+    uint64_t seen = 0;
     for (int i = 0; i < 2; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      // Each backup after some declarations have landed (the provinces are still declaring).
+      for (int wait = 0; wait < 3000 && ledger_->Head().sequence <= seen; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      seen = ledger_->Head().sequence;
       backups.push_back(
           client.Post("/v1/jobs/backup", operator_, "", "backup-" + std::to_string(i)));
     }

@@ -1,20 +1,21 @@
 // xclear-stress: reliability drivers for the real service process (xcleard), over loopback.
 //
-//   xclear-stress crash-soak --xcleard PATH [--kills 200] [--seed N] [--workers 4] [--work DIR]
+//   xclear-stress crash-soak --xcleard PATH [--kills 200] [--seed N] [--workers 4]
+//                            [--provinces 32] [--work DIR]
 //   xclear-stress load --xcleard PATH [--seconds 180] [--requests-max N] [--work DIR]
 //
 // crash-soak: starts xcleard as a child and drives declarations (September and October claims of
-//   all 32 provinces), September's clearing, the 32 confirmations and two partial payments per
-//   pair through its API, with reads in between; SIGKILLs the child after a random 30–1500 ms,
-//   `kills` times. After every kill it opens the ledger itself and checks: the ledger and every
-//   domain verify (hash chain, balances, claims against postings, statements, settlement records);
-//   every operation the service acknowledged (HTTP 200) is present — every claim of an acknowledged
-//   declaration with its amount, the statement, each confirmation and payment; and nothing is
-//   there twice (claim and payment counts lie between the acknowledged ones and those plus the
-//   requests that were in flight). Unacknowledged operations are retried after the restart with
-//   the same Idempotency-Key. A last life runs without a kill until every operation is
-//   acknowledged, stops the service with SIGTERM, and checks that the counts and sums are now
-//   exactly those of the operations: each recorded once.
+//   all 32 provinces, or the first --provinces), September's clearing, the confirmations and two
+//   partial payments per pair through its API, with reads in between; SIGKILLs the child after a
+//   random 30–1500 ms, `kills` times. After every kill it opens the ledger itself and checks: the
+//   ledger and every domain verify (hash chain, balances, claims against postings, statements,
+//   settlement records); every operation the service acknowledged (HTTP 200) is present — every
+//   claim of an acknowledged declaration with its amount, the statement, each confirmation and
+//   payment; and nothing is there twice (claim and payment counts lie between the acknowledged ones
+//   and those plus the requests that were in flight). Unacknowledged operations are retried after
+//   the restart with the same Idempotency-Key. A last life runs without a kill until every
+//   operation is acknowledged, stops the service with SIGTERM, and checks that the counts and sums
+//   are now exactly those of the operations: each recorded once.
 // load: starts xcleard, drives it from all 32 provinces at once (declarations, positions, claim
 //   pages and claims, deadlines, provincial statements) plus the operator and an auditor, for
 //   `seconds` or `requests-max` requests; then stops it and checks: no 5xx, no other error, every
@@ -272,7 +273,8 @@ std::string BatchCsv(const std::vector<uint32_t>& codes, size_t treatment_index,
     ClaimLine line;
     line.id = prefix + "-" + std::to_string(treatment) + "-" + std::to_string(batch) + "-" +
               std::to_string(i);
-    line.insured = codes[(treatment_index + 1 + static_cast<size_t>(i * 7 + batch) % 31) % 32];
+    const size_t n = codes.size();  // the provinces taking part: claims stay among them
+    line.insured = codes[(treatment_index + 1 + static_cast<size_t>(i * 7 + batch) % (n - 1)) % n];
     line.fund_fen = 1000 + (batch * 131 + i * 977) % 500000;
     const int64_t total = line.fund_fen + (i % 3) * 1234;
     char day[8];
@@ -398,8 +400,12 @@ class Soak {
         workspace_(workspace),
         checker_(workspace),
         random_(static_cast<uint32_t>(flags.Number("seed", 1))) {
-    for (const Participant& unit : workspace.config.participants.units())
-      codes_.push_back(unit.code);
+    const size_t provinces = static_cast<size_t>(flags.Number("provinces", 32));
+    if (provinces < 2 || provinces > workspace.config.participants.size())
+      Die("--provinces must be 2..32");
+    for (const Participant& unit : workspace.config.participants.units()) {
+      if (codes_.size() < provinces) codes_.push_back(unit.code);
+    }
     // Stage 0 (life on 2026-10-15): September's and October's first declarations.
     for (size_t p = 0; p < codes_.size(); ++p) {
       for (int b = 0; b < 3; ++b) AddDeclaration(0, p, "SEP", b, "2026-09", 28);
@@ -864,7 +870,7 @@ int Main(int argc, char** argv) {
   if (argc < 2 || (std::string(argv[1]) != "crash-soak" && std::string(argv[1]) != "load")) {
     std::fprintf(stderr,
                  "usage: xclear-stress crash-soak --xcleard PATH [--kills 200] [--seed N] "
-                 "[--workers 4] [--work DIR]\n"
+                 "[--workers 4] [--provinces 32] [--work DIR]\n"
                  "       xclear-stress load --xcleard PATH [--seconds 180] [--requests-max N] "
                  "[--work DIR]\n");
     return 2;
