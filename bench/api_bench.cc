@@ -10,10 +10,6 @@
 // (b) reads: `readers` threads GET /v1/provinces/P/positions `reads` times in all; prints
 //     requests/s and the p50 / p99 / max latency.
 // TOKENS: lines "CODE TOKEN" (the province tokens bench/api_bench.sh issued).
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "../tools/loopback_http.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -35,27 +33,14 @@ std::map<std::string, std::string> ParseFlags(int argc, char** argv) {
   return flags;
 }
 
+// One keep-alive connection; the HTTP status of each request (0: the connection failed).
 struct Session {
-  explicit Session(int port) : http("127.0.0.1", static_cast<Poco::UInt16>(port)) {
-    http.setKeepAlive(true);
-    http.setTimeout(Poco::Timespan(120, 0));
-  }
+  explicit Session(int port) : http(static_cast<uint16_t>(port)) {}
   int Send(const std::string& method, const std::string& path, const std::string& token,
            const std::string& body, const std::string& type, const std::string& key) {
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set("Authorization", "Bearer " + token);
-    if (method == "POST") {
-      request.set("Idempotency-Key", key);
-      request.setContentType(type);
-      request.setContentLength64(static_cast<Poco::UInt64>(body.size()));
-    }
-    http.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = http.receiveResponse(response);
-    std::string ignored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return static_cast<int>(response.getStatus());
+    return http.Send(method, path, token, body, type, key).status;
   }
-  Poco::Net::HTTPClientSession http;
+  xclear::loopback::Http http;
 };
 
 std::string Batch(const std::string& format, const std::string& treatment,

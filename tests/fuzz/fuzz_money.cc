@@ -2,18 +2,12 @@
 // back with exactly two decimals and parses again to the same amount, or is refused with a
 // message; never a crash, never a silent rounding. ParseHundredths shares the grammar.
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "xclear/money.h"
 
-namespace {
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
+using xclear::fuzzing::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -23,21 +17,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size > 0 && data[0] == '7') options.max_abs_fen = xclear::Fen(1'000'000'000);
     const auto parsed = xclear::Money::Parse(text, options);
     if (!parsed.ok()) {
-      Check(!parsed.status().message().empty());
+      Check(!parsed.status().message().empty(), "!parsed.status().message().empty()");
       continue;
     }
     const std::string printed = parsed->ToString();
     const size_t point = printed.find('.');
-    Check(point != std::string::npos && point + 3 == printed.size());
-    Check(negative || !parsed->is_negative());
-    Check(abs(parsed->fen()) <= options.max_abs_fen);
+    Check(point != std::string::npos && point + 3 == printed.size(),
+          "point != std::string::npos && point + 3 == printed.size()");
+    Check(negative || !parsed->is_negative(), "negative || !parsed->is_negative()");
+    Check(abs(parsed->fen()) <= options.max_abs_fen, "abs(parsed->fen()) <= options.max_abs_fen");
     const auto again = xclear::Money::Parse(printed, options);
-    Check(again.ok() && again->fen() == parsed->fen());
+    Check(again.ok() && again->fen() == parsed->fen(),
+          "again.ok() && again->fen() == parsed->fen()");
     // The text had at most two decimals, so nothing was rounded: the printed form, with its
     // padding zeros removed, is the text without leading zeros.
-    Check(text.find_first_of("eE,+ ") == std::string_view::npos);
+    Check(text.find_first_of("eE,+ ") == std::string_view::npos,
+          "text.find_first_of(\"eE,+ \") == std::string_view::npos");
   }
   const auto hundredths = xclear::ParseHundredths(text, 1'000'000);
-  if (hundredths.ok()) Check(*hundredths >= 0 && *hundredths <= 1'000'000);
+  if (hundredths.ok())
+    Check(*hundredths >= 0 && *hundredths <= 1'000'000,
+          "*hundredths >= 0 && *hundredths <= 1'000'000");
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_check.h"
 #include "xclear/calendar.h"
 #include "xclear/clearing.h"
 #include "xclear/config.h"
@@ -20,13 +21,6 @@
 #include "xclear/ledger.h"
 
 namespace xclear::fuzzing {
-
-inline void Check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
-    std::abort();
-  }
-}
 
 struct World {
   Config config;

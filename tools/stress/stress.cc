@@ -24,9 +24,6 @@
 // Exit status 0 when every check held, 1 otherwise.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -44,6 +41,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../loopback_http.h"
 #include "xclear/access.h"
 #include "xclear/calendar.h"
 #include "xclear/clearing.h"
@@ -200,48 +198,8 @@ class Child {
   uint16_t port_ = 0;
 };
 
-// One keep-alive HTTP connection. status 0: the connection failed (the server died).
-struct Reply {
-  int status = 0;
-  std::string body;
-};
-
-class Http {
- public:
-  explicit Http(uint16_t port) : session_("127.0.0.1", port) {
-    session_.setKeepAlive(true);
-    session_.setTimeout(Poco::Timespan(60, 0));
-  }
-  Reply Send(const std::string& method, const std::string& path, const std::string& token,
-             const std::string& body = "", const std::string& type = "application/json",
-             const std::string& key = "") {
-    Reply reply;
-    try {
-      Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-      request.set("Authorization", "Bearer " + token);
-      if (method == "POST") {
-        request.set("Idempotency-Key", key);
-        request.setContentType(type);
-        request.setContentLength64(static_cast<Poco::UInt64>(body.size()));
-      }
-      session_.sendRequest(request) << body;
-      Poco::Net::HTTPResponse response;
-      std::istream& in = session_.receiveResponse(response);
-      reply.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      reply.status = static_cast<int>(response.getStatus());
-    } catch (const Poco::Exception&) {
-      session_.reset();
-      reply.status = 0;
-    } catch (const std::exception&) {
-      session_.reset();
-      reply.status = 0;
-    }
-    return reply;
-  }
-
- private:
-  Poco::Net::HTTPClientSession session_;
-};
+using loopback::Http;
+using loopback::Reply;
 
 // ---------------------------------------------------------------------------------------------
 // The claims the drivers declare: deterministic, so that what was sent can be checked.
