@@ -2,7 +2,7 @@
 # The sanitizer job (CI runs it after tools/test.sh): builds everything with clang,
 # AddressSanitizer + UndefinedBehaviorSanitizer (leak checks on) and libFuzzer instrumentation
 # into build-sanitize/, runs the whole unit and integration suite there, then a short run of
-# every fuzz target (tools/fuzz.sh; FUZZ_SECONDS, default 30, or 1 M executions each).
+# every fuzz target (tools/fuzz.sh; FUZZ_SECONDS, default 20, or 1 M executions each).
 # Any sanitizer report fails the test that triggered it (halt_on_error), and so the job.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,4 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 CC=clang CXX=clang++ bash tools/build.sh -DXCLEAR_SANITIZE=ON -DXCLEAR_FUZZ=ON
 (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 --timeout 900)
-bash tools/fuzz.sh --seconds "${FUZZ_SECONDS:-30}" --runs 1000000
+bash tools/fuzz.sh --seconds "${FUZZ_SECONDS:-20}" --runs 1000000
