@@ -680,7 +680,17 @@ TEST_F(ServiceTest, StopFinishesInFlightRequestsAndRefusesNewOnes) {
     Client client = NewClient();
     reply = client.Post("/v1/provinces/110000/declarations", Token(110000), body, "stop");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Stop once the declaration is being handled (the /metrics request counts itself too): a fixed
+  // sleep was too short under the sanitizers.
+  {
+    Client watcher = NewClient();
+    for (int wait = 0; wait < 2000; ++wait) {
+      if (watcher.Get("/metrics", "").body.find("xclear_http_requests_in_flight 2") !=
+          std::string::npos)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   const uint16_t port = service_->port();
   service_->Stop();
   slow.join();
