@@ -9,6 +9,8 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -137,6 +139,15 @@ class Daemon final : public Poco::Util::ServerApplication {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Termination signals wait, blocked in every thread (threads inherit the mask), until
+  // waitForTerminationRequest takes them with sigwait: a SIGTERM that arrives while the ledger
+  // opens or the service starts then stops it gracefully instead of killing it by default action.
+  sigset_t termination;
+  sigemptyset(&termination);
+  sigaddset(&termination, SIGINT);
+  sigaddset(&termination, SIGQUIT);
+  sigaddset(&termination, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &termination, nullptr);
   Daemon daemon;
   return daemon.run(argc, argv);
 }
