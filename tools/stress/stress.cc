@@ -496,8 +496,11 @@ class Soak {
   // The next operation to send, or null. Opens the next stage when the current one is done;
   // adds October declarations while the later stages wait or when everything is done, so the
   // service always has writes to do when it is killed.
-  Operation* Next() {
+  Operation* Next(int life_stage) {
     std::lock_guard lock(mutex_);
+    // The stage moved on during this life (another worker finished it): nothing more here, the
+    // next stage's operations need the service restarted on its date.
+    if (stage_ != life_stage) return nullptr;
     bool stage_done = true;
     for (Operation& op : ops_) {
       if (!op.filler && op.stage <= stage_ && !op.acked) stage_done = false;
@@ -545,7 +548,7 @@ class Soak {
             ++reads_;
             continue;
           }
-          Operation* op = Next();
+          Operation* op = Next(stage_at_start);
           if (op == nullptr) {
             if (until_done && AllDone()) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
