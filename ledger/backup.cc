@@ -12,7 +12,6 @@
 // The manifest is written last, synced, and the directory is renamed into its final name after
 // it, so a backup directory without a manifest (or with a file that does not match it) is never
 // mistaken for a good one.
-#include <fcntl.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <unistd.h>
 
@@ -36,14 +35,6 @@ struct ManifestFile {
   uint64_t bytes = 0;
   Digest sha256{};
 };
-
-Status SyncPath(const std::filesystem::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) return Status::IoError("cannot open " + path.string() + " to sync it");
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  return synced == 0 ? Status::Ok() : Status::IoError("cannot sync " + path.string());
-}
 
 Result<ManifestFile> DescribeFile(const std::filesystem::path& path, std::string name) {
   std::ifstream in(path, std::ios::binary);

@@ -167,6 +167,14 @@ void RemoveQuietly(const std::filesystem::path& path) {
 
 }  // namespace
 
+Status SyncPath(const std::filesystem::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return Status::IoError("cannot open " + path.string() + " to sync it");
+  const int synced = ::fsync(fd);
+  ::close(fd);
+  return synced == 0 ? Status::Ok() : Status::IoError("cannot sync " + path.string());
+}
+
 // Everything a Commit stages before the single write; applied to memory only after the write.
 struct RocksLedger::PendingBatch {
   struct Operation {
@@ -226,14 +234,6 @@ std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const rocksdb::Op
   return families;
 }
 
-Status SyncDirectory(const std::filesystem::path& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Status::IoError("cannot open " + directory.string() + " to sync it");
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  return synced == 0 ? Status::Ok() : Status::IoError("cannot sync " + directory.string());
-}
-
 // Creates and initialises a ledger beside `data_dir`, then renames it into place, so that a
 // crash during creation leaves either no ledger or a complete one (rename(2) is atomic).
 Status CreateAtomically(const LedgerOptions& options) {
@@ -273,7 +273,7 @@ Status CreateAtomically(const LedgerOptions& options) {
   if (error)
     return Status::IoError("cannot move the new ledger into " + target.string() + ": " +
                            error.message());
-  return SyncDirectory(parent);
+  return SyncPath(parent, /*directory=*/true);
 }
 
 }  // namespace

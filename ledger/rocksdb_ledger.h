@@ -44,6 +44,9 @@ inline Status FromRocks(const rocksdb::Status& status, const std::string& what) 
   return Status::IoError(what + ": " + status.ToString());
 }
 
+// fsync of a file or (directory = true) of a directory, so that a rename into it is durable.
+Status SyncPath(const std::filesystem::path& path, bool directory);
+
 class RocksLedger final : public Ledger {
  public:
   static Result<std::unique_ptr<Ledger>> Open(const LedgerOptions& options,
