@@ -1,9 +1,9 @@
 #include "xclear/calendar.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <fstream>
 #include <sstream>
+
+#include "xclear/json.h"
 
 namespace xclear {
 namespace {
@@ -75,12 +75,9 @@ Status MissingYear(const Date& date) {
 }  // namespace
 
 Result<CalendarYear> WorkingCalendar::ParseYear(const std::string& json_text) {
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(json_text);
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("calendar is not valid JSON: " + e.displayText());
-  }
+  auto read = ParseJson(json_text);
+  if (!read.ok()) return read.status().WithContext("calendar");
+  const Poco::Dynamic::Var parsed = *read;
   if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
     return Status::InvalidArgument("calendar must be a JSON object");
   }

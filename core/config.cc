@@ -1,10 +1,10 @@
 #include "xclear/config.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "xclear/json.h"
 
 namespace xclear {
 namespace {
@@ -408,12 +408,9 @@ Config DefaultConfig(const std::filesystem::path& config_dir) {
 
 Result<Config> ParseConfig(const std::string& json_text, const std::filesystem::path& config_dir) {
   Config config = DefaultConfig(config_dir);
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(json_text);
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("config is not valid JSON: " + e.displayText());
-  }
+  auto read = ParseJson(json_text);
+  if (!read.ok()) return read.status().WithContext("config");
+  const Poco::Dynamic::Var parsed = *read;
   if (parsed.type() != typeid(Object::Ptr) || !parsed.extract<Object::Ptr>()) {
     return Status::InvalidArgument("config must be a JSON object");
   }

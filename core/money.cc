@@ -2,19 +2,14 @@
 
 #include <stdexcept>
 
+#include "xclear/text.h"
+
 namespace xclear {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-std::string Quote(std::string_view text) {
-  constexpr size_t kShownMax = 40;
-  std::string out = "\"";
-  out += text.substr(0, kShownMax);
-  if (text.size() > kShownMax) out += "...";
-  out += "\"";
-  return out;
-}
+std::string Quote(std::string_view text) { return QuoteText(text); }
 
 // Why `text` is not a plain decimal amount, or an empty string when it is one.
 std::string DescribeMalformed(std::string_view text, bool allow_negative) {
@@ -46,7 +41,7 @@ std::string DescribeMalformed(std::string_view text, bool allow_negative) {
     if (c == ',' || c == '\'' || c == '_') return "contains a thousands separator";
     if (c == 'e' || c == 'E') return "is in exponent notation";
     if (c == '.') return "has more than one decimal point";
-    return std::string("contains the character '") + c + "'";
+    return "contains the character '" + CharacterAt(text, position) + "'";
   }
   if (integer_digits == 0) return "has no digits before the decimal point";
   if (has_point && decimal_digits == 0) return "ends with a decimal point";
@@ -88,6 +83,39 @@ Result<Fen> ParseFixedTwoDecimals(std::string_view text, bool allow_negative, co
 }
 
 }  // namespace
+
+bool Money::ParseFenFast(std::string_view text, uint64_t max_fen, uint64_t& fen) {
+  // Grammar (as Parse): digit+ ( '.' digit{1,2} )?. Every step checks value*10+digit <= max_fen,
+  // so nothing wraps: an 18-digit amount is refused here and Parse names the reason.
+  uint64_t value = 0;
+  const auto push = [&](char c) {
+    if (c < '0' || c > '9') return false;
+    const auto digit = static_cast<uint64_t>(c - '0');
+    if (value > (max_fen - digit) / 10) return false;
+    value = value * 10 + digit;
+    return true;
+  };
+  if (max_fen >= (uint64_t{1} << 63)) return false;
+  size_t i = 0;
+  while (i < text.size() && text[i] != '.') {
+    if (!push(text[i])) return false;
+    ++i;
+  }
+  if (i == 0) return false;
+  size_t decimals = 0;
+  if (i < text.size()) {
+    decimals = text.size() - i - 1;
+    if (decimals < 1 || decimals > 2) return false;
+    for (size_t j = i + 1; j < text.size(); ++j) {
+      if (!push(text[j])) return false;
+    }
+  }
+  for (; decimals < 2; ++decimals) {
+    if (!push('0')) return false;
+  }
+  fen = value;
+  return true;
+}
 
 Result<Money> Money::Parse(std::string_view text, const MoneyParseOptions& options) {
   if (text == "NaN" || text == "nan" || text == "inf" || text == "Infinity") {

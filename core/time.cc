@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "xclear/text.h"
+
 namespace xclear {
 namespace {
 
@@ -27,7 +29,7 @@ bool ParseDigits(std::string_view text, size_t offset, size_t count, int& out) {
   return true;
 }
 
-std::string Quote(std::string_view text) { return "\"" + std::string(text.substr(0, 40)) + "\""; }
+std::string Quote(std::string_view text) { return QuoteText(text); }
 
 }  // namespace
 

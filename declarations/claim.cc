@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "claim_codec.h"
+#include "xclear/text.h"
 
 namespace xclear {
 
@@ -24,8 +25,8 @@ Result<Category> ParseCategory(std::string_view name) {
   for (const Category category : kCategories) {
     if (CategoryName(category) == name) return category;
   }
-  return Status::InvalidArgument("\"" + std::string(name.substr(0, 40)) +
-                                 "\" is not a category (inpatient, outpatient, chronic, pharmacy)");
+  return Status::InvalidArgument(QuoteText(name) +
+                                 " is not a category (inpatient, outpatient, chronic, pharmacy)");
 }
 
 Status ValidateClaimId(std::string_view id) {
@@ -34,11 +35,12 @@ Status ValidateClaimId(std::string_view id) {
     return Status::InvalidArgument("is " + std::to_string(id.size()) +
                                    " characters long; at most 64 are allowed");
   }
-  for (const char c : id) {
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
     if (!ok) {
-      return Status::InvalidArgument("contains '" + std::string(1, c) +
+      return Status::InvalidArgument("contains '" + CharacterAt(id, i) +
                                      "'; only letters, digits, '_' and '-' are allowed");
     }
   }

@@ -13,8 +13,6 @@
 //    Dr I:expense / Cr I:payable:T), the files, the declaration record and the aggregates.
 #include "xclear/declarations.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <cassert>
 #include <queue>
@@ -24,6 +22,7 @@
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
 #include "xclear/encoding.h"
+#include "xclear/json.h"
 
 namespace xclear {
 
@@ -211,12 +210,9 @@ Result<DeclarationReport> Declarations::DeclareCsvText(uint32_t treatment, std::
 Result<DeclarationReport> Declarations::DeclareJson(uint32_t treatment, std::string_view json_text,
                                                     const std::string& actor,
                                                     const std::string& source_name) {
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(std::string(json_text));
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("the claims are not valid JSON: " + e.displayText());
-  }
+  auto read = ParseJson(json_text);
+  if (!read.ok()) return read.status().WithContext("the claims");
+  const Poco::Dynamic::Var parsed = *read;
   if (parsed.type() != typeid(Poco::JSON::Array::Ptr)) {
     return Status::InvalidArgument("the claims must be a JSON array of objects");
   }

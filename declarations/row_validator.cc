@@ -1,5 +1,7 @@
 #include "row_validator.h"
 
+#include "xclear/text.h"
+
 namespace xclear::declarations_internal {
 namespace {
 
@@ -7,32 +9,7 @@ constexpr const char* kNationalFields[] = {"setl_id",        "mdtrtarea_admvs", 
                                            "setl_time",      "med_type",        "medfee_sumamt",
                                            "fund_pay_sumamt"};
 
-std::string Quote(std::string_view text) {
-  return "\"" + std::string(text.substr(0, 40)) + (text.size() > 40 ? "...\"" : "\"");
-}
-
-// Fast path for the common well-formed amount ("123", "123.4", "123.45"); anything else goes
-// through Money::Parse, which gives the precise reason. Returns false when not on the fast path.
-bool FastFen(std::string_view text, uint64_t& fen) {
-  if (text.empty() || text.size() > 18) return false;
-  uint64_t value = 0;
-  size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
-    value = value * 10 + (text[i] - '0');
-  if (i == 0) return false;
-  if (i == text.size()) {
-    fen = value * 100;
-    return true;
-  }
-  if (text[i] != '.' || text.size() - i - 1 < 1 || text.size() - i - 1 > 2) return false;
-  const size_t decimals = text.size() - i - 1;
-  for (size_t j = i + 1; j < text.size(); ++j) {
-    if (text[j] < '0' || text[j] > '9') return false;
-    value = value * 10 + (text[j] - '0');
-  }
-  fen = decimals == 1 ? value * 10 : value;
-  return true;
-}
+std::string Quote(std::string_view text) { return QuoteText(text); }
 
 bool ParseSixDigits(std::string_view text, uint32_t& code) {
   if (text.size() != 6) return false;
@@ -117,21 +94,17 @@ bool RowValidator::ParseProvince(std::string_view text, bool national, uint32_t&
 }
 
 bool RowValidator::ParseAmount(std::string_view text, uint64_t& fen, std::string& reason) const {
-  if (!FastFen(text, fen)) {
-    MoneyParseOptions options;
-    options.max_abs_fen = config_.rules.claim_amount_max.fen();
-    auto money = Money::Parse(text, options);
-    if (!money.ok()) {
-      reason = money.status().message();
-      return false;
-    }
-    fen = money->fen().convert_to<uint64_t>();
-  }
-  if (fen > amount_max_fen_) {
-    reason = "amount " + Quote(text) + " exceeds the maximum " +
-             config_.rules.claim_amount_max.ToString();
+  // One grammar: the fast mode of Money::Parse, and Parse itself for the reason (or for a value
+  // the fast mode does not take).
+  if (Money::ParseFenFast(text, amount_max_fen_, fen)) return true;
+  MoneyParseOptions options;
+  options.max_abs_fen = config_.rules.claim_amount_max.fen();
+  auto money = Money::Parse(text, options);
+  if (!money.ok()) {
+    reason = money.status().message();
     return false;
   }
+  fen = money->fen().convert_to<uint64_t>();
   return true;
 }
 

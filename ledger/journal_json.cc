@@ -96,12 +96,7 @@ Result<EntryDraft> DraftFromJson(const Object& object, const Participants& parti
 Result<std::vector<EntryDraft>> DraftsFromJsonText(const std::string& text,
                                                    const Participants& participants,
                                                    const std::string& actor) {
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(text);
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("not valid JSON: " + e.displayText());
-  }
+  XCLEAR_ASSIGN_OR_RETURN(const Poco::Dynamic::Var parsed, ParseJson(text));
   if (parsed.type() != typeid(Object::Ptr)) {
     return Status::InvalidArgument("expected a JSON object (one entry, or {\"entries\": [...]})");
   }
@@ -193,12 +188,6 @@ Object::Ptr StatusToJson(const Status& status) {
     out->set("error", error);
   }
   return out;
-}
-
-std::string JsonToString(const Object::Ptr& object, unsigned indent) {
-  std::ostringstream out;
-  object->stringify(out, indent);
-  return out.str();
 }
 
 }  // namespace xclear

@@ -2,7 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "xclear/json.h"
 #include "xclear/sha256.h"
 
 namespace xclear {
@@ -136,12 +136,9 @@ Result<std::vector<TokenRecord>> LoadTokenFile(const std::filesystem::path& file
   std::stringstream text;
   text << in.rdbuf();
   const std::string where = "token file " + file.string();
-  Poco::Dynamic::Var parsed;
-  try {
-    parsed = Poco::JSON::Parser().parse(text.str());
-  } catch (const Poco::Exception& error) {
-    return Status::InvalidArgument(where + ": not valid JSON: " + error.message());
-  }
+  auto read = ParseJson(text.str());
+  if (!read.ok()) return read.status().WithContext(where);
+  const Poco::Dynamic::Var parsed = *read;
   const auto root = parsed.extract<Poco::JSON::Object::Ptr>();
   if (root.isNull() || !root->has("tokens") || root->getArray("tokens").isNull())
     return Status::InvalidArgument(where + ": expected {\"tokens\": [...]}");

@@ -1,11 +1,10 @@
 #include "routes.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <sstream>
 
 #include "xclear/csv_reader.h"
 #include "xclear/journal_json.h"
+#include "xclear/json.h"
 #include "xclear/views_json.h"
 
 namespace xclear::service {
@@ -42,7 +41,7 @@ Response JsonResponse(int status, const Poco::JSON::Object::Ptr& body) {
   // Messages may quote the caller's bytes (a JSON parser's "unexpected byte"); the answer stays
   // UTF-8 whatever they were. Invalid bytes can only sit inside JSON strings, so this keeps the
   // JSON valid.
-  response.body = ReplaceInvalidUtf8(JsonToString(body)) + "\n";
+  response.body = JsonToString(body) + "\n";
   return response;
 }
 
@@ -111,14 +110,9 @@ Result<Poco::JSON::Object::Ptr> BodyObject(const Request& request) {
   if (request.content_type != "application/json")
     return Status::InvalidArgument("body: Content-Type application/json expected, got \"" +
                                    request.content_type.substr(0, 60) + "\"");
-  try {
-    Poco::Dynamic::Var parsed = Poco::JSON::Parser().parse(request.body);
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
-      return Status::InvalidArgument("body: a JSON object expected");
-    return parsed.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception& error) {
-    return Status::InvalidArgument("body: not valid JSON: " + error.message());
-  }
+  auto parsed = ParseJsonObject(request.body);
+  if (!parsed.ok()) return parsed.status().WithContext("body");
+  return parsed;
 }
 
 Result<std::string> StringField(const Poco::JSON::Object& object, const std::string& field,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "xclear/status.h"
+#include "xclear/text.h"  // IsValidUtf8: records are checked as they are read
 
 namespace xclear {
 
@@ -60,12 +61,5 @@ class CsvReader {
   uint64_t bytes_total_ = 0;
   size_t record_bytes_max_ = kDefaultRecordBytesMax;
 };
-
-// True when `text` is valid UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view text);
-// `text` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD: what an
-// answer that quotes untrusted input (a parser's "unexpected byte") sends, so that it stays valid
-// UTF-8 and valid JSON.
-std::string ReplaceInvalidUtf8(std::string_view text);
 
 }  // namespace xclear

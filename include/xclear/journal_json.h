@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "xclear/journal.h"
+#include "xclear/json.h"  // JsonToString, ParseJson
 #include "xclear/ledger.h"
 
 namespace xclear {
@@ -32,8 +33,5 @@ Poco::JSON::Object::Ptr VerifyReportToJson(const VerifyReport& report);
 // directory, head_sequence, head_hash, head_recorded_at, facts, created_at, files, bytes.
 Poco::JSON::Object::Ptr BackupInfoToJson(const BackupInfo& info);
 Poco::JSON::Object::Ptr StatusToJson(const Status& status);
-
-// Serializes with keys in insertion order, no insignificant whitespace when indent is 0.
-std::string JsonToString(const Poco::JSON::Object::Ptr& object, unsigned indent = 0);
 
 }  // namespace xclear

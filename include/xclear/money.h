@@ -36,6 +36,13 @@ class Money {
   // and anything beyond options.max_abs_fen. The message names the offending text and why.
   static Result<Money> Parse(std::string_view text, const MoneyParseOptions& options = {});
 
+  // The fast mode of the same grammar, for hot paths (declarations): a non-negative amount as
+  // 64-bit fen. Returns true and sets `fen` exactly when Parse (allow_negative false,
+  // max_abs_fen = max_fen) accepts `text` with that value; returns false for every other text,
+  // including ones Parse accepts but that are outside this mode (over max_fen), so the caller
+  // then asks Parse for the value or the reason. Overflow-checked; max_fen < 2^63.
+  static bool ParseFenFast(std::string_view text, uint64_t max_fen, uint64_t& fen);
+
   const Fen& fen() const { return fen_; }
   bool is_zero() const { return fen_ == 0; }
   bool is_negative() const { return fen_ < 0; }

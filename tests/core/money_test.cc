@@ -4,6 +4,9 @@
 
 #include <limits>
 #include <stdexcept>
+#include <string>
+
+#include "xclear/text.h"
 
 namespace xclear {
 namespace {
@@ -29,6 +32,82 @@ TEST(Money, ParsesPlainDecimalsIntoFen) {
   EXPECT_EQ(Parsed("0").fen(), 0);
   EXPECT_EQ(Parsed("0.00").fen(), 0);
   EXPECT_EQ(Parsed("007.10").fen(), 710);
+}
+
+// The fast mode agrees with Parse wherever it answers, and answers for no text Parse refuses.
+void ExpectFastAgrees(std::string_view text, uint64_t max_fen) {
+  uint64_t fast = 0;
+  const bool took = Money::ParseFenFast(text, max_fen, fast);
+  MoneyParseOptions options;
+  options.max_abs_fen = Fen(max_fen);
+  const auto strict = Money::Parse(text, options);
+  if (took) {
+    ASSERT_TRUE(strict.ok()) << text;
+    EXPECT_EQ(strict->fen(), Fen(fast)) << text;
+  } else {
+    EXPECT_FALSE(strict.ok()) << text << " is accepted by Parse but not by the fast mode";
+  }
+}
+
+TEST(Money, FastModeRefusesWhatWouldWrapAroundSixtyFourBits) {
+  constexpr uint64_t kMax = 1'000'000'000;  // the default claim maximum, 10 000 000.00
+  // 184467440737095517 × 100 wraps a uint64 to 84 fen: the 0.84 CNY claim of issue 15.
+  for (const char* text :
+       {"184467440737095517", "184467440737095516", "184467440737095518", "9223372036854775808",
+        "9223372036854775808.00", "18446744073709551616", "18446744073709551615",
+        "18446744073709551615.99", "18446744073709551615.9", "99999999999999999999999999"}) {
+    uint64_t fen = 12345;
+    EXPECT_FALSE(Money::ParseFenFast(text, kMax, fen)) << text;
+    EXPECT_EQ(fen, 12345u);
+    EXPECT_NE(Rejection(text, {.allow_negative = false, .max_abs_fen = Fen(kMax)}).find("exceeds"),
+              std::string::npos);
+    ExpectFastAgrees(text, kMax);
+    ExpectFastAgrees(text, (uint64_t{1} << 63) - 1);
+  }
+}
+
+TEST(Money, FastModeAgreesWithParseOnTheEdges) {
+  for (const char* text : {"0",
+                           "0.0",
+                           "0.00",
+                           "1",
+                           "1.5",
+                           "1.05",
+                           "007.10",
+                           "10000000",
+                           "10000000.00",
+                           "10000000.01",
+                           "9999999.99",
+                           "",
+                           ".",
+                           "1.",
+                           ".5",
+                           "1.234",
+                           "-1",
+                           "+1",
+                           "1e3",
+                           "1,000",
+                           " 1",
+                           "1 ",
+                           "1..2",
+                           "NaN",
+                           "92233720368547758.07",
+                           "92233720368547758.08"}) {
+    ExpectFastAgrees(text, 1'000'000'000);
+    ExpectFastAgrees(text, (uint64_t{1} << 63) - 1);
+  }
+  uint64_t fen = 0;
+  EXPECT_TRUE(Money::ParseFenFast("92233720368547758.07", (uint64_t{1} << 63) - 1, fen));
+  EXPECT_EQ(fen, (uint64_t{1} << 63) - 1);
+  EXPECT_FALSE(Money::ParseFenFast("1", uint64_t{1} << 63, fen));  // outside the mode
+}
+
+TEST(Money, RefusalsQuoteWholeCharacters) {
+  EXPECT_EQ(Rejection("０.５"), "amount \"０.５\" contains the character '０'");
+  EXPECT_EQ(Rejection("−1.00"), "amount \"−1.00\" contains the character '−'");
+  EXPECT_EQ(Rejection("1\xff"), "amount \"1\xEF\xBF\xBD\" contains the character '\xEF\xBF\xBD'");
+  const std::string long_chinese = "金额" + std::string(60, '9') + "元";
+  EXPECT_TRUE(IsValidUtf8(Rejection(long_chinese)));
 }
 
 TEST(Money, FormatsWithExactlyTwoDecimals) {

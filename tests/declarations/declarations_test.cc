@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../test_support.h"
+#include "xclear/text.h"
 
 namespace xclear {
 namespace {
@@ -431,6 +432,53 @@ TEST_F(DeclarationsTest, ZeroFundClaimsAreRecordedWithoutALedgerEntry) {
   EXPECT_EQ(report.entry_sequence, 0u);
   EXPECT_TRUE(declarations_->FindClaim("Z1")->has_value());
   ExpectVerified();
+}
+
+TEST_F(DeclarationsTest, EighteenDigitAmountsAreRefusedNotWrapped) {
+  // 184467440737095517 × 100 fen wraps a 64-bit integer to 84 fen (0.84 CNY): issue 15.
+  for (const std::string amount :
+       {"184467440737095517", "184467440737095516", "184467440737095518", "9223372036854775808",
+        "9223372036854775808.00", "18446744073709551616", "18446744073709551615",
+        "18446744073709551615.99", "10000000.01"}) {
+    const DeclarationReport report =
+        Declare(Row("W1", "2026-09-03", amount, kBeijing, kHebei, "inpatient", amount));
+    ASSERT_EQ(report.errors.size(), 2u) << amount;
+    EXPECT_EQ(report.errors[0].row, 2u);
+    EXPECT_EQ(report.errors[0].field, "total_amount");
+    EXPECT_EQ(report.errors[1].field, "fund_amount");
+    EXPECT_NE(report.errors[1].reason.find("exceeds the maximum 10000000.00"), std::string::npos)
+        << report.errors[1].reason;
+    ExpectRefused(report, "total_amount", amount);
+  }
+  EXPECT_FALSE(declarations_->FindClaim("W1")->has_value());
+  const DeclarationReport at_max =
+      Declare(Row("W2", "2026-09-03", "10000000.00", kBeijing, kHebei, "inpatient", "10000000"));
+  ASSERT_TRUE(at_max.accepted);
+  EXPECT_EQ(declarations_->FindClaim("W2")->value().fund_amount.ToString(), "10000000.00");
+}
+
+TEST_F(DeclarationsTest, RefusalsQuotingNonAsciiInputAreValidUtf8) {
+  const DeclarationReport report =
+      Declare(Row("申报1", "2026-09-03", "０.５") + Row("W3", "2026-09-03", "−1.00"));
+  ASSERT_EQ(report.errors.size(), 3u);
+  EXPECT_EQ(report.errors[0].field, "claim_id");
+  EXPECT_EQ(report.errors[0].reason,
+            "claim_id \"申报1\" contains '申'; only letters, digits, '_' and '-' are allowed");
+  EXPECT_EQ(report.errors[1].reason, "amount \"０.５\" contains the character '０'");
+  EXPECT_EQ(report.errors[2].reason, "amount \"−1.00\" contains the character '−'");
+  for (const RowError& error : report.errors) EXPECT_TRUE(IsValidUtf8(error.reason));
+}
+
+TEST_F(DeclarationsTest, AJsonClaimWithADuplicateKeyIsRefused) {
+  const std::string twice = R"([{"claim_id": "JD1", "treatment_province": "110000",
+      "insured_province": "130000", "settled_on": "2026-09-03", "category": "inpatient",
+      "total_amount": "150.00", "fund_amount": "10.00", "fund_amount": "90.00"}])";
+  auto refused = declarations_->DeclareJson(kBeijing, twice, "province:110000", "api");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("duplicate key \"fund_amount\""), std::string::npos);
+  EXPECT_FALSE(declarations_->FindClaim("JD1")->has_value());
+  EXPECT_EQ(ledger_->Head().sequence, 0u);
 }
 
 }  // namespace
