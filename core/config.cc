@@ -273,8 +273,10 @@ Status ParseService(const Object& service, const std::filesystem::path& config_d
   XCLEAR_RETURN_IF_ERROR(
       CheckKeys(service,
                 {"listen_address", "port", "threads_max", "queue_max", "request_body_bytes_max",
-                 "timeout_seconds", "keep_alive_seconds", "keep_alive_requests_max",
-                 "shutdown_seconds_max", "claims_page_max", "token_file", "log_file"},
+                 "head_seconds_max", "body_seconds_max", "timeout_seconds", "connections_max",
+                 "connections_per_client_max", "keep_alive_seconds", "keep_alive_requests_max",
+                 "shutdown_seconds_max", "claims_page_max", "token_file", "log_file",
+                 "tls_certificate_file", "tls_private_key_file"},
                 s));
   XCLEAR_RETURN_IF_ERROR(ReadString(service, "listen_address", s, out.listen_address));
   if (out.listen_address.empty())
@@ -292,7 +294,12 @@ Status ParseService(const Object& service, const std::filesystem::path& config_d
   XCLEAR_RETURN_IF_ERROR(read_u32("queue_max", 1, 100'000, out.queue_max));
   XCLEAR_RETURN_IF_ERROR(
       ReadUint(service, "request_body_bytes_max", s, 1024, 4ull << 30, out.request_body_bytes_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("head_seconds_max", 1, 600, out.head_seconds_max));
+  XCLEAR_RETURN_IF_ERROR(read_u32("body_seconds_max", 1, 3600, out.body_seconds_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("timeout_seconds", 1, 3600, out.timeout_seconds));
+  XCLEAR_RETURN_IF_ERROR(read_u32("connections_max", 16, 1'000'000, out.connections_max));
+  XCLEAR_RETURN_IF_ERROR(
+      read_u32("connections_per_client_max", 2, 1'000'000, out.connections_per_client_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("keep_alive_seconds", 1, 3600, out.keep_alive_seconds));
   XCLEAR_RETURN_IF_ERROR(
       read_u32("keep_alive_requests_max", 1, 10'000'000, out.keep_alive_requests_max));
@@ -304,6 +311,16 @@ Status ParseService(const Object& service, const std::filesystem::path& config_d
   path.clear();
   XCLEAR_RETURN_IF_ERROR(ReadString(service, "log_file", s, path));
   if (!path.empty()) out.log_file = config_dir / path;
+  for (const auto& [key, field] : {std::pair{"tls_certificate_file", &out.tls_certificate_file},
+                                   std::pair{"tls_private_key_file", &out.tls_private_key_file}}) {
+    path.clear();
+    XCLEAR_RETURN_IF_ERROR(ReadString(service, key, s, path));
+    if (!path.empty()) *field = config_dir / path;
+  }
+  if (out.tls_certificate_file.empty() != out.tls_private_key_file.empty()) {
+    return Status::InvalidArgument(
+        "service: tls_certificate_file and tls_private_key_file go together (both or neither)");
+  }
   return Status::Ok();
 }
 

@@ -206,7 +206,12 @@ Status TokenStore::Load() {
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<TokenRecord> records,
                           LoadTokenFile(file_, participants_));
   auto map = std::make_shared<std::map<std::string, Principal>>();
-  for (const TokenRecord& record : records) map->emplace(record.sha256_hex, record.principal);
+  for (const TokenRecord& record : records) {
+    Principal principal = record.principal;
+    principal.id =
+        "t-" + DigestToHex(Sha256Of("xclear principal id\n" + record.sha256_hex)).substr(0, 32);
+    map->emplace(record.sha256_hex, std::move(principal));
+  }
   std::lock_guard lock(mutex_);
   by_hash_ = std::move(map);
   loaded_mtime_ = error ? std::filesystem::file_time_type{} : mtime;

@@ -3,6 +3,7 @@
 
 #include "routes.h"
 #include "xclear/journal_json.h"
+#include "xclear/text.h"
 #include "xclear/views_json.h"
 
 namespace xclear::service {
@@ -150,9 +151,9 @@ Response ListClaims(const Request& request, Domain& domain) {
 Response GetClaim(const Request& request, Domain& domain) {
   const std::string& claim_id = request.params.at("claim_id");
   XCLEAR_HTTP_ASSIGN(const auto claim, domain.declarations.FindClaim(claim_id));
-  if (!claim) return ErrorResponse(404, "not_found", "claim " + claim_id + " is not recorded");
-  if (!ReadsPair(request, claim->insured, claim->treatment))
-    return Forbidden("claim " + claim_id + " belongs to another pair of provinces");
+  // "Not yours" and "not there" answer alike, so that a province cannot probe other pairs.
+  if (!claim || !ReadsPair(request, claim->insured, claim->treatment))
+    return ErrorResponse(404, "not_found", "claim " + QuoteText(claim_id, 64) + " is not recorded");
   return JsonResponse(200, ClaimToJson(*claim));
 }
 

@@ -1,29 +1,48 @@
-// The Poco::Net side of the service: the listening socket, the thread pool, one request handler
-// that routes, authenticates, authorizes, bounds the body, applies Idempotency-Key, calls the
-// route's handler, writes the response, logs one line and counts it.
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
+// The network side of the service: one event-loop thread owns every connection and reads
+// requests with the strict framing of http_parser.h; a bounded pool of handler threads answers
+// complete requests. Why not Poco's HTTPServer: it gives each connection a thread for its whole
+// life, so threads_max + 1 slow or idle clients stopped the service, and its lenient framing
+// let requests be smuggled and cut-off uploads be committed.
+//
+// A connection's life:
+//   handshake (TLS) → head → [authenticate, authorize, route: from the headers alone]
+//     → body → handler thread (answer written there) → back to the loop (keep-alive) or closed.
+// Deadlines cover the whole head (head_seconds_max) and the whole body (body_seconds_max), not
+// each read. Connections are bounded in all and per client address; when a bound is reached the
+// oldest idle keep-alive connection, then the oldest still sending its head, is closed to make
+// room. A request the loop refuses (framing, 401, 403, 404, 405, 411, 413) is answered with the
+// documented JSON error, without reading its body, and the connection is then closed.
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
-#include <Poco/URI.h>
+#include <Poco/Net/SocketAddress.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "http_parser.h"
 #include "idempotency.h"
 #include "metrics.h"
 #include "routes.h"
-#include "xclear/journal_json.h"
+#include "tls.h"
+#include "xclear/json.h"
 #include "xclear/service.h"
+#include "xclear/text.h"
 #include "xclear/views_json.h"
 
 namespace xclear {
@@ -31,25 +50,21 @@ namespace {
 
 using service::Domain;
 using service::ErrorResponse;
+using service::HttpRequestParser;
+using service::IoResult;
 using service::Request;
 using service::Response;
 using service::Route;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr size_t kIdempotencyKeyBytesMax = 128;
-// An oversize body is read and thrown away up to this much, so the client sees the 413; a
-// larger one is cut off by closing the connection.
-constexpr uint64_t kDrainBytesMax = 64ull << 20;
-
-std::vector<std::string> Segments(std::string_view path) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    const size_t end = std::min(path.find('/', start), path.size());
-    out.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+constexpr size_t kReadChunkBytes = 64 * 1024;
+// A connection closed after an error answer is read and discarded for this long (at most this
+// much), so that the client sees the answer instead of a reset from unread bytes.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytesMax = 1 << 20;
+constexpr uint64_t kListenerId = 0;
+constexpr uint64_t kWakeId = 1;
 
 struct CompiledRoute {
   Route route;
@@ -62,9 +77,7 @@ struct CompiledRoute {
       const std::string& pattern = segments[i];
       if (pattern.size() > 2 && pattern.front() == '{') {
         if (path[i].empty()) return false;
-        std::string decoded;
-        Poco::URI::decode(path[i], decoded);
-        found[pattern.substr(1, pattern.size() - 2)] = decoded;
+        found[pattern.substr(1, pattern.size() - 2)] = path[i];  // decoded once, by ParseTarget
       } else if (pattern != path[i]) {
         return false;
       }
@@ -73,6 +86,17 @@ struct CompiledRoute {
     return true;
   }
 };
+
+std::vector<std::string> PatternSegments(std::string_view pattern) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= pattern.size()) {
+    const size_t end = std::min(pattern.find('/', start), pattern.size());
+    out.emplace_back(pattern.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 std::string MediaType(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
@@ -88,29 +112,128 @@ bool PrintableKey(const std::string& key) {
   return std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Reads the body into `request` (or, beyond the bound, drains and drops it) before anything is
-// answered, so that an early answer never leaves unread bytes in a keep-alive connection.
-// Returns a 413 when the body is over the bound.
-std::optional<Response> ReadBody(Poco::Net::HTTPServerRequest& http, uint64_t body_max,
-                                 Request& request) {
-  std::istream& body = http.stream();
-  char buffer[1 << 16];
-  uint64_t drained = 0;
-  while (body.read(buffer, sizeof buffer) || body.gcount() > 0) {
-    const auto count = static_cast<size_t>(body.gcount());
-    if (request.body.size() + count <= body_max && drained == 0) {
-      request.body.append(buffer, count);
-    } else {
-      drained += count;
-      if (drained > kDrainBytesMax) break;  // the connection is closed after the answer
-    }
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Status";
   }
-  if (drained == 0) return std::nullopt;
-  request.body.clear();
-  return ErrorResponse(413, "body_too_large",
-                       "the request body exceeds " + std::to_string(body_max) +
-                           " bytes (service.request_body_bytes_max); split the declaration");
 }
+
+// A header value the service writes may not carry CR or LF (no response splitting).
+bool SafeHeaderValue(std::string_view value) {
+  return value.find_first_of("\r\n") == std::string_view::npos;
+}
+
+// Status line and header fields of an answer. `length` is the body size, or nothing for a
+// chunked (streamed) body.
+std::string ResponseHead(const Response& response, const std::string& request_id,
+                         std::optional<uint64_t> length, bool keep_alive, int minor_version) {
+  std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                     ReasonPhrase(response.status) + "\r\nServer: xcleard\r\n";
+  head += "Content-Type: " + response.content_type + "\r\n";
+  if (!request_id.empty()) head += "X-Request-Id: " + request_id + "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    if (SafeHeaderValue(name) && SafeHeaderValue(value)) head += name + ": " + value + "\r\n";
+  }
+  head += "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n";
+  if (!keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (minor_version == 0) {
+    head += "Connection: keep-alive\r\n";
+  }
+  if (length) {
+    head += "Content-Length: " + std::to_string(*length) + "\r\n";
+  } else {
+    head += "Transfer-Encoding: chunked\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+// A socket file descriptor, closed with its owner.
+class SocketFd {
+ public:
+  explicit SocketFd(int fd) : fd_(fd) {}
+  ~SocketFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SocketFd(const SocketFd&) = delete;
+  SocketFd& operator=(const SocketFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+enum class Phase { kReading, kWorking, kAnswering, kLingering };
+
+struct Connection {
+  Connection(uint64_t id_in, int fd_in, std::string peer_in, const service::TlsContext* tls,
+             const service::HttpLimits& limits)
+      : id(id_in), fd(fd_in), peer(std::move(peer_in)), transport(fd_in, tls), parser(limits) {}
+  uint64_t id;
+  SocketFd fd;
+  std::string peer;  // the client's address, without the port
+  service::Transport transport;
+  HttpRequestParser parser;
+  std::string input;   // read and not yet taken by the parser
+  std::string output;  // an answer the loop writes (refusals, 100 Continue)
+  size_t output_sent = 0;
+  Phase phase = Phase::kReading;
+  SteadyClock::time_point opened;
+  SteadyClock::time_point deadline;  // of the current phase (head, body, idle, linger)
+  bool close_after_output = false;
+  bool registered = false;  // in the epoll set
+  uint32_t interest = 0;
+  uint32_t requests = 0;
+  size_t lingered_bytes = 0;
+  // The request being read or answered.
+  Request request;
+  const CompiledRoute* route = nullptr;
+  std::string route_label;
+  SteadyClock::time_point request_started;
+  int minor_version = 1;
+  bool keep_alive = true;
+  bool write_failed = false;
+};
 
 }  // namespace
 
@@ -120,93 +243,637 @@ struct Service::State {
   std::unique_ptr<Domain> domain;
   std::unique_ptr<service::IdempotencyStore> idempotency;
   std::vector<CompiledRoute> routes;
+  std::unique_ptr<service::TlsContext> tls;
+  service::HttpLimits limits;
   std::string boot_id;
   std::atomic<uint64_t> request_counter{0};
   std::atomic<size_t> in_flight{0};
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> server;
   uint16_t port = 0;
   bool stopped = false;
 
+  // The event loop (its thread alone touches `connections` and the connections in them,
+  // except a connection handed to a handler thread, which is then the handler's alone).
+  Poco::Net::ServerSocket listener;
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  uint64_t next_connection_id = 2;
+  std::map<uint64_t, std::unique_ptr<Connection>> connections;
+  std::map<std::string, uint32_t> per_client;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> listener_closed{false};
+  SteadyClock::time_point stop_deadline;
+  std::thread loop_thread;
+
+  // Complete requests waiting for a handler thread, and connections coming back from one.
+  std::mutex queue_mutex;
+  std::condition_variable queue_ready;
+  std::deque<Connection*> queue;
+  bool workers_stop = false;
+  std::vector<std::thread> workers;
+  std::mutex returned_mutex;
+  std::vector<Connection*> returned;
+
   const ServiceConfig& config() const { return dependencies.config->service; }
-  Response Handle(Poco::Net::HTTPServerRequest& http, Request& request, std::string& route_label);
-  Response Authorized(const CompiledRoute& route, Poco::Net::HTTPServerRequest& http,
-                      Request& request);
+
+  // Loop thread.
+  void Loop();
+  void AcceptAll(SteadyClock::time_point now);
+  bool MakeRoom(const std::string& peer);
+  void OnEvent(Connection& connection, uint32_t events, SteadyClock::time_point now);
+  bool ReadInput(Connection& connection);
+  void Advance(Connection& connection, SteadyClock::time_point now);
+  std::optional<Response> Prepare(Connection& connection);
+  void Refuse(Connection& connection, Response response, bool close);
+  void FlushOutput(Connection& connection, SteadyClock::time_point now);
+  void Dispatch(Connection& connection);
+  void TakeReturned(SteadyClock::time_point now);
+  void Rearm(Connection& connection, SteadyClock::time_point now);
+  void Sweep(SteadyClock::time_point now);
+  void Linger(Connection& connection, SteadyClock::time_point now);
+  void Close(Connection& connection);
+  void SetInterest(Connection& connection, uint32_t events);
+  size_t Working() const;
+
+  // Handler threads.
+  void WorkerLoop();
+  void Work(Connection& connection);
+  Response Answer(Connection& connection);
   Response WithIdempotency(const CompiledRoute& route, Request& request);
+  bool WriteAll(Connection& connection, std::string_view data, SteadyClock::time_point deadline);
+  void Log(const Connection& connection, const Response& response, double seconds);
   Response Health() const;
-  void Write(const Response& response, const Request& request,
-             Poco::Net::HTTPServerResponse& http) const;
+  std::string NewRequestId();
 };
 
-namespace {
-
-class Dispatcher final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Dispatcher(Service::State& state) : state_(state) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& http,
-                     Poco::Net::HTTPServerResponse& response) override;
-
- private:
-  Service::State& state_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(Service::State& state) : state_(state) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Dispatcher(state_);  // Poco owns and deletes request handlers
-  }
-
- private:
-  Service::State& state_;
-};
-
-void Dispatcher::handleRequest(Poco::Net::HTTPServerRequest& http,
-                               Poco::Net::HTTPServerResponse& out) {
-  const auto started = std::chrono::steady_clock::now();
-  ++state_.in_flight;
-  Request request;
+std::string Service::State::NewRequestId() {
   char id[40];
-  std::snprintf(id, sizeof id, "%s-%08llx", state_.boot_id.c_str(),
-                static_cast<unsigned long long>(++state_.request_counter));
-  request.request_id = id;
-  request.method = http.getMethod();
-  std::string route_label = "unmatched";
+  std::snprintf(id, sizeof id, "%s-%08llx", boot_id.c_str(),
+                static_cast<unsigned long long>(++request_counter));
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event loop.
+
+void Service::State::SetInterest(Connection& connection, uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.u64 = connection.id;
+  if (!connection.registered) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, connection.fd.get(), &event);
+    connection.registered = true;
+  } else if (connection.interest != events) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, connection.fd.get(), &event);
+  }
+  connection.interest = events;
+}
+
+void Service::State::Close(Connection& connection) {
+  if (connection.registered) ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, connection.fd.get(), nullptr);
+  const auto client = per_client.find(connection.peer);
+  if (client != per_client.end() && --client->second == 0) per_client.erase(client);
+  metrics.CountConnectionClosed();
+  connections.erase(connection.id);  // closes the socket
+}
+
+size_t Service::State::Working() const {
+  size_t working = 0;
+  for (const auto& [id, connection] : connections) {
+    if (connection->phase == Phase::kWorking) ++working;
+  }
+  return working;
+}
+
+void Service::State::Loop() {
+  std::vector<epoll_event> events(256);
+  auto next_sweep = SteadyClock::now();
+  while (true) {
+    const int ready = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 100);
+    const auto now = SteadyClock::now();
+    for (int i = 0; i < ready; ++i) {
+      const uint64_t id = events[i].data.u64;
+      if (id == kListenerId) {
+        AcceptAll(now);
+      } else if (id == kWakeId) {
+        uint64_t count = 0;
+        (void)!::read(wake_fd, &count, sizeof count);
+      } else if (const auto found = connections.find(id); found != connections.end()) {
+        OnEvent(*found->second, events[i].events, now);
+      }
+    }
+    TakeReturned(now);
+    if (now >= next_sweep) {
+      Sweep(now);
+      next_sweep = now + std::chrono::milliseconds(100);
+    }
+    if (stopping.load()) {
+      if (!listener_closed.exchange(true)) {
+        ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listener.impl()->sockfd(), nullptr);
+        listener.close();
+      }
+      // Connections not being answered close now; the others when their answer is written.
+      std::vector<Connection*> idle;
+      for (const auto& [id, connection] : connections) {
+        if (connection->phase != Phase::kWorking) idle.push_back(connection.get());
+      }
+      for (Connection* connection : idle) Close(*connection);
+      if (connections.empty() || now >= stop_deadline) break;
+    }
+  }
+}
+
+std::string PeerAddress(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text,
+                sizeof text);
+  } else if (address.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
+                sizeof text);
+  }
+  return text;
+}
+
+void Service::State::AcceptAll(SteadyClock::time_point now) {
+  while (true) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    const int fd = ::accept4(listener.impl()->sockfd(), reinterpret_cast<sockaddr*>(&address),
+                             &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN: all taken; EMFILE and the like: tried again on the next event
+    std::string peer = PeerAddress(address);
+    if (!MakeRoom(peer)) {
+      metrics.CountConnectionRefused();
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Connection: close\r\nRetry-After: 5\r\nContent-Length: 118\r\n\r\n"
+          "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"the service is at its "
+          "connection bound; retry shortly\",\"status\":503}}";
+      if (!tls) (void)!::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
+      ::close(fd);
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const uint64_t id = next_connection_id++;
+    auto connection = std::make_unique<Connection>(id, fd, peer, tls.get(), limits);
+    connection->opened = now;
+    // Until the first byte of a request: the idle deadline; the TLS handshake has the head's.
+    connection->deadline =
+        now + std::chrono::seconds(tls ? config().head_seconds_max : config().keep_alive_seconds);
+    ++per_client[peer];
+    metrics.CountConnectionOpened();
+    Connection& added = *connection;
+    connections.emplace(id, std::move(connection));
+    SetInterest(added, EPOLLIN | EPOLLRDHUP);
+  }
+}
+
+// Makes room for one more connection from `peer`: closes the oldest idle keep-alive connection
+// (no byte of a request yet), else the oldest still sending its head, among all connections when
+// the total bound is reached, or among the peer's when its own is. False when nothing can go.
+bool Service::State::MakeRoom(const std::string& peer) {
+  const auto count = per_client.find(peer);
+  const bool peer_full =
+      count != per_client.end() && count->second >= config().connections_per_client_max;
+  const bool all_full = connections.size() >= config().connections_max;
+  if (!peer_full && !all_full) return true;
+  Connection* idle = nullptr;
+  Connection* slow = nullptr;
+  for (const auto& [id, connection] : connections) {
+    if (connection->phase != Phase::kReading) continue;
+    if (peer_full && !all_full && connection->peer != peer) continue;
+    const bool handshaken = connection->transport.handshake_done();
+    const auto state = connection->parser.state();
+    Connection** pick = nullptr;
+    if (handshaken && state == HttpRequestParser::State::kIdle) {
+      pick = &idle;
+    } else if (!handshaken || state == HttpRequestParser::State::kHead) {
+      pick = &slow;
+    } else {
+      continue;  // sending a body under its own deadline: neither idle nor slow in its head
+    }
+    if (*pick == nullptr || connection->opened < (*pick)->opened) *pick = connection.get();
+  }
+  Connection* victim = idle != nullptr ? idle : slow;
+  if (victim == nullptr) return false;
+  metrics.CountConnectionEvicted();
+  Close(*victim);
+  return true;
+}
+
+void Service::State::OnEvent(Connection& connection, uint32_t events, SteadyClock::time_point now) {
+  if (connection.phase == Phase::kWorking) return;  // not ours until the handler gives it back
+  if (connection.phase == Phase::kLingering) {
+    char buffer[4096];
+    while (true) {
+      const ssize_t got = ::recv(connection.fd.get(), buffer, sizeof buffer, 0);
+      if (got > 0) {
+        connection.lingered_bytes += static_cast<size_t>(got);
+        if (connection.lingered_bytes > kLingerBytesMax) return Close(connection);
+        continue;
+      }
+      if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return Close(connection);
+      return;
+    }
+  }
+  const bool answering = connection.phase == Phase::kAnswering;
+  if (!connection.output.empty() && ((events & EPOLLOUT) != 0 || answering)) {
+    FlushOutput(connection, now);
+    if (connections.count(connection.id) == 0 || connection.phase != Phase::kReading) return;
+  }
+  if (connection.phase != Phase::kReading) return;
+  if (!ReadInput(connection)) return;  // closed
+  Advance(connection, now);
+}
+
+// Reads what the socket has (at most a few chunks per event, so that one fast client cannot
+// starve the others). False when the connection was closed here.
+bool Service::State::ReadInput(Connection& connection) {
+  char buffer[kReadChunkBytes];
+  for (int round = 0; round < 4; ++round) {
+    // Never hold more than a request head's or a body's worth unparsed.
+    if (connection.input.size() > limits.head_bytes_max + kReadChunkBytes * 4) break;
+    size_t count = 0;
+    const IoResult result = connection.transport.Read(buffer, sizeof buffer, count);
+    if (result == IoResult::kDone) {
+      connection.input.append(buffer, count);
+      continue;
+    }
+    if (result == IoResult::kWantRead) {
+      SetInterest(connection, EPOLLIN | EPOLLRDHUP);
+      return true;
+    }
+    if (result == IoResult::kWantWrite) {
+      SetInterest(connection, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+      return true;
+    }
+    // The peer closed (or the socket failed): what was begun is a truncated request.
+    if (connection.transport.handshake_done() && result == IoResult::kClosed) {
+      Advance(connection, SteadyClock::now());  // take what arrived before the close first
+      if (connections.count(connection.id) == 0 || connection.phase != Phase::kReading)
+        return false;
+      connection.parser.EndOfInput();
+      if (connection.parser.state() == HttpRequestParser::State::kFailed) {
+        const auto& error = connection.parser.error();
+        connection.route_label = "framing";
+        Refuse(connection, ErrorResponse(error.status, error.code, error.message), true);
+        return false;
+      }
+    }
+    Close(connection);
+    return false;
+  }
+  return true;
+}
+
+void Service::State::Advance(Connection& connection, SteadyClock::time_point now) {
+  while (connection.phase == Phase::kReading) {
+    HttpRequestParser& parser = connection.parser;
+    const bool was_started = parser.started();
+    const size_t used = parser.Consume(connection.input);
+    connection.input.erase(0, used);
+    if (!was_started && parser.started()) {
+      connection.request_started = now;
+      connection.deadline = now + std::chrono::seconds(config().head_seconds_max);
+    }
+    switch (parser.state()) {
+      case HttpRequestParser::State::kFailed: {
+        const auto& error = parser.error();
+        connection.route_label = "framing";
+        return Refuse(connection, ErrorResponse(error.status, error.code, error.message), true);
+      }
+      case HttpRequestParser::State::kHeadComplete: {
+        if (auto refusal = Prepare(connection)) {
+          // The body (if any) is never read: the connection cannot go on after it.
+          return Refuse(connection, std::move(*refusal), parser.head().HasBody());
+        }
+        if (parser.head().expect_continue && parser.head().HasBody()) {
+          connection.output += "HTTP/1.1 100 Continue\r\n\r\n";
+          FlushOutput(connection, now);
+          if (connections.count(connection.id) == 0) return;
+        }
+        parser.StartBody();
+        connection.deadline = now + std::chrono::seconds(config().body_seconds_max);
+        continue;
+      }
+      case HttpRequestParser::State::kComplete:
+        connection.request.body = parser.TakeBody();
+        return Dispatch(connection);
+      default:
+        return;  // more bytes needed
+    }
+  }
+}
+
+// Everything that can be decided from the head: the target, the route, the credentials, the
+// role, and the province named in the path. A refusal is returned; nothing of the body is read.
+std::optional<Response> Service::State::Prepare(Connection& connection) {
+  const service::HttpHead& head = connection.parser.head();
+  Request& request = connection.request;
+  request = Request();
+  request.request_id = NewRequestId();
+  request.method = head.method;
+  connection.route = nullptr;
+  connection.route_label = "unmatched";
+  connection.minor_version = head.minor_version;
+  connection.keep_alive = head.keep_alive;
+  auto target = service::ParseTarget(head.target);
+  if (!target.ok()) return ErrorResponse(400, "bad_target", target.status().message());
+  request.path = target->path;
+  for (auto& [name, value] : target->query) {
+    if (!request.query.emplace(name, std::move(value)).second) {
+      return ErrorResponse(400, "bad_target",
+                           "the query parameter " + QuoteText(name) + " is given twice");
+    }
+  }
+  const auto field = [&](std::string_view name) {
+    const std::string* value = head.Field(name);
+    return value ? *value : std::string();
+  };
+  request.content_type = MediaType(field("content-type"));
+  request.accept = field("accept");
+  request.idempotency_key = field("idempotency-key");
+  if (request.path == "/healthz" || request.path == "/metrics") {
+    connection.route_label = request.path;
+    if (request.method == "GET") return std::nullopt;
+    Response response = ErrorResponse(405, "method_not_allowed", "use GET");
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  }
+  std::string allowed;
+  for (const CompiledRoute& route : routes) {
+    std::map<std::string, std::string> params;
+    if (!route.Matches(target->segments, params)) continue;
+    if (route.route.method != request.method) {
+      allowed += (allowed.empty() ? "" : ", ") + route.route.method;
+      continue;
+    }
+    connection.route = &route;
+    connection.route_label = route.route.pattern;
+    request.params = std::move(params);
+    break;
+  }
+  if (connection.route == nullptr) {
+    if (!allowed.empty()) {
+      Response response = ErrorResponse(405, "method_not_allowed",
+                                        request.method + " is not allowed here; use " + allowed);
+      response.headers.emplace_back("Allow", allowed);
+      return response;
+    }
+    return ErrorResponse(
+        404, "not_found",
+        "no endpoint " + QuoteText(request.path, 200) + " (see docs/openapi.yaml)");
+  }
+  return service::Authorize(connection.route->route, field("authorization"), *dependencies.tokens,
+                            request);
+}
+
+void Service::State::Refuse(Connection& connection, Response response, bool close) {
+  if (connection.request.request_id.empty()) connection.request.request_id = NewRequestId();
+  if (connection.request.method.empty()) connection.request.method = "-";
+  connection.keep_alive = connection.keep_alive && !close && !stopping.load();
+  const auto now = SteadyClock::now();
+  connection.output += ResponseHead(response, connection.request.request_id, response.body.size(),
+                                    connection.keep_alive, connection.minor_version);
+  connection.output += response.body;
+  connection.close_after_output = !connection.keep_alive;
+  connection.phase = Phase::kAnswering;
+  const double seconds =
+      connection.parser.started()
+          ? std::chrono::duration<double>(now - connection.request_started).count()
+          : 0.0;
+  Log(connection, response, seconds);
+  FlushOutput(connection, now);
+}
+
+// Writes what the loop has to say without blocking; once all is out, the connection lingers
+// and closes, or reads its next request.
+void Service::State::FlushOutput(Connection& connection, SteadyClock::time_point now) {
+  while (connection.output_sent < connection.output.size()) {
+    size_t count = 0;
+    const IoResult result = connection.transport.Write(
+        std::string_view(connection.output).substr(connection.output_sent), count);
+    if (result == IoResult::kDone) {
+      connection.output_sent += count;
+      continue;
+    }
+    if (result == IoResult::kWantWrite || result == IoResult::kWantRead) {
+      // While answering, the loop reads nothing more: waiting for input too would spin on a
+      // client that keeps sending.
+      const bool answering = connection.phase == Phase::kAnswering;
+      const uint32_t wanted = result == IoResult::kWantRead ? EPOLLIN : EPOLLOUT;
+      SetInterest(connection, answering ? wanted | EPOLLRDHUP : EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+      if (answering) connection.deadline = now + std::chrono::seconds(config().timeout_seconds);
+      return;
+    }
+    return Close(connection);
+  }
+  connection.output.clear();
+  connection.output_sent = 0;
+  SetInterest(connection, EPOLLIN | EPOLLRDHUP);
+  if (connection.phase != Phase::kAnswering) return;  // a 100 Continue: go on reading
+  if (connection.close_after_output) return Linger(connection, now);
+  Rearm(connection, now);
+}
+
+void Service::State::Linger(Connection& connection, SteadyClock::time_point now) {
+  connection.transport.ShutdownWrite();
+  connection.phase = Phase::kLingering;
+  connection.deadline = now + kLingerTime;
+  SetInterest(connection, EPOLLIN | EPOLLRDHUP);
+}
+
+// Ready for the next request on a kept-alive connection (possibly already in the input).
+void Service::State::Rearm(Connection& connection, SteadyClock::time_point now) {
+  ++connection.requests;
+  if (connection.requests >= config().keep_alive_requests_max || stopping.load()) {
+    return Close(connection);
+  }
+  connection.phase = Phase::kReading;
+  connection.parser.Reset();
+  connection.route = nullptr;
+  connection.request = Request();
+  connection.deadline = now + std::chrono::seconds(config().keep_alive_seconds);
+  SetInterest(connection, EPOLLIN | EPOLLRDHUP);
+  if (!connection.input.empty()) Advance(connection, now);
+}
+
+void Service::State::Dispatch(Connection& connection) {
+  {
+    std::lock_guard lock(queue_mutex);
+    if (queue.size() < config().queue_max) {
+      if (connection.registered) {
+        ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, connection.fd.get(), nullptr);
+        connection.registered = false;
+        connection.interest = 0;
+      }
+      connection.phase = Phase::kWorking;
+      queue.push_back(&connection);
+      queue_ready.notify_one();
+      return;
+    }
+  }
+  Response busy = ErrorResponse(503, "busy",
+                                "every handler thread is busy and the queue is full; retry with "
+                                "the same Idempotency-Key shortly");
+  busy.headers.emplace_back("Retry-After", "1");
+  Refuse(connection, std::move(busy), true);
+}
+
+void Service::State::TakeReturned(SteadyClock::time_point now) {
+  std::vector<Connection*> back;
+  {
+    std::lock_guard lock(returned_mutex);
+    back.swap(returned);
+  }
+  for (Connection* connection : back) {
+    if (connection->write_failed || !connection->keep_alive || stopping.load()) {
+      if (connection->write_failed) {
+        Close(*connection);
+      } else {
+        connection->phase = Phase::kAnswering;
+        Linger(*connection, now);
+      }
+      continue;
+    }
+    Rearm(*connection, now);
+  }
+}
+
+// Deadlines: an idle keep-alive connection past keep_alive_seconds, a head or body past its
+// whole-phase deadline (408), a lingering close past its time, an answer the client does not read.
+void Service::State::Sweep(SteadyClock::time_point now) {
+  std::vector<Connection*> late;
+  for (const auto& [id, connection] : connections) {
+    if (connection->phase != Phase::kWorking && now >= connection->deadline)
+      late.push_back(connection.get());
+  }
+  for (Connection* connection : late) {
+    const auto state = connection->parser.state();
+    const bool in_request =
+        connection->phase == Phase::kReading && connection->transport.handshake_done() &&
+        (state == HttpRequestParser::State::kHead || state == HttpRequestParser::State::kBody);
+    if (!in_request) {
+      Close(*connection);
+      continue;
+    }
+    metrics.CountConnectionTimedOut();
+    connection->route_label = "framing";
+    const bool head = state == HttpRequestParser::State::kHead;
+    Refuse(*connection,
+           ErrorResponse(408, "request_timeout",
+                         head ? "the request head did not arrive within " +
+                                    std::to_string(config().head_seconds_max) + " s"
+                              : "the request body did not arrive within " +
+                                    std::to_string(config().body_seconds_max) +
+                                    " s; nothing was recorded"),
+           true);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handler threads.
+
+void Service::State::WorkerLoop() {
+  while (true) {
+    Connection* connection = nullptr;
+    {
+      std::unique_lock lock(queue_mutex);
+      queue_ready.wait(lock, [&] { return workers_stop || !queue.empty(); });
+      if (queue.empty()) return;
+      connection = queue.front();
+      queue.pop_front();
+    }
+    Work(*connection);
+    {
+      std::lock_guard lock(returned_mutex);
+      returned.push_back(connection);
+    }
+    const uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof one);
+  }
+}
+
+bool Service::State::WriteAll(Connection& connection, std::string_view data,
+                              SteadyClock::time_point deadline) {
+  while (!data.empty()) {
+    size_t count = 0;
+    const IoResult result = connection.transport.Write(data, count);
+    if (result == IoResult::kDone) {
+      data.remove_prefix(count);
+      continue;
+    }
+    if (result != IoResult::kWantWrite && result != IoResult::kWantRead) return false;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left.count() <= 0) return false;
+    pollfd wait{connection.fd.get(),
+                static_cast<short>(result == IoResult::kWantWrite ? POLLOUT : POLLIN), 0};
+    if (::poll(&wait, 1, static_cast<int>(left.count())) <= 0) return false;
+  }
+  return true;
+}
+
+void Service::State::Work(Connection& connection) {
   Response response;
+  // In flight: being handled. Counted down before the answer is written, so that a client that
+  // has its answer never sees its own request still counted.
+  ++in_flight;
   try {
-    response = state_.Handle(http, request, route_label);
+    response = Answer(connection);
   } catch (const std::exception& error) {
     response =
         ErrorResponse(500, "internal", "internal error; quote the request id to the operator");
     response.internal_detail = std::string("exception: ") + error.what();
   }
-  try {
-    state_.Write(response, request, out);
-  } catch (const std::exception& error) {
-    response.status = 500;
-    response.internal_detail = std::string("writing the response: ") + error.what();
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  state_.metrics.CountRequest(request.method, route_label, response.status, seconds);
-  const std::string principal = request.principal.name.empty() ? "-" : request.principal.Actor();
-  auto& logger = *state_.dependencies.logger;
-  if (response.status >= 500) {
-    logger.error(
-        "request id={} principal={} method={} route={} status={} duration_ms={:.3f} "
-        "error={} detail=\"{}\"",
-        request.request_id, principal, request.method, route_label, response.status, seconds * 1e3,
-        response.error_code, response.internal_detail);
+  --in_flight;
+  if (stopping.load()) connection.keep_alive = false;
+  const auto timeout = std::chrono::seconds(config().timeout_seconds);
+  const Request& request = connection.request;
+  bool written = true;
+  if (response.stream && connection.minor_version == 1) {
+    written =
+        WriteAll(connection,
+                 ResponseHead(response, request.request_id, std::nullopt, connection.keep_alive, 1),
+                 SteadyClock::now() + timeout);
+    const Status streamed = written ? response.stream([&](std::string_view chunk) {
+      if (chunk.empty()) return Status::Ok();
+      char size[24];
+      std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+      const auto deadline = SteadyClock::now() + timeout;
+      const bool ok = WriteAll(connection, size, deadline) &&
+                      WriteAll(connection, chunk, deadline) &&
+                      WriteAll(connection, "\r\n", deadline);
+      return ok ? Status::Ok() : Status::IoError("the client stopped reading");
+    })
+                                    : Status::IoError("the client stopped reading");
+    written = streamed.ok() && WriteAll(connection, "0\r\n\r\n", SteadyClock::now() + timeout);
+    if (!streamed.ok()) {
+      dependencies.logger->warn("request id={} streamed response cut short: {}", request.request_id,
+                                streamed.ToString());
+    }
   } else {
-    logger.info("request id={} principal={} method={} route={} status={} duration_ms={:.3f}{}{}",
-                request.request_id, principal, request.method, route_label, response.status,
-                seconds * 1e3, response.error_code.empty() ? "" : " error=", response.error_code);
+    if (response.stream) {  // HTTP/1.0 has no chunked coding: gather the whole body
+      std::string body;
+      const Status gathered = response.stream([&](std::string_view chunk) {
+        body.append(chunk);
+        return Status::Ok();
+      });
+      response.stream = nullptr;
+      response.body = gathered.ok() ? std::move(body) : std::string();
+    }
+    written = WriteAll(connection,
+                       ResponseHead(response, request.request_id, response.body.size(),
+                                    connection.keep_alive, connection.minor_version) +
+                           response.body,
+                       SteadyClock::now() + timeout);
   }
-  --state_.in_flight;
+  connection.write_failed = !written;
+  const double seconds =
+      std::chrono::duration<double>(SteadyClock::now() - connection.request_started).count();
+  Log(connection, response, seconds);
 }
-
-}  // namespace
 
 Response Service::State::Health() const {
   const LedgerHead head = dependencies.ledger->Head();
@@ -218,81 +885,17 @@ Response Service::State::Health() const {
   return service::JsonResponse(200, body);
 }
 
-Response Service::State::Handle(Poco::Net::HTTPServerRequest& http, Request& request,
-                                std::string& route_label) {
-  const Poco::URI uri(http.getURI());
-  request.path = uri.getPath();
-  for (const auto& [name, value] : uri.getQueryParameters()) request.query[name] = value;
-  request.content_type = MediaType(http.getContentType());
-  request.accept = http.get("Accept", "");
-  if (auto too_large = ReadBody(http, config().request_body_bytes_max, request)) {
-    route_label = "body_too_large";
-    return *too_large;
-  }
-  if (request.path == "/healthz" || request.path == "/metrics") {
-    route_label = request.path;
-    if (request.method != "GET") {
-      Response response = ErrorResponse(405, "method_not_allowed", "use GET");
-      response.headers.emplace_back("Allow", "GET");
-      return response;
-    }
+Response Service::State::Answer(Connection& connection) {
+  Request& request = connection.request;
+  if (connection.route == nullptr) {
     if (request.path == "/healthz") return Health();
     Response response;
     response.content_type = "text/plain; version=0.0.4";
     response.body = metrics.Render(dependencies.ledger->Head().sequence, in_flight.load());
     return response;
   }
-  const std::vector<std::string> path = Segments(request.path);
-  std::string allowed;
-  for (const CompiledRoute& route : routes) {
-    std::map<std::string, std::string> params;
-    if (!route.Matches(path, params)) continue;
-    if (route.route.method != request.method) {
-      allowed += (allowed.empty() ? "" : ", ") + route.route.method;
-      continue;
-    }
-    route_label = route.route.pattern;
-    request.params = std::move(params);
-    return Authorized(route, http, request);
-  }
-  if (!allowed.empty()) {
-    Response response = ErrorResponse(405, "method_not_allowed",
-                                      request.method + " is not allowed here; use " + allowed);
-    response.headers.emplace_back("Allow", allowed);
-    return response;
-  }
-  return ErrorResponse(404, "not_found",
-                       "no endpoint " + request.path.substr(0, 200) + " (see docs/openapi.yaml)");
-}
-
-Response Service::State::Authorized(const CompiledRoute& route, Poco::Net::HTTPServerRequest& http,
-                                    Request& request) {
-  const std::string authorization = http.get("Authorization", "");
-  constexpr std::string_view kBearer = "Bearer ";
-  std::optional<Principal> principal;
-  if (authorization.starts_with(kBearer)) {
-    principal =
-        dependencies.tokens->Authenticate(std::string_view(authorization).substr(kBearer.size()));
-  }
-  if (!principal) {
-    Response response =
-        ErrorResponse(401, "unauthorized",
-                      authorization.empty() ? "an Authorization: Bearer <token> header is required"
-                                            : "the bearer token is not valid");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"xclear\"");
-    return response;
-  }
-  request.principal = *principal;
-  request.idempotency_key = http.get("Idempotency-Key", "");
-  const uint8_t role_bit = principal->role == Role::kProvince   ? service::kProvinceRole
-                           : principal->role == Role::kOperator ? service::kOperatorRole
-                                                                : service::kAuditorRole;
-  if ((route.route.roles & role_bit) == 0) {
-    return service::Forbidden("the " + std::string(RoleName(principal->role)) + " role may not " +
-                              request.method + " " + route.route.pattern);
-  }
-  if (request.method == "POST") return WithIdempotency(route, request);
-  return route.route.handler(request, *domain);
+  if (request.method == "POST") return WithIdempotency(*connection.route, request);
+  return connection.route->route.handler(request, *domain);
 }
 
 Response Service::State::WithIdempotency(const CompiledRoute& route, Request& request) {
@@ -301,7 +904,8 @@ Response Service::State::WithIdempotency(const CompiledRoute& route, Request& re
                          "every POST needs an Idempotency-Key header: 1–128 printable ASCII "
                          "characters, new for each new operation");
   }
-  const std::string& owner = request.principal.name;
+  // Recorded answers belong to the credential (principal.id), never to a reusable name.
+  const std::string& owner = request.principal.id;
   const std::string& key = request.idempotency_key;
   const Digest digest = service::IdempotencyStore::RequestDigest(request);
   if (!idempotency->Begin(owner, key)) {
@@ -338,29 +942,46 @@ Response Service::State::WithIdempotency(const CompiledRoute& route, Request& re
   return response;
 }
 
-void Service::State::Write(const Response& response, const Request& request,
-                           Poco::Net::HTTPServerResponse& http) const {
-  http.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
-  http.setContentType(response.content_type);
-  http.set("X-Request-Id", request.request_id);
-  for (const auto& [name, value] : response.headers) http.set(name, value);
-  if (response.status == 413) http.setKeepAlive(false);  // the unread body stays unread
-  if (response.stream) {
-    http.setChunkedTransferEncoding(true);
-    std::ostream& out = http.send();
-    const Status streamed = response.stream([&out](std::string_view chunk) {
-      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      return out ? Status::Ok() : Status::IoError("the client stopped reading");
-    });
-    if (!streamed.ok()) {
-      dependencies.logger->warn("request id={} streamed response cut short: {}", request.request_id,
-                                streamed.ToString());
-    }
-    return;
+void Service::State::Log(const Connection& connection, const Response& response, double seconds) {
+  const Request& request = connection.request;
+  // The method label is bounded: a client may send any token as a method.
+  static constexpr std::string_view kMethods[] = {"GET",  "POST",    "PUT",  "DELETE",
+                                                  "HEAD", "OPTIONS", "PATCH"};
+  const bool known =
+      std::find(std::begin(kMethods), std::end(kMethods), request.method) != std::end(kMethods);
+  metrics.CountRequest(known ? request.method : "other", connection.route_label, response.status,
+                       seconds);
+  const std::string principal = request.principal.name.empty() ? "-" : request.principal.Actor();
+  auto& logger = *dependencies.logger;
+  if (response.status >= 500) {
+    logger.error(
+        "request id={} client={} principal={} method={} route={} status={} duration_ms={:.3f} "
+        "error={} detail=\"{}\"",
+        request.request_id, connection.peer, principal, request.method, connection.route_label,
+        response.status, seconds * 1e3, response.error_code, response.internal_detail);
+  } else {
+    logger.info(
+        "request id={} client={} principal={} method={} route={} status={} duration_ms={:.3f}{}{}",
+        request.request_id, connection.peer, principal, request.method, connection.route_label,
+        response.status, seconds * 1e3,
+        response.error_code.empty() ? "" : " error=", response.error_code);
   }
-  http.setContentLength64(static_cast<Poco::UInt64>(response.body.size()));
-  http.send().write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
 }
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  try {
+    const Poco::Net::IPAddress ip(address);
+    return ip.isLoopback();
+  } catch (const Poco::Exception&) {
+    return address == "localhost";
+  }
+}
+
+}  // namespace
 
 Service::Service(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
@@ -374,69 +995,88 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceDependencies& depen
     return Status::InvalidArgument(
         "the service needs a ledger, config, calendar, clock, tokens "
         "and a logger");
+  const ServiceConfig& config = dependencies.config->service;
   auto state = std::make_unique<State>();
   state->dependencies = dependencies;
+  if (!config.tls_certificate_file.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(state->tls, service::TlsContext::Load(config));
+  } else if (!IsLoopback(config.listen_address)) {
+    return Status::InvalidArgument(
+        "service.listen_address " + config.listen_address +
+        " is not a loopback address: plain HTTP is served only on loopback; set "
+        "service.tls_certificate_file and service.tls_private_key_file for HTTPS");
+  }
   state->domain =
       std::make_unique<Domain>(*dependencies.ledger, *dependencies.config, *dependencies.calendar,
                                *dependencies.clock, state->metrics);
   state->idempotency = std::make_unique<service::IdempotencyStore>(*dependencies.ledger);
   for (Route& route : service::AllRoutes()) {
-    std::vector<std::string> segments = Segments(route.pattern);
+    std::vector<std::string> segments = PatternSegments(route.pattern);
     state->routes.push_back({std::move(route), std::move(segments)});
   }
+  state->limits.body_bytes_max = config.request_body_bytes_max;
   unsigned char random[4];
   if (RAND_bytes(random, sizeof random) != 1) return Status::Internal("no random bytes");
   char boot[9];
   std::snprintf(boot, sizeof boot, "%02x%02x%02x%02x", random[0], random[1], random[2], random[3]);
   state->boot_id = boot;
-  const ServiceConfig& config = dependencies.config->service;
   try {
-    Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(config.listen_address, config.port), true);
-    socket.listen(static_cast<int>(std::min<uint32_t>(config.queue_max, 4096)));
-    state->port = socket.address().port();
-    auto* params = new Poco::Net::HTTPServerParams();  // reference-counted by the server
-    params->setMaxThreads(static_cast<int>(config.threads_max));
-    params->setMaxQueued(static_cast<int>(config.queue_max));
-    params->setTimeout(Poco::Timespan(static_cast<long>(config.timeout_seconds), 0));
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(config.keep_alive_seconds), 0));
-    params->setMaxKeepAliveRequests(static_cast<int>(config.keep_alive_requests_max));
-    params->setServerName("xcleard");
-    state->pool = std::make_unique<Poco::ThreadPool>("xcleard", 2,
-                                                     static_cast<int>(config.threads_max) + 1, 60);
-    state->server =
-        std::make_unique<Poco::Net::HTTPServer>(new Factory(*state), *state->pool, socket, params);
-    state->server->start();
+    state->listener.bind(Poco::Net::SocketAddress(config.listen_address, config.port), true);
+    state->listener.listen(static_cast<int>(std::min<uint32_t>(config.connections_max, 4096)));
+    state->listener.setBlocking(false);
+    state->port = state->listener.address().port();
   } catch (const Poco::Exception& error) {
     return Status::IoError("cannot listen on " + config.listen_address + ":" +
                            std::to_string(config.port) + ": " + error.displayText());
   }
-  dependencies.logger->info("listening on {}:{} threads_max={} queue_max={} body_max={}",
-                            config.listen_address, state->port, config.threads_max,
-                            config.queue_max, config.request_body_bytes_max);
+  state->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  state->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (state->epoll_fd < 0 || state->wake_fd < 0) return Status::IoError("epoll/eventfd failed");
+  for (const auto& [fd, id] : {std::pair{state->listener.impl()->sockfd(), kListenerId},
+                               std::pair{state->wake_fd, kWakeId}}) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = id;
+    ::epoll_ctl(state->epoll_fd, EPOLL_CTL_ADD, fd, &event);
+  }
+  State* raw = state.get();
+  for (uint32_t i = 0; i < config.threads_max; ++i)
+    state->workers.emplace_back([raw] { raw->WorkerLoop(); });
+  state->loop_thread = std::thread([raw] { raw->Loop(); });
+  dependencies.logger->info(
+      "listening on {}:{} ({}) threads_max={} queue_max={} body_max={} connections_max={}",
+      config.listen_address, state->port, state->tls ? "https" : "http", config.threads_max,
+      config.queue_max, config.request_body_bytes_max, config.connections_max);
   return std::unique_ptr<Service>(new Service(std::move(state)));
 }
 
 void Service::Stop() {
   if (!state_ || state_->stopped) return;
-  state_->stopped = true;
-  // No new connections; requests being handled finish. Idle keep-alive connections are cut
-  // once nothing is in flight (or the grace period is over).
-  state_->dependencies.logger->info("stopping: {} request(s) in flight", state_->in_flight.load());
-  state_->server->stopAll(false);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(state_->config().shutdown_seconds_max);
-  while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  State& state = *state_;
+  state.stopped = true;
+  // No new connections; requests being answered finish (at most shutdown_seconds_max); idle
+  // keep-alive connections are closed at once.
+  state.dependencies.logger->info("stopping: {} request(s) in flight", state.in_flight.load());
+  state.stop_deadline =
+      SteadyClock::now() + std::chrono::seconds(state.config().shutdown_seconds_max);
+  state.stopping = true;
+  const uint64_t one = 1;
+  (void)!::write(state.wake_fd, &one, sizeof one);
+  state.loop_thread.join();
+  {
+    std::lock_guard lock(state.queue_mutex);
+    state.workers_stop = true;
   }
-  const size_t abandoned = state_->in_flight.load();
-  state_->server->stopAll(true);
-  state_->pool->joinAll();
-  state_->server.reset();  // closes the listening socket
-  state_->dependencies.logger->info("stopped; {} request(s) still running at the deadline",
-                                    abandoned);
-  state_->dependencies.logger->flush();
+  state.queue_ready.notify_all();
+  for (std::thread& worker : state.workers) worker.join();
+  const size_t abandoned = state.connections.size();
+  state.connections.clear();
+  ::close(state.epoll_fd);
+  ::close(state.wake_fd);
+  if (!state.listener_closed.exchange(true)) state.listener.close();
+  state.dependencies.logger->info("stopped; {} connection(s) still open at the deadline",
+                                  abandoned);
+  state.dependencies.logger->flush();
 }
 
 }  // namespace xclear

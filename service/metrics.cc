@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include <cstdio>
+#include <tuple>
 
 namespace xclear::service {
 namespace {
@@ -78,6 +79,24 @@ std::string Metrics::Render(uint64_t ledger_sequence, size_t in_flight) const {
       "# TYPE xclear_http_requests_in_flight gauge\n"
       "xclear_http_requests_in_flight " +
       std::to_string(in_flight) + "\n";
+  const uint64_t opened = connections_opened_.load();
+  const uint64_t closed = connections_closed_.load();
+  out +=
+      "# HELP xclear_http_connections_open Client connections open now.\n"
+      "# TYPE xclear_http_connections_open gauge\n"
+      "xclear_http_connections_open " +
+      std::to_string(opened >= closed ? opened - closed : 0) + "\n";
+  for (const auto& [name, help, value] :
+       {std::tuple{"opened", "accepted", connections_opened_.load()},
+        std::tuple{"refused", "refused at the connection bound", connections_refused_.load()},
+        std::tuple{"evicted", "closed to make room (idle or slow in their head)",
+                   connections_evicted_.load()},
+        std::tuple{"timed_out", "whose request head or body missed its deadline (408)",
+                   connections_timed_out_.load()}}) {
+    const std::string metric = std::string("xclear_http_connections_") + name + "_total";
+    out += "# HELP " + metric + " Client connections " + help + ".\n# TYPE " + metric +
+           " counter\n" + metric + " " + std::to_string(value) + "\n";
+  }
   return out;
 }
 

@@ -22,6 +22,13 @@ class Metrics {
   void CountRequest(const std::string& method, const std::string& route, int status,
                     double seconds);
   void CountClaimsDeclared(uint64_t claims) { claims_declared_ += claims; }
+  // Connections: opened and closed (the difference is open now), refused at the bound, closed
+  // to make room (idle keep-alive first), and requests timed out in their head or body (408).
+  void CountConnectionOpened() { ++connections_opened_; }
+  void CountConnectionClosed() { ++connections_closed_; }
+  void CountConnectionRefused() { ++connections_refused_; }
+  void CountConnectionEvicted() { ++connections_evicted_; }
+  void CountConnectionTimedOut() { ++connections_timed_out_; }
   // The exposition text (text/plain; version=0.0.4).
   std::string Render(uint64_t ledger_sequence, size_t in_flight) const;
 
@@ -36,6 +43,11 @@ class Metrics {
                                                                                    // route)
   std::map<std::pair<std::string, std::string>, Series> latency_;
   std::atomic<uint64_t> claims_declared_{0};
+  std::atomic<uint64_t> connections_opened_{0};
+  std::atomic<uint64_t> connections_closed_{0};
+  std::atomic<uint64_t> connections_refused_{0};
+  std::atomic<uint64_t> connections_evicted_{0};
+  std::atomic<uint64_t> connections_timed_out_{0};
 };
 
 }  // namespace xclear::service

@@ -45,17 +45,25 @@ Response ListNotices(const Request& request, Domain& domain) {
   return JsonResponse(200, body);
 }
 
+// The notice `id` as the caller may see it: another pair's notice answers exactly as a notice
+// that does not exist, so that a province cannot probe other pairs.
+Result<Notice> ReadableNotice(const Request& request, Domain& domain) {
+  const std::string& id = request.params.at("id");
+  auto notice = domain.prepayments.NoticeOf(id);
+  if (notice.ok() && !ReadsPair(request, notice->payer, notice->payee)) {
+    return Status::NotFound("no prepayment notice \"" + id + "\"");
+  }
+  return notice;
+}
+
 Response GetNotice(const Request& request, Domain& domain) {
-  XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.NoticeOf(request.params.at("id")));
-  if (!ReadsPair(request, notice.payer, notice.payee))
-    return Forbidden("notice " + notice.id + " is between other provinces");
+  XCLEAR_HTTP_ASSIGN(const Notice notice, ReadableNotice(request, domain));
   return JsonResponse(200, NoticeToJson(notice));
 }
 
 Response PayNotice(const Request& request, Domain& domain) {
-  XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.NoticeOf(request.params.at("id")));
-  if (!ActsAs(request, notice.payer))
-    return Forbidden("notice " + notice.id + " is paid by " + std::to_string(notice.payer));
+  XCLEAR_HTTP_ASSIGN(const Notice notice, ReadableNotice(request, domain));
+  if (!ActsAs(request, notice.payer)) return Forbidden("a notice is paid by its payer");
   XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
   NoticePaymentDraft draft;
   draft.notice = notice.id;

@@ -1,4 +1,9 @@
 // Reports as downloads: GET /v1/reports/{name}?format=csv|xlsx|json (or by Accept).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,15 +34,35 @@ Result<ReportFormat> FormatOf(const Request& request) {
   return first == xlsx ? ReportFormat::kXlsx : ReportFormat::kJson;
 }
 
+// A new directory only this process can enter, for one download's temporary files:
+// <data_dir>/tmp (mode 0700, refused if it is a symlink or someone else's) / xlsx-XXXXXX
+// (mkdtemp). Nothing in it can have been planted by another local user.
+Result<std::filesystem::path> PrivateTempDirectory(const std::filesystem::path& data_dir) {
+  const std::filesystem::path parent = data_dir / "tmp";
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::IoError("cannot create " + parent.string() + ": " + std::strerror(errno));
+  struct stat info {};
+  if (::lstat(parent.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid() ||
+      (info.st_mode & 0077) != 0)
+    return Status::IoError(parent.string() +
+                           " is not a private directory of the service (mode 0700, its owner)");
+  std::string pattern = (parent / "xlsx-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return Status::IoError("cannot create a temporary directory in " + parent.string());
+  return std::filesystem::path(pattern);
+}
+
 // Renders the report in the asked format as an attachment named `stem`.{csv,xlsx,json}.
-Response Download(const Request& request, const std::string& stem, const std::string& sheet,
+Response Download(const Request& request, const Domain& domain, const std::string& stem,
+                  const std::string& sheet,
                   const std::function<std::string(ReportFormat)>& render) {
   XCLEAR_HTTP_ASSIGN(const ReportFormat format, FormatOf(request));
   Response response;
   std::string extension;
   if (format == ReportFormat::kXlsx) {
-    const std::filesystem::path file =
-        std::filesystem::temp_directory_path() / ("xclear-" + request.request_id + ".xlsx");
+    XCLEAR_HTTP_ASSIGN(const std::filesystem::path directory,
+                       PrivateTempDirectory(domain.config.storage.data_dir));
+    const std::filesystem::path file = directory / (stem + ".xlsx");
     const Status written = WriteCsvAsXlsx(render(ReportFormat::kCsv), sheet, file);
     if (written.ok()) {
       std::ifstream in(file, std::ios::binary);
@@ -46,7 +71,7 @@ Response Download(const Request& request, const std::string& stem, const std::st
       response.body = bytes.str();
     }
     std::error_code ignored;
-    std::filesystem::remove(file, ignored);
+    std::filesystem::remove_all(directory, ignored);
     XCLEAR_HTTP_CHECK(written);
     response.content_type = kXlsxType;
     extension = "xlsx";
@@ -75,7 +100,7 @@ Response StatementReport(const Request& request, Domain& domain) {
     for (Statement& statement : statements) statement = StatementForProvince(statement, *own);
   }
   const LedgerHead head = domain.ledger.Head();
-  return Download(request, "statement-" + month.ToString(), "statement " + month.ToString(),
+  return Download(request, domain, "statement-" + month.ToString(), "statement " + month.ToString(),
                   [&](ReportFormat format) {
                     return RenderStatements(statements, domain.config.participants, head, format);
                   });
@@ -87,7 +112,8 @@ Response ProvincialReport(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
   XCLEAR_HTTP_ASSIGN(const ProvincialStatement statement,
                      BuildProvincialStatement(domain.ledger, province, month));
-  return Download(request, "provincial-" + std::to_string(province) + "-" + month.ToString(),
+  return Download(request, domain,
+                  "provincial-" + std::to_string(province) + "-" + month.ToString(),
                   std::to_string(province) + " " + month.ToString(), [&](ReportFormat format) {
                     return RenderProvincialStatement(statement, domain.config.participants, format);
                   });
@@ -97,8 +123,8 @@ Response TrialBalanceReport(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(const uint64_t as_of, ResolveAsOf(domain.ledger, request.Query("as_of")));
   XCLEAR_HTTP_ASSIGN(TrialBalance trial, domain.ledger.TrialBalanceAt(as_of));
   if (const auto own = OwnProvince(request)) trial = TrialBalanceForProvince(trial, *own);
-  return Download(request, "trial-balance-" + std::to_string(trial.as_of_sequence), "trial balance",
-                  [&](ReportFormat format) {
+  return Download(request, domain, "trial-balance-" + std::to_string(trial.as_of_sequence),
+                  "trial balance", [&](ReportFormat format) {
                     return RenderTrialBalance(trial, domain.config.participants, format);
                   });
 }
@@ -113,7 +139,7 @@ Response DeadlinesReport(const Request& request, Domain& domain) {
                                      domain.clock.Now().CstDate()));
   const Instant now = domain.clock.Now();
   const LedgerHead head = domain.ledger.Head();
-  return Download(request, "deadlines", "deadlines", [&](ReportFormat format) {
+  return Download(request, domain, "deadlines", "deadlines", [&](ReportFormat format) {
     return RenderDeadlines(items, now, head, domain.config.participants, format);
   });
 }
@@ -127,7 +153,7 @@ Response PositionsReport(const Request& request, Domain& domain) {
                      ResolveAsOfPoint(domain.ledger, request.Query("as_of")));
   XCLEAR_HTTP_ASSIGN(const std::vector<Position> positions,
                      domain.prepayments.Positions(as_of.sequence, province));
-  return Download(request, "positions-" + std::to_string(as_of.sequence), "positions",
+  return Download(request, domain, "positions-" + std::to_string(as_of.sequence), "positions",
                   [&](ReportFormat format) {
                     return RenderPositions(positions, as_of.sequence, as_of.hash,
                                            domain.config.participants, format);
@@ -142,7 +168,7 @@ Response PrepaymentReport(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(
       const PrepaymentReportData data,
       GatherPrepaymentReport(domain.ledger, domain.prepayments, year, OwnProvince(request)));
-  return Download(request, "prepayment-" + year_text, "prepayments " + year_text,
+  return Download(request, domain, "prepayment-" + year_text, "prepayments " + year_text,
                   [&](ReportFormat format) {
                     return RenderPrepaymentReport(data.adjustment, data.issued, data.positions,
                                                   data.notice_paid, data.as_of, data.as_of_hash,

@@ -161,6 +161,39 @@ Result<PaymentRecordFields> PaymentRecordOf(const Poco::JSON::Object& body) {
   return record;
 }
 
+std::optional<Response> Authorize(const Route& route, std::string_view authorization,
+                                  TokenStore& tokens, Request& request) {
+  constexpr std::string_view kBearer = "Bearer ";
+  std::optional<Principal> principal;
+  if (authorization.starts_with(kBearer)) {
+    principal = tokens.Authenticate(authorization.substr(kBearer.size()));
+  }
+  if (!principal) {
+    Response response =
+        ErrorResponse(401, "unauthorized",
+                      authorization.empty() ? "an Authorization: Bearer <token> header is required"
+                                            : "the bearer token is not valid");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"xclear\"");
+    return response;
+  }
+  request.principal = std::move(*principal);
+  const Role role = request.principal.role;
+  const uint8_t role_bit = role == Role::kProvince   ? kProvinceRole
+                           : role == Role::kOperator ? kOperatorRole
+                                                     : kAuditorRole;
+  if ((route.roles & role_bit) == 0) {
+    return Forbidden("the " + std::string(RoleName(role)) + " role may not " + request.method +
+                     " " + route.pattern);
+  }
+  const auto named = request.params.find("province");
+  if (role == Role::kProvince && named != request.params.end() &&
+      named->second != std::to_string(request.principal.province)) {
+    return Forbidden("a province reads and writes only its own books (/v1/provinces/" +
+                     std::to_string(request.principal.province) + "/…)");
+  }
+  return std::nullopt;
+}
+
 bool ActsAs(const Request& request, uint32_t province) {
   return request.principal.role == Role::kProvince && request.principal.province == province;
 }

@@ -124,6 +124,13 @@ struct PaymentRecordFields {
 };
 Result<PaymentRecordFields> PaymentRecordOf(const Poco::JSON::Object& body);
 
+// Everything decided from the request head before its body is read or any recorded answer is
+// replayed: the bearer token (401), the route's roles (403), and for a province the province
+// named in the path (403: a province addresses only its own /v1/provinces/{province}/…).
+// Sets request.principal; nothing when the request may go on.
+std::optional<Response> Authorize(const Route& route, std::string_view authorization,
+                                  TokenStore& tokens, Request& request);
+
 // Authorization beyond the role: a province reads and writes only as itself.
 bool ActsAs(const Request& request, uint32_t province);
 bool ReadsProvince(const Request& request, uint32_t province);

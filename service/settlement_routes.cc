@@ -2,6 +2,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <set>
+
 #include "routes.h"
 #include "xclear/views_json.h"
 
@@ -111,11 +113,24 @@ Response ListPayments(const Request& request, Domain& domain) {
 Response ShowSettlement(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
   XCLEAR_HTTP_ASSIGN(MonthStatus status, domain.settlement.StatusOf(month));
+  // A province sees its own obligations, and the confirmations and parties of itself and of the
+  // counterparts of those obligations only: who else confirmed is other provinces' business.
   if (request.principal.role == Role::kProvince) {
+    const uint32_t caller = request.principal.province;
     for (RoundStatus& round : status.rounds) {
       std::erase_if(round.obligations, [&](const PaymentObligation& obligation) {
         return !ReadsPair(request, obligation.payer, obligation.payee);
       });
+      std::set<uint32_t> visible = {caller};
+      for (const PaymentObligation& obligation : round.obligations) {
+        visible.insert(obligation.payer);
+        visible.insert(obligation.payee);
+      }
+      std::erase_if(round.confirmations, [&](const Confirmation& confirmation) {
+        return visible.count(confirmation.province) == 0;
+      });
+      std::erase_if(round.parties, [&](uint32_t party) { return visible.count(party) == 0; });
+      round.statement = StatementForProvince(round.statement, caller);
     }
   }
   return JsonResponse(200, MonthStatusToJson(status));

@@ -34,6 +34,10 @@ struct Principal {
   std::string name;  // 1–64 of [A-Za-z0-9_.-], unique in the token file
   Role role = Role::kAuditor;
   uint32_t province = 0;  // kProvince only
+  // Identifies the credential, never reused: derived from the token's SHA-256, so a name revoked
+  // and issued again (even to another province) is another principal. Recorded answers
+  // (Idempotency-Key replays) belong to this id, not to the name. Set by TokenStore.
+  std::string id;
 
   // What the ledger records as the actor of a write: "province:110000/beijing-finance",
   // "operator/month-end", "auditor/nao-1".

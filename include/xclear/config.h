@@ -87,16 +87,24 @@ struct LimitConfig {
 struct ServiceConfig {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8420;
-  uint32_t threads_max = 16;                         // request handler threads
-  uint32_t queue_max = 256;                          // accepted connections waiting for a thread
-  uint64_t request_body_bytes_max = 64ull << 20;     // larger bodies: 413
-  uint32_t timeout_seconds = 30;                     // socket receive/send timeout
+  uint32_t threads_max = 16;                      // request handler threads
+  uint32_t queue_max = 256;                       // complete requests waiting for a thread
+  uint64_t request_body_bytes_max = 64ull << 20;  // larger bodies: 413
+  uint32_t head_seconds_max = 10;   // the whole request head, from its first byte: else 408
+  uint32_t body_seconds_max = 120;  // the whole body, from the end of the head: else 408
+  uint32_t timeout_seconds = 30;    // writing one whole answer (a report: each piece)
+  uint32_t connections_max = 4096;  // open connections in all (beyond: idle ones closed)
+  uint32_t connections_per_client_max = 512;         // open connections from one address
   uint32_t keep_alive_seconds = 15;                  // idle keep-alive connection lifetime
   uint32_t keep_alive_requests_max = 10'000;         // requests on one connection
   uint32_t shutdown_seconds_max = 30;                // SIGTERM: wait this long for in-flight work
   uint32_t claims_page_max = 10'000;                 // claims in one JSON page
   std::filesystem::path token_file = "tokens.json";  // relative paths: against the config dir
   std::filesystem::path log_file;                    // empty: standard output
+  // HTTPS (both set): PEM files; TLS 1.2 or later. Without them the service listens only on a
+  // loopback address (plain HTTP elsewhere is refused at start).
+  std::filesystem::path tls_certificate_file;
+  std::filesystem::path tls_private_key_file;
 };
 
 struct Config {

@@ -57,9 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.request_id = "fuzz";
   const bool as_operator = (route.roles & service::kOperatorRole) != 0 &&
                            ((route.roles & service::kProvinceRole) == 0 || (who & 1) != 0);
-  request.principal = as_operator ? xclear::Principal{"fuzz", xclear::Role::kOperator, 0}
+  request.principal = as_operator ? xclear::Principal{"fuzz", xclear::Role::kOperator, 0, "t-fuzz"}
                                   : xclear::Principal{"fuzz", xclear::Role::kProvince,
-                                                      (who & 2) != 0 ? 130000u : 110000u};
+                                                      (who & 2) != 0 ? 130000u : 110000u, "t-fuzz"};
   static const char* const kMonths[] = {"2026-09", "2026-10", "2026-13", "x"};
   static const char* const kIds[] = {"topup-130000-110000-1", "adjustment-2027-110000-130000",
                                      "nope", ""};

@@ -19,146 +19,12 @@
 
 #include "../../service/routes.h"
 #include "../test_support.h"
+#include "service_fixture.h"
 #include "xclear/declarations.h"
 #include "xclear/ledger.h"
 
 namespace xclear {
 namespace {
-
-using testing_support::At;
-using testing_support::TempDir;
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-  Poco::JSON::Object::Ptr Json() const {
-    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-  }
-  std::string ErrorCode() const {
-    auto json = Json();
-    return json->has("error") ? json->getObject("error")->getValue<std::string>("code") : "";
-  }
-};
-
-class Client {
- public:
-  explicit Client(uint16_t port) : session_("127.0.0.1", port) {
-    session_.setKeepAlive(true);
-    session_.setTimeout(Poco::Timespan(30, 0));
-  }
-  Reply Send(const std::string& method, const std::string& path, const std::string& token = "",
-             const std::string& body = "", const std::string& content_type = "application/json",
-             const std::string& idempotency_key = "", const std::string& accept = "") {
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) request.set("Authorization", "Bearer " + token);
-    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
-    if (!accept.empty()) request.set("Accept", accept);
-    if (!body.empty() || method == "POST") {
-      request.setContentType(content_type);
-      request.setContentLength64(static_cast<Poco::UInt64>(body.size()));
-    }
-    session_.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session_.receiveResponse(response);
-    Reply reply;
-    reply.status = static_cast<int>(response.getStatus());
-    std::stringstream text;
-    text << in.rdbuf();
-    reply.body = text.str();
-    for (const auto& [name, value] : response) reply.headers[name] = value;
-    return reply;
-  }
-  Reply Get(const std::string& path, const std::string& token) { return Send("GET", path, token); }
-  Reply Post(const std::string& path, const std::string& token, const std::string& body,
-             const std::string& key, const std::string& content_type = "application/json") {
-    return Send("POST", path, token, body, content_type, key);
-  }
-
- private:
-  Poco::Net::HTTPClientSession session_;
-};
-
-std::string ClaimJson(const std::string& id, uint32_t treatment, uint32_t insured,
-                      const std::string& settled_on, const std::string& fund) {
-  return "{\"claim_id\":\"" + id + "\",\"treatment_province\":\"" + std::to_string(treatment) +
-         "\",\"insured_province\":\"" + std::to_string(insured) + "\",\"settled_on\":\"" +
-         settled_on + "\",\"category\":\"inpatient\",\"total_amount\":\"" + fund +
-         "\",\"fund_amount\":\"" + fund + "\"}";
-}
-
-class ServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto loaded = LoadConfig(XCLEAR_SOURCE_DIR "/config/xclear.json");
-    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-    config_ = *loaded;
-    config_.storage.data_dir = dir_.path() / "data";
-    config_.service.port = 0;
-    config_.service.threads_max = 12;
-    config_.service.request_body_bytes_max = 1 << 20;
-    config_.service.token_file = dir_.path() / "tokens.json";
-    config_.storage.backup_dir = dir_.path() / "backups";
-    LedgerOptions options;
-    options.data_dir = config_.storage.data_dir;
-    options.create_if_missing = true;
-    options.storage = config_.storage;
-    auto ledger = OpenLedger(options, config_.participants, clock_);
-    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
-    ledger_ = std::move(*ledger);
-    auto calendar = WorkingCalendar::LoadDirectory(config_.calendar_dir);
-    ASSERT_TRUE(calendar.ok());
-    calendar_ = *calendar;
-    for (const Participant& unit : config_.participants.units()) {
-      province_tokens_[unit.code] =
-          Issue("p" + std::to_string(unit.code), Role::kProvince, unit.code);
-    }
-    operator_ = Issue("month-end", Role::kOperator, 0);
-    auditor_ = Issue("nao", Role::kAuditor, 0);
-    tokens_ = std::make_unique<TokenStore>(config_.service.token_file, config_.participants);
-    ASSERT_TRUE(tokens_->Load().ok());
-    log_file_ = dir_.path() / "service.log";
-    logger_ = spdlog::basic_logger_mt("service-test-" + dir_.path().filename().string(),
-                                      log_file_.string());
-    ServiceDependencies dependencies{ledger_.get(), &config_,      &calendar_,
-                                     &clock_,       tokens_.get(), logger_};
-    auto service = Service::Start(dependencies);
-    ASSERT_TRUE(service.ok()) << service.status().ToString();
-    service_ = std::move(*service);
-  }
-  void TearDown() override {
-    if (service_) service_->Stop();
-    spdlog::drop(logger_->name());
-  }
-
-  std::string Issue(const std::string& name, Role role, uint32_t province) {
-    auto token = IssueToken(config_.service.token_file, config_.participants,
-                            Principal{name, role, province}, clock_.Now());
-    EXPECT_TRUE(token.ok()) << token.status().ToString();
-    return token.ok() ? *token : "";
-  }
-  std::string Token(uint32_t province) { return province_tokens_.at(province); }
-  Client NewClient() { return Client(service_->port()); }
-  std::string Log() {
-    logger_->flush();
-    std::ifstream in(log_file_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  TempDir dir_;
-  ManualClock clock_{At("2026-09-25T10:00:00+08:00")};
-  Config config_;
-  std::unique_ptr<Ledger> ledger_;
-  WorkingCalendar calendar_;
-  std::map<uint32_t, std::string> province_tokens_;
-  std::string operator_, auditor_;
-  std::unique_ptr<TokenStore> tokens_;
-  std::filesystem::path log_file_;
-  std::shared_ptr<spdlog::logger> logger_;
-  std::unique_ptr<Service> service_;
-};
 
 TEST(ServiceDocs, EveryRouteIsInTheOpenApiFile) {
   std::ifstream in(XCLEAR_SOURCE_DIR "/docs/openapi.yaml");
@@ -360,7 +226,7 @@ TEST_F(ServiceTest, AMonthFromDeclarationToPaymentAndReports) {
   EXPECT_NE(insured_side.body.find("TOTAL 1 claims"), std::string::npos);
   EXPECT_EQ(client.Get("/v1/claims/M1", Token(130000)).status, 200);
   EXPECT_EQ(client.Get("/v1/claims/M2", Token(310000)).status, 200);
-  EXPECT_EQ(client.Get("/v1/claims/M1", Token(310000)).status, 403);
+  EXPECT_EQ(client.Get("/v1/claims/M1", Token(310000)).status, 404);  // not yours = not there
   EXPECT_EQ(
       client.Get("/v1/provinces/110000/claims?month=2026-09&format=csv", Token(310000)).status,
       403);
@@ -420,6 +286,16 @@ TEST_F(ServiceTest, AMonthFromDeclarationToPaymentAndReports) {
       0u);
   Reply settlement = client.Get("/v1/months/2026-09/settlement", Token(130000));
   EXPECT_EQ(settlement.status, 200);
+  EXPECT_NE(settlement.body.find("province:130000/p130000"), std::string::npos);  // its own
+  // Shanghai shares no pair with Hebei: nothing of Hebei's (its confirmation, its actor, its
+  // obligations) is in Shanghai's answer, while the auditor sees it.
+  Reply shanghai_settlement = client.Get("/v1/months/2026-09/settlement", Token(310000));
+  EXPECT_EQ(shanghai_settlement.status, 200);
+  EXPECT_EQ(shanghai_settlement.body.find("130000"), std::string::npos) << shanghai_settlement.body;
+  EXPECT_NE(shanghai_settlement.body.find("310000"), std::string::npos);
+  EXPECT_NE(
+      client.Get("/v1/months/2026-09/settlement", auditor_).body.find("province:130000/p130000"),
+      std::string::npos);
   Reply deadlines = client.Get("/v1/provinces/310000/deadlines", Token(310000));
   EXPECT_EQ(deadlines.status, 200);
   EXPECT_EQ(client.Get("/v1/deadlines", Token(310000)).status, 403);
@@ -440,7 +316,18 @@ TEST_F(ServiceTest, AMonthFromDeclarationToPaymentAndReports) {
   Reply again = client.Post("/v1/topups", Token(110000), R"({"insured":"310000"})", "t3");
   EXPECT_EQ(again.status, 422) << again.body;  // one is open already
   EXPECT_EQ(client.Get("/v1/notices/" + notice, Token(310000)).status, 200);
-  EXPECT_EQ(client.Get("/v1/notices/" + notice, Token(130000)).status, 403);
+  // Another pair's notice answers exactly as an unknown one (no payer named, no 403 to probe).
+  const Reply foreign = client.Get("/v1/notices/" + notice, Token(130000));
+  const Reply unknown = client.Get("/v1/notices/" + notice + "9", Token(130000));
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(foreign.Json()->getObject("error")->getValue<std::string>("message"),
+            "no prepayment notice \"" + notice + "\"");
+  EXPECT_EQ(unknown.Json()->getObject("error")->getValue<std::string>("message"),
+            "no prepayment notice \"" + notice + "9\"");
+  EXPECT_EQ(
+      client.Post("/v1/notices/" + notice + "/payments", Token(130000), "{}", "n-foreign").status,
+      404);
   const std::string notice_payment =
       R"({"bank":"BOC","serial":"N1","value_date":"2026-10-21","amount":"80.00"})";
   EXPECT_EQ(client.Post("/v1/notices/" + notice + "/payments", Token(110000), notice_payment, "n0")

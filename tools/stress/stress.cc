@@ -123,7 +123,7 @@ struct Workspace {
   }
   std::string Issue(const std::string& name, Role role, uint32_t province, Instant issued) {
     auto token = IssueToken(config.service.token_file, config.participants,
-                            Principal{name, role, province}, issued);
+                            Principal{name, role, province, {}}, issued);
     if (!token.ok()) Die(token.status().ToString());
     return *token;
   }
