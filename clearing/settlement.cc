@@ -541,6 +541,28 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   return payment;
 }
 
+Status Settlement::CollectRecordedEntries(std::set<uint64_t>& out) const {
+  Clearing clearing(ledger_, config_, clock_);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<YearMonth> months, clearing.StatementMonths());
+  for (const YearMonth& month : months) {
+    XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements, clearing.Statements(month));
+    for (const Statement& statement : statements) {
+      if (statement.mode != SettlementMode::kNet) continue;
+      XCLEAR_ASSIGN_OR_RETURN(
+          const auto netting,
+          ledger_.FindByIdempotencyKey("netting:" + RoundName(month, statement.round)));
+      if (netting) out.insert(*netting);
+    }
+  }
+  return ledger_.ForEachFact("payment:", [&](const Fact& fact) -> Status {
+    XCLEAR_ASSIGN_OR_RETURN(const Payment payment, PaymentFromFact(fact));
+    XCLEAR_ASSIGN_OR_RETURN(const auto sequence,
+                            ledger_.FindByIdempotencyKey(PaymentIdempotencyKey(payment)));
+    if (sequence) out.insert(*sequence);
+    return Status::Ok();
+  });
+}
+
 Result<std::vector<Payment>> Settlement::Payments(const YearMonth& month) const {
   std::vector<Payment> out;
   XCLEAR_RETURN_IF_ERROR(

@@ -98,6 +98,9 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
   return std::string();
 }
 
+// declaration := treatment:fixed32 entry_sequence:fixed64 … (declarations.cc)
+constexpr size_t kDeclarationEntryOffset = 4;
+
 Result<std::string> CheckDeclarations(const Ledger& ledger, const Recomputed& expected) {
   auto cursor = ledger.NewCursor(Table::kDeclarations, "", "");
   uint64_t recorded = 0;
@@ -172,6 +175,18 @@ Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckPostings(ledger_, recomputed));
   }
   return problem;
+}
+
+Status Declarations::CollectRecordedEntries(std::set<uint64_t>& out) const {
+  auto cursor = ledger_.NewCursor(Table::kDeclarations, "", "");
+  for (; cursor->Valid(); cursor->Next()) {
+    const std::string_view value = cursor->value();
+    if (value.size() < kDeclarationEntryOffset + 8)
+      return Status::Corruption("a declaration record is malformed");
+    const uint64_t sequence = encoding::DecodeFixed64(value.data() + kDeclarationEntryOffset);
+    if (sequence != 0) out.insert(sequence);  // 0: only zero-fund claims, no entry
+  }
+  return cursor->status();
 }
 
 }  // namespace xclear

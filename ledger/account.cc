@@ -124,6 +124,11 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
   return Status::Ok();
 }
 
+bool IsControlAccount(const AccountId& account) {
+  if (account.owner == kNationalClearingCode) return true;
+  return account.kind != AccountKind::kBank && account.kind != AccountKind::kExpense;
+}
+
 bool MirrorAccount(const AccountId& account, AccountId& mirror) {
   switch (account.kind) {
     case AccountKind::kReceivable:

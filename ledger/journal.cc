@@ -83,9 +83,42 @@ Result<EntryKind> ParseEntryKind(std::string_view name) {
   return Status::InvalidArgument("unknown entry kind \"" + std::string(name.substr(0, 40)) + "\"");
 }
 
+Status CheckManualPostings(const EntryDraft& draft) {
+  if (draft.kind != EntryKind::kManual) return Status::Ok();
+  for (size_t i = 0; i < draft.postings.size(); ++i) {
+    const AccountId& account = draft.postings[i].account;
+    if (IsControlAccount(account)) {
+      return Status::InvalidArgument(
+          PostingLabel(i, draft.postings[i]) +
+          ": a manual entry may not post to a control "
+          "account (" +
+          std::string(AccountKindName(account.kind)) +
+          (account.owner == kNationalClearingCode ? " of the national clearing account" : "") +
+          "); its balance is kept by the claims, payments and prepayment records");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckReversible(const JournalEntry& original) {
+  if (original.kind == EntryKind::kReversal) {
+    return Status::Refused("entry " + std::to_string(original.sequence) +
+                           " is itself a reversal; post a new entry instead of reversing it");
+  }
+  if (original.kind != EntryKind::kManual) {
+    return Status::Refused(
+        "entry " + std::to_string(original.sequence) + " is a " +
+        std::string(EntryKindName(original.kind)) +
+        " entry: a domain record stands behind it, so it is corrected only through its "
+        "domain's own operation (see docs/ledger.md); only manual entries are reversed directly");
+  }
+  return Status::Ok();
+}
+
 Status ValidateDraft(const EntryDraft& draft, const Participants& participants,
                      const LimitConfig& limits) {
   XCLEAR_RETURN_IF_ERROR(CheckHeader(draft, limits));
+  XCLEAR_RETURN_IF_ERROR(CheckManualPostings(draft));
   try {
     Money total;
     std::map<uint32_t, Money> per_province;

@@ -581,10 +581,7 @@ Status RocksLedger::CheckReversal(const EntryDraft& draft, const PendingBatch& p
   if (!original.ok()) {
     return Status::NotFound("entry " + std::to_string(target) + " to reverse does not exist");
   }
-  if (original->kind == EntryKind::kReversal) {
-    return Status::Refused("entry " + std::to_string(target) +
-                           " is itself a reversal; post a new entry instead of reversing it");
-  }
+  XCLEAR_RETURN_IF_ERROR(CheckReversible(*original));
   std::string value;
   const rocksdb::Status got =
       db_->Get(rocksdb::ReadOptions(), cf(kReversals), SequenceKey(target), &value);

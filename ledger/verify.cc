@@ -188,6 +188,8 @@ Result<bool> Verifier::CheckReversal(const JournalEntry& entry) {
                                    "reading a reversed entry"));
   auto original = DecodeEntry(value);
   if (!original.ok()) return Fail(target, original.status().message());
+  const Status reversible = CheckReversible(*original);
+  if (!reversible.ok()) return Fail(entry.sequence, reversible.message());
   const bool negated = original->kind != EntryKind::kReversal &&
                        SamePostingsNegated(original->postings, entry.postings);
   if (!negated) {

@@ -711,6 +711,16 @@ Result<std::vector<DeadlineItem>> Prepayments::Deadlines(std::optional<uint32_t>
   return items;
 }
 
+Status Prepayments::CollectRecordedEntries(std::set<uint64_t>& out) const {
+  return ledger_.ForEachFact("notice-payment:", [&](const Fact& fact) -> Status {
+    XCLEAR_ASSIGN_OR_RETURN(const NoticePayment payment, NoticePaymentFromFact(fact));
+    XCLEAR_ASSIGN_OR_RETURN(const auto sequence, ledger_.FindByIdempotencyKey(PaymentIdempotencyKey(
+                                                     payment.bank, payment.serial)));
+    if (sequence) out.insert(*sequence);
+    return Status::Ok();
+  });
+}
+
 Result<std::string> Prepayments::Verify(uint64_t* checked) const {
   uint64_t records = 0;
   std::string problem;

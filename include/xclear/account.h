@@ -80,4 +80,10 @@ Status ValidateAccount(const AccountId& account, const Participants& participant
 // T:prepayment_held:I ↔ I:prepayment_advanced:T); false for bank and expense.
 bool MirrorAccount(const AccountId& account, AccountId& mirror);
 
+// A control account: one whose balance is the sum of a domain's records (its sub-ledger), so that
+// only that domain's entries may move it: receivable and payable (claims, payments, netting),
+// prepayment held and advanced (prepayment payments and refunds), and every account of the
+// national clearing account. Bank and expense accounts of a province are not.
+bool IsControlAccount(const AccountId& account);
+
 }  // namespace xclear

@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,10 @@ class Declarations {
   // claims_declared postings agree (per pair, Σ claim fund_amount = Σ postings). Returns a
   // non-empty reason when they do not.
   Result<std::string> Verify(uint64_t* claims_checked = nullptr) const;
+
+  // Adds to `out` every journal entry a declaration record stands behind (its claims_declared
+  // entry), for the reconciliation of the control accounts (ReconcileControlAccounts).
+  Status CollectRecordedEntries(std::set<uint64_t>& out) const;
 
   // Where rows come from (a CSV reader or the API's rows); defined in declarations.cc.
   class RowSource;

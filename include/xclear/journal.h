@@ -66,6 +66,17 @@ struct JournalEntry : EntryDraft {
 
 // Checks a draft against the rules above, the configured participants and limits. The message
 // names the posting and the reason.
+// Which entries the generic operations may make (rules of the ledger itself, checked when an
+// entry is written and again by Ledger::Verify):
+// - a manual entry posts to no control account (IsControlAccount): claims, payments and
+//   prepayments have domain records behind them that a manual entry would leave untouched;
+// - only a manual entry can be reversed by a generic reversal: an entry a domain record stands
+//   behind (claims_declared, claim_payment, prepayment_*, netting) is corrected through its
+//   domain's own operation, which changes the record and the entry together.
+// Each returns the reason, naming the posting or entry, or Ok.
+Status CheckManualPostings(const EntryDraft& draft);
+Status CheckReversible(const JournalEntry& original);
+
 Status ValidateDraft(const EntryDraft& draft, const Participants& participants,
                      const LimitConfig& limits);
 

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -183,6 +184,9 @@ class Prepayments {
   // top-up notice, and every notice payment against its notice, serial record and journal
   // entry; no notice overpaid. Returns a non-empty reason when they disagree.
   Result<std::string> Verify(uint64_t* checked = nullptr) const;
+
+  // Adds to `out` the prepayment_paid / prepayment_refunded entry of every notice payment.
+  Status CollectRecordedEntries(std::set<uint64_t>& out) const;
 
  private:
   Result<Adjustment> LoadAdjustment(const Fact& fact) const;

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,10 @@ class Settlement {
   // Checks every confirmation and payment fact against its statement, each payment's journal
   // entry, and that no obligation is overpaid. Returns a non-empty reason when they disagree.
   Result<std::string> Verify(uint64_t* checked = nullptr) const;
+
+  // Adds to `out` every journal entry a settlement record stands behind: the claim_payment entry
+  // of each payment fact, and the netting entry of each net statement.
+  Status CollectRecordedEntries(std::set<uint64_t>& out) const;
 
  private:
   Result<RoundStatus> LoadRound(const Statement& statement) const;

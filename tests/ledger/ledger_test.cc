@@ -87,6 +87,7 @@ TEST_F(LedgerTest, RefusesEntriesThatBalanceOverallButNotInEachProvincesBooks) {
 
 TEST_F(LedgerTest, RefusesEntriesThatBreakTheMirrorInvariant) {
   EntryDraft draft;
+  draft.kind = EntryKind::kClaimsDeclared;
   draft.actor = "operator:test";
   draft.effective_date = Date::Parse("2026-10-15").value();
   // Beijing books a receivable from Hebei, but Hebei books its payable towards Shanghai.
@@ -296,22 +297,34 @@ TEST_F(LedgerTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_EQ(second.status().code(), ErrorCode::kFailedPrecondition);
 }
 
+// A manual entry of `fen`: Beijing's own bank against its own expense (no control account).
+EntryDraft ManualEntry(int64_t fen, std::string key) {
+  EntryDraft draft;
+  draft.kind = EntryKind::kManual;
+  draft.effective_date = Date::Parse("2026-10-15").value();
+  draft.actor = "operator:test";
+  draft.idempotency_key = std::move(key);
+  draft.postings = {Debit(AccountId::Expense(kBeijing), fen),
+                    Credit(AccountId::Bank(kBeijing), fen)};
+  return draft;
+}
+
 TEST_F(LedgerTest, CorrectionsAreReversingEntriesThatNameTheOriginal) {
-  Append(ClaimEntry(kBeijing, kHebei, 1000, "a"));
-  auto reversal = ledger_->Reverse(1, "operator:alice", "fix-1", "declared twice",
+  Append(ManualEntry(1000, "a"));
+  auto reversal = ledger_->Reverse(1, "operator:alice", "fix-1", "posted twice",
                                    Date::Parse("2026-10-16").value());
   ASSERT_TRUE(reversal.ok()) << reversal.status().ToString();
   EXPECT_EQ(reversal->sequence, 2u);
   auto entry = ledger_->Entry(2);
   EXPECT_EQ(entry->kind, EntryKind::kReversal);
   EXPECT_EQ(entry->reverses_sequence, 1u);
-  EXPECT_TRUE(Balance(AccountId::Receivable(kBeijing, kHebei)).is_zero());
-  EXPECT_EQ(Balance(AccountId::Receivable(kBeijing, kHebei), 1).ToString(), "10.00");
+  EXPECT_TRUE(Balance(AccountId::Expense(kBeijing)).is_zero());
+  EXPECT_EQ(Balance(AccountId::Expense(kBeijing), 1).ToString(), "10.00");
   // Replaying the same reversal request is a no-op; a second, different one is refused.
-  EXPECT_TRUE(ledger_
-                  ->Reverse(1, "operator:alice", "fix-1", "declared twice",
-                            Date::Parse("2026-10-16").value())
-                  ->replayed);
+  EXPECT_TRUE(
+      ledger_
+          ->Reverse(1, "operator:alice", "fix-1", "posted twice", Date::Parse("2026-10-16").value())
+          ->replayed);
   auto twice =
       ledger_->Reverse(1, "operator:alice", "fix-2", "again", Date::Parse("2026-10-16").value());
   ASSERT_FALSE(twice.ok());
@@ -319,12 +332,56 @@ TEST_F(LedgerTest, CorrectionsAreReversingEntriesThatNameTheOriginal) {
   EXPECT_FALSE(ledger_->Reverse(2, "operator:alice", "fix-3", "", Date()).ok());
   EXPECT_FALSE(ledger_->Reverse(9, "operator:alice", "fix-4", "", Date()).ok());
   // A hand-made "reversal" that does not negate the original is refused.
-  EntryDraft fake = ClaimEntry(kBeijing, kHebei, 1000, "fake");
-  Append(ClaimEntry(kBeijing, kHebei, 1000, "d"));
+  EntryDraft fake = ManualEntry(1000, "fake");
+  Append(ManualEntry(1000, "d"));
   fake.kind = EntryKind::kReversal;
   fake.reverses_sequence = 3;
   EXPECT_FALSE(ledger_->AppendOne(fake).ok());
   EXPECT_TRUE(ledger_->Verify()->ok);
+}
+
+TEST_F(LedgerTest, EntriesWithADomainRecordBehindThemAreNotReversedGenerically) {
+  Append(ClaimEntry(kBeijing, kHebei, 1000, "claims"));
+  Append(PaymentEntry(kHebei, kBeijing, 1000, "payment"));
+  for (const uint64_t sequence : {1u, 2u}) {
+    auto refused = ledger_->Reverse(sequence, "operator:alice", "undo-" + std::to_string(sequence),
+                                    "", Date::Parse("2026-10-16").value());
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), ErrorCode::kRefused);
+    EXPECT_NE(refused.status().message().find("a domain record stands behind it"),
+              std::string::npos)
+        << refused.status().message();
+  }
+  // The same through a hand-made reversal draft.
+  EntryDraft undo = PaymentEntry(kHebei, kBeijing, 1000, "undo-payment");
+  for (Posting& posting : undo.postings)
+    posting.side = posting.side == Side::kDebit ? Side::kCredit : Side::kDebit;
+  undo.kind = EntryKind::kReversal;
+  undo.reverses_sequence = 2;
+  EXPECT_EQ(ledger_->AppendOne(undo).status().code(), ErrorCode::kRefused);
+  EXPECT_EQ(ledger_->Head().sequence, 2u);
+  EXPECT_TRUE(ledger_->Verify()->ok);
+}
+
+TEST_F(LedgerTest, AManualEntryMayNotPostToAControlAccount) {
+  // Issue 15: a balanced, mirrored manual entry that would move Tianjin's outstanding on Beijing.
+  EntryDraft draft = ClaimEntry(120000, kBeijing, 100000, "manual-receivable");
+  draft.kind = EntryKind::kManual;
+  auto refused = ledger_->AppendOne(draft);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("120000:receivable:110000"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("control account"), std::string::npos);
+  EntryDraft national = ManualEntry(100, "manual-national");
+  national.postings = {Debit(AccountId::Bank(kNationalClearingCode), 100),
+                       Credit(AccountId::Receivable(kNationalClearingCode, kBeijing), 100)};
+  auto national_refused = ledger_->AppendOne(national);
+  ASSERT_FALSE(national_refused.ok());
+  EXPECT_NE(national_refused.status().message().find("of the national clearing account"),
+            std::string::npos)
+      << national_refused.status().message();
+  EXPECT_TRUE(ledger_->AppendOne(ManualEntry(100, "manual-own-books")).ok());
+  EXPECT_EQ(ledger_->Head().sequence, 1u);
 }
 
 TEST_F(LedgerTest, VerifyPassesOnAHealthyLedgerAndCountsWhatItChecked) {

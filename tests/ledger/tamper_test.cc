@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include "../../ledger/codec.h"
 #include "../raw_edit.h"
 #include "../test_support.h"
 #include "xclear/ledger.h"
@@ -11,6 +12,7 @@ namespace xclear {
 namespace {
 
 using testing_support::ClaimEntry;
+using testing_support::PaymentEntry;
 using testing_support::TempDir;
 
 class TamperTest : public testing::Test {
@@ -105,6 +107,74 @@ TEST_F(TamperTest, AChangedCurrentBalanceIsFoundByVerify) {
   const VerifyReport report = VerifyNow();
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.reason.find("current balance of 110000:bank"), std::string::npos)
+      << report.reason;
+}
+
+// Rewrites the last entry of the journal behind the ledger's back as `draft` (same sequence,
+// same recorded time), with a hash that chains correctly: the hash chain cannot see it, only the
+// ledger's own rules can.
+void RewriteLastEntry(const std::filesystem::path& dir, uint64_t sequence,
+                      const Digest& previous_hash, const EntryDraft& draft) {
+  testing_support::EditRaw(
+      dir, "journal", ledger_internal::SequenceKey(sequence), [&](std::string& value) {
+        const JournalEntry stored = ledger_internal::DecodeEntry(value).value();
+        Digest hash{};
+        value = ledger_internal::ChainedValue(
+            previous_hash, ledger_internal::EncodeEntryBody(draft, sequence, stored.recorded_at),
+            hash);
+      });
+}
+
+EntryDraft OwnBooks(int64_t fen, std::string key) {
+  EntryDraft draft;
+  draft.kind = EntryKind::kManual;
+  draft.effective_date = Date::Parse("2026-10-15").value();
+  draft.actor = "operator:test";
+  draft.idempotency_key = std::move(key);
+  draft.postings = {testing_support::Debit(AccountId::Expense(110000), fen),
+                    testing_support::Credit(AccountId::Bank(110000), fen)};
+  return draft;
+}
+
+TEST_F(TamperTest, AGenericReversalOfAPaymentWrittenBehindTheLedgersBackIsNamedByVerify) {
+  // Entry 11 is Hebei's payment to Beijing; entry 12 is rewritten into its generic reversal (the
+  // state `xclear reverse` of a payment used to leave, with the payment record still standing).
+  Digest payment_hash{};
+  {
+    auto ledger = Open();
+    payment_hash = ledger->AppendOne(PaymentEntry(130000, 110000, 500, "payment")).value().hash;
+    ASSERT_TRUE(ledger->AppendOne(OwnBooks(500, "placeholder")).ok());
+  }
+  EntryDraft reversal = PaymentEntry(130000, 110000, 500, "undo-payment");
+  for (Posting& posting : reversal.postings)
+    posting.side = posting.side == Side::kDebit ? Side::kCredit : Side::kDebit;
+  reversal.kind = EntryKind::kReversal;
+  reversal.reverses_sequence = 11;
+  reversal.actor = "operator:test";
+  RewriteLastEntry(dir_.path(), 12, payment_hash, reversal);
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 12u);
+  EXPECT_NE(report.reason.find("entry 11 is a claim_payment entry: a domain record stands behind"),
+            std::string::npos)
+      << report.reason;
+}
+
+TEST_F(TamperTest, AManualEntryOnAControlAccountWrittenBehindTheLedgersBackIsNamedByVerify) {
+  Digest last_hash{};
+  {
+    auto ledger = Open();
+    last_hash = ledger->Head().hash;
+    ASSERT_TRUE(ledger->AppendOne(OwnBooks(100000, "placeholder")).ok());
+  }
+  EntryDraft manual = ClaimEntry(120000, 110000, 100000, "manual-receivable");
+  manual.kind = EntryKind::kManual;
+  RewriteLastEntry(dir_.path(), 11, last_hash, manual);
+  const VerifyReport report = VerifyNow();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_sequence, 11u);
+  EXPECT_NE(report.reason.find("a manual entry may not post to a control account"),
+            std::string::npos)
       << report.reason;
 }
 

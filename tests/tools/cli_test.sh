@@ -33,11 +33,13 @@ cat >"$work/claim.json" <<'JSON'
 {"kind": "manual", "effective_date": "2026-10-15", "idempotency_key": "claims-110000-1",
  "source_reference": "test", "memo": "two claims",
  "postings": [
-   {"account": "110000:receivable:130000", "debit": "1234.56"},
+   {"account": "110000:expense", "debit": "1234.56"},
    {"account": "110000:bank", "credit": "1234.56"},
    {"account": "130000:expense", "debit": "1234.56"},
-   {"account": "130000:payable:110000", "credit": "1234.56"}]}
+   {"account": "130000:bank", "credit": "1234.56"}]}
 JSON
+# The same amounts on the control accounts of the pair: refused (issue 15).
+sed 's/"110000:expense"/"110000:receivable:130000"/; s/"130000:bank"/"130000:payable:110000"/; s/claims-110000-1/control/' "$work/claim.json" >"$work/control.json"
 sed 's/1234.56/1234.57/g' "$work/claim.json" >"$work/conflict.json"
 sed 's/"credit": "1234.56"}]/"credit": "1234.55"}]/' "$work/claim.json" | sed 's/claims-110000-1/unbalanced/' >"$work/unbalanced.json"
 sed 's/1234.56/1234.567/g; s/claims-110000-1/three-decimals/' "$work/claim.json" >"$work/decimals.json"
@@ -56,15 +58,17 @@ check "post bad json" 1 "not valid JSON" -- run post /dev/null
 check "post missing file" 1 "cannot open" -- run post "$work/absent.json"
 sed 's/"manual"/"claims_declared"/; s/claims-110000-1/kind-check/' "$work/claim.json" >"$work/kind.json"
 check "post refuses non-manual kinds" 1 "only \"manual\" entries can be posted" -- run post "$work/kind.json"
-check "balance" 0 "^110000:receivable:130000 1234.56 \(as of entry 1\)" -- run balance 110000:receivable:130000
-check "balance json" 0 '"balance":"-1234.56"' -- run balance 130000:payable:110000 --json
-check "balance as of 0" 0 " 0.00 \(as of entry 0\)" -- run balance 110000:receivable:130000 --as-of 0
+check "post refuses a control account" 1 "110000:receivable:130000\): a manual entry may not post to a control account" -- run post "$work/control.json"
+check "post refuses a duplicate key" 1 "duplicate key \"debit\"" -- run post <(sed 's/"debit": "1234.56"}/"debit": "1234.56", "debit": "1.00"}/' "$work/claim.json" | sed 's/claims-110000-1/dup/')
+check "balance" 0 "^110000:expense 1234.56 \(as of entry 1\)" -- run balance 110000:expense
+check "balance json" 0 '"balance":"-1234.56"' -- run balance 130000:bank --json
+check "balance as of 0" 0 " 0.00 \(as of entry 0\)" -- run balance 110000:expense --as-of 0
 check "balance before the first entry" 0 " 0.00 \(as of entry 0\)" -- run balance 110000:bank --as-of 2026-10-15T08:59:59
 check "bad account" 1 "unknown kind" -- run balance 110000:savings
 check "reverse" 0 "reversed by entry 2" -- run reverse 1 --key fix-1 --memo "declared twice" --now 2026-10-16T10:00:00
 check "reverse twice" 1 "already reversed by entry 2" -- run reverse 1 --key fix-2 --memo again
 check "reverse needs a memo" 1 "--memo" -- run reverse 1 --key fix-3
-check "balance after reversal" 0 " 0.00 \(as of entry 2\)" -- run balance 110000:receivable:130000
+check "balance after reversal" 0 " 0.00 \(as of entry 2\)" -- run balance 110000:expense
 check "trial balance csv" 0 "^,,,total,,2469.12,2469.12,1," -- run trial-balance --format csv --as-of 1
 check "trial balance json" 0 '"total_debit": "0.00"' -- run trial-balance --json
 check "journal json lines" 0 '^\{"sequence":2,.*"reverses_sequence":1' -- run journal --json
@@ -94,7 +98,8 @@ check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by o
 check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
 check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json
-check "verify with claims" 0 "2 claims, 0 statements, 0 confirmation/payment records, 0 prepayment records: ok" -- run verify
+check "reverse of a declaration is refused" 1 "entry 3 is a claims_declared entry: a domain record stands behind it" -- run reverse 3 --key undo-3 --memo "wrong file"
+check "verify with claims" 0 "2 claims, 0 statements, 0 confirmation/payment records, 0 prepayment records, [0-9]+ control accounts against their records: ok" -- run verify
 
 # Clearing.
 check "clear before the deadline" 1 "may run only after its declaration deadline 2026-10-20T23:59:59.999" -- run clear --month 2026-09 --now 2026-10-20T12:00:00
@@ -103,7 +108,7 @@ check "statement file" 0 '"net":\{"payments":3,"moved":"1220.50"\}' -- cat "$wor
 check "clear again is the same statement" 0 "round 0 issued 2026-10-21T09:00:00.000" -- run clear --month 2026-09 --now 2026-10-25T09:00:00
 check "statement" 0 '"gross":\{"payments":2,"moved":"1220.50"\}' -- run statement --month 2026-09 --json
 check "no statement yet" 1 "no statement has been issued for 2026-08" -- run statement --month 2026-08
-check "verify after clearing" 0 "2 claims, 1 statements, 0 confirmation/payment records, 0 prepayment records: ok" -- run verify
+check "verify after clearing" 0 "2 claims, 1 statements, 0 confirmation/payment records, 0 prepayment records, [0-9]+ control accounts against their records: ok" -- run verify
 
 # Confirmations, payments, deadlines, the month-end job. (The ledger's clock never goes back: the
 # explanation above was recorded on 2 November, so everything below happens later.)
@@ -145,7 +150,7 @@ sleep 1.1
 run report trial-balance --format xlsx --out "$work/tb2.xlsx" >/dev/null 2>&1
 check "xlsx is deterministic" 0 "" -- cmp "$work/tb1.xlsx" "$work/tb2.xlsx"
 check "xlsx fixed creation time" 0 "2000-01-01T00:00:00Z" -- sheet "$work/tb1.xlsx" docProps/core.xml
-check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records, 0 prepayment records: ok" -- run verify
+check "verify after payments" 0 "2 claims, 1 statements, 5 confirmation/payment records, 0 prepayment records, [0-9]+ control accounts against their records: ok" -- run verify
 
 # Prepayments: positions, a top-up and its payment, the annual adjustment.
 check "positions csv" 0 "^310000,上海市,110000,北京市,0.00,20.50,,red," -- run positions --format csv --now 2026-11-05T10:00:00
@@ -166,7 +171,7 @@ check "adjust" 0 "1 payment notices \(200.00\), 1 refund notices \(37.58\), due 
 check "adjust again" 1 "already ran on 2027-01-05T10:00:00.000\+08:00" -- run adjust --year 2027 --now 2027-01-06T10:00:00
 check "adjustment line" 0 "310000 -> 110000: base 20.50, target 3.42, prepayment 41.00, adjustment -37.58" -- run adjustment --year 2027
 check "refund overdue" 0 "^refund,2027-01,0,110000,北京市,310000,上海市,37.58,2027-02-28,1,overdue," -- run deadlines --format csv --now 2027-03-01T09:00:00
-check "verify with prepayments" 0 "6 confirmation/payment records, 3 prepayment records: ok" -- run verify --now 2027-01-06T10:00:00
+check "verify with prepayments" 0 "6 confirmation/payment records, 3 prepayment records, [0-9]+ control accounts against their records: ok" -- run verify --now 2027-01-06T10:00:00
 
 check "provincial statement" 0 "^total,北京市,,,,,,,ok,,,110000,2026-11," -- run report provincial --province 110000 --month 2026-11 --format csv
 check "provincial statement text" 0 "every mirror agrees: ok" -- run provincial --province 130000 --month 2026-11
@@ -195,7 +200,7 @@ check "backup" 0 "^backup written: $work/backups/[0-9]{8}T[0-9]{6}Z-seq[0-9]+: l
 backup=$(ls -d "$work"/backups/*-seq* | head -n 1)
 head_hash=$(run backup-check "$backup" --json | sed -n 's/.*"head_hash":"\([0-9a-f]*\)".*/\1/p')
 check "backup-check" 0 "^backup intact: .* files, [0-9]+ bytes" -- run backup-check "$backup"
-check "restore" 0 "prepayment records: ok" -- "$xclear" restore "$backup" --config "$config" --data "$work/restored" --now 2027-01-06T10:00:00
+check "restore" 0 "prepayment records, [0-9]+ control accounts against their records: ok" -- "$xclear" restore "$backup" --config "$config" --data "$work/restored" --now 2027-01-06T10:00:00
 check "restored head" 0 "\"head_hash\":\"$head_hash\"" -- "$xclear" backup --to "$work/backups2" --json --config "$config" --data "$work/restored"
 check "restore over a ledger" 1 "is not empty; restore into a new directory" -- "$xclear" restore "$backup" --config "$config" --data "$work/restored"
 check "restore of a non-backup" 1 "is not a backup \(no BACKUP-MANIFEST\)" -- "$xclear" restore "$work/ledger" --config "$config" --data "$work/restored2"

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "xclear/clearing.h"
+#include "xclear/control_accounts.h"
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
 #include "xclear/prepayments.h"
@@ -223,6 +224,7 @@ Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledg
   uint64_t statements = 0;
   uint64_t settlement_records = 0;
   uint64_t prepayment_records = 0;
+  uint64_t control_accounts = 0;
   if (report.ok) {
     Declarations declarations(const_cast<Ledger&>(ledger), context.config, *context.clock);
     XCLEAR_RETURN_IF_ERROR(check("claims", declarations.Verify(&claims)));
@@ -239,6 +241,17 @@ Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledg
     if (report.ok) {
       XCLEAR_RETURN_IF_ERROR(check("prepayments", prepayments.Verify(&prepayment_records)));
     }
+    if (report.ok) {
+      Declarations declarations(const_cast<Ledger&>(ledger), context.config, *context.clock);
+      XCLEAR_ASSIGN_OR_RETURN(
+          const ControlAccountReport control,
+          ReconcileControlAccounts(ledger, declarations, settlement, prepayments));
+      control_accounts = control.accounts_checked;
+      std::string differences;
+      for (const std::string& line : control.differences)
+        differences += (differences.empty() ? "" : "; ") + line;
+      XCLEAR_RETURN_IF_ERROR(check("control accounts", differences));
+    }
   }
   text = "verified " + std::to_string(report.entries_checked) + " entries, " +
          std::to_string(report.postings_checked) + " postings, " +
@@ -246,13 +259,15 @@ Result<VerifyReport> VerifyEverything(const Context& context, const Ledger& ledg
          std::to_string(report.facts_checked) + " facts, " + std::to_string(claims) + " claims, " +
          std::to_string(statements) + " statements, " + std::to_string(settlement_records) +
          " confirmation/payment records, " + std::to_string(prepayment_records) +
-         " prepayment records: ";
+         " prepayment records, " + std::to_string(control_accounts) +
+         " control accounts against their records: ";
   text += report.ok ? "ok" : "FAILED";
   json = VerifyReportToJson(report);
   json->set("claims_checked", static_cast<Poco::UInt64>(claims));
   json->set("statements_checked", static_cast<Poco::UInt64>(statements));
   json->set("prepayment_records_checked", static_cast<Poco::UInt64>(prepayment_records));
   json->set("settlement_records_checked", static_cast<Poco::UInt64>(settlement_records));
+  json->set("control_accounts_checked", static_cast<Poco::UInt64>(control_accounts));
   return report;
 }
 
