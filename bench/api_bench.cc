@@ -2,7 +2,7 @@
 //
 //   api_bench --port N --tokens FILE [--clients 8] [--batches 50] [--batch-claims 1000]
 //             [--format csv|json] [--month YYYY-MM] [--day DD] [--readers 8] [--reads 5000]
-//             [--read-province 110000]
+//             [--read-province 110000] [--tls-ca CERT.pem]
 //
 // (a) declarations: `clients` threads, each a different treatment province, each POSTs
 //     `batches` declarations of `batch-claims` claims (keep-alive, one Idempotency-Key per
@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   const int readers = std::stoi(get("readers", "8"));
   const int reads = std::stoi(get("reads", "5000"));
   const std::string read_province = get("read-province", "110000");
+  xclear::loopback::TlsCaFile() = get("tls-ca", "");  // HTTPS, trusting this certificate
   std::vector<std::string> codes;
   std::map<std::string, std::string> tokens;
   std::ifstream file(get("tokens", "tokens.txt"));

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
   librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev clang-format libxlsxwriter-dev unzip
+  openssl   # test certificates for the HTTPS tests and `xclear-stress --tls yes`
   hledger   # the auditors' cross-check of the journal export (tests/tools/hledger_test.sh)
   clang libclang-rt-14-dev)  # the sanitizer job: clang's ASan/UBSan and libFuzzer (tools/sanitize.sh)
 missing=()

@@ -3,9 +3,14 @@
 // percent-encoding, cut-off uploads, garbage heads, bodies before authentication, slow and idle
 // connections by the thousand, credentials reissued under an old name, and probing other
 // provinces' claims and notices.
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
+#include <spdlog/sinks/null_sink.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,6 +51,7 @@ class RawSocket {
     other.fd_ = -1;
   }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   bool Send(std::string_view bytes) {
     while (!bytes.empty()) {
       const ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -530,6 +536,103 @@ TEST_F(ManyConnectionsTest, AtTheBoundIdleConnectionsMakeRoomForAFreshClient) {
   bool closed = false;
   (void)idle.front().ReadUntilClose(std::chrono::milliseconds(500), &closed);
   EXPECT_TRUE(closed);
+}
+
+// HTTPS: the service with a certificate made by the test (openssl req).
+class TlsTest : public HttpFramingTest {
+ protected:
+  void Configure() override {
+    HttpFramingTest::Configure();
+    cert_ = dir_.path() / "cert.pem";
+    key_ = dir_.path() / "key.pem";
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+        key_.string() + "' -out '" + cert_.string() + "' 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    config_.service.tls_certificate_file = cert_;
+    config_.service.tls_private_key_file = key_;
+  }
+  // A TLS handshake from a raw OpenSSL client limited to [min, max]; the error text, or "" on
+  // success.
+  std::string Handshake(int min_version, int max_version) {
+    SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_security_level(context, 0);  // let the client offer old versions at all
+    SSL_CTX_set_cipher_list(context, "DEFAULT@SECLEVEL=0");
+    SSL_CTX_set_min_proto_version(context, min_version);
+    SSL_CTX_set_max_proto_version(context, max_version);
+    RawSocket socket = Connect();
+    SSL* ssl = SSL_new(context);
+    SSL_set_fd(ssl, socket.fd());
+    std::string error;
+    if (SSL_connect(ssl) != 1) {
+      char text[256];
+      ERR_error_string_n(ERR_get_error(), text, sizeof text);
+      error = text[0] ? text : "handshake failed";
+    }
+    ERR_clear_error();
+    SSL_free(ssl);
+    SSL_CTX_free(context);
+    return error;
+  }
+  std::filesystem::path cert_, key_;
+};
+
+TEST_F(TlsTest, AnswersOverHttpsWithTheConfiguredCertificate) {
+  Poco::Net::Context::Params params;
+  params.caLocation = cert_.string();
+  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+  params.loadDefaultCAs = false;
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  Poco::Net::HTTPSClientSession session("localhost", service_->port(), context);
+  Poco::Net::HTTPRequest request("GET", "/v1/provinces/110000/positions",
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + Token(110000));
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::stringstream body;
+  body << session.receiveResponse(response).rdbuf();
+  EXPECT_EQ(response.getStatus(), 200);
+  EXPECT_NE(body.str().find("\"positions\""), std::string::npos);
+  // A second request on the same TLS connection (keep-alive).
+  session.sendRequest(request);
+  std::stringstream again;
+  again << session.receiveResponse(response).rdbuf();
+  EXPECT_EQ(response.getStatus(), 200);
+}
+
+TEST_F(TlsTest, RefusesTlsBelow12AndPlainHttp) {
+  EXPECT_EQ(Handshake(TLS1_2_VERSION, TLS1_2_VERSION), "");
+  EXPECT_EQ(Handshake(TLS1_3_VERSION, TLS1_3_VERSION), "");
+  const std::string old = Handshake(TLS1_VERSION, TLS1_1_VERSION);
+  EXPECT_NE(old.find("protocol version"), std::string::npos) << old;  // the server's alert
+  // Plain HTTP on the TLS port: no HTTP answer, the connection is closed.
+  bool closed = false;
+  const std::string answer = Exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", &closed);
+  EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_TRUE(closed);
+}
+
+TEST(ServiceStart, PlainHttpOnANonLoopbackAddressIsRefused) {
+  Config config = DefaultConfig(XCLEAR_SOURCE_DIR "/config");
+  config.service.listen_address = "0.0.0.0";
+  config.service.port = 0;
+  TempDir dir;
+  ManualClock clock(At("2026-10-10T09:00:00"));
+  LedgerOptions options;
+  options.data_dir = dir.path() / "ledger";
+  options.create_if_missing = true;
+  auto ledger = OpenLedger(options, config.participants, clock).value();
+  WorkingCalendar calendar;
+  TokenStore tokens(dir.path() / "tokens.json", config.participants);
+  auto logger = spdlog::null_logger_mt("start-test");
+  ServiceDependencies dependencies{ledger.get(), &config, &calendar, &clock, &tokens, logger};
+  auto started = Service::Start(dependencies);
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.status().message().find("not a loopback address"), std::string::npos)
+      << started.status().message();
+  spdlog::drop("start-test");
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ struct Workspace {
   std::string operator_token;
   std::string auditor_token;
 
-  explicit Workspace(const std::filesystem::path& where) : dir(where) {
+  Workspace(const std::filesystem::path& where, bool tls) : dir(where) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     std::ifstream in(XCLEAR_SOURCE_DIR "/config/xclear.json");
@@ -103,6 +103,19 @@ struct Workspace {
     service->set("token_file", "tokens.json");
     service->set("log_file", "xcleard.log");
     service->set("threads_max", 40);
+    if (tls) {
+      // A self-signed certificate for localhost, made for this run (openssl(1)); the drivers
+      // trust exactly it.
+      const std::string command =
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+          "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+          (dir / "tls-key.pem").string() + "' -out '" + (dir / "tls-cert.pem").string() +
+          "' 2>/dev/null";
+      if (std::system(command.c_str()) != 0) Die("openssl could not make a test certificate");
+      service->set("tls_certificate_file", "tls-cert.pem");
+      service->set("tls_private_key_file", "tls-key.pem");
+      loopback::TlsCaFile() = (dir / "tls-cert.pem").string();
+    }
     root->set("service", service);
     config_file = dir / "xclear.json";
     std::ofstream out(config_file);
@@ -833,7 +846,8 @@ int Main(int argc, char** argv) {
                  "usage: xclear-stress crash-soak --xcleard PATH [--kills 200] [--seed N] "
                  "[--workers 4] [--provinces 32] [--work DIR]\n"
                  "       xclear-stress load --xcleard PATH [--seconds 180] [--requests-max N] "
-                 "[--work DIR]\n");
+                 "[--work DIR]\n"
+                 "  --tls yes: xcleard serves HTTPS with a certificate made for the run\n");
     return 2;
   }
   Flags flags;
@@ -846,7 +860,8 @@ int Main(int argc, char** argv) {
   const std::string mode = argv[1];
   Workspace workspace(flags.Get("work", (std::filesystem::temp_directory_path() /
                                          ("xclear-" + mode + "-" + std::to_string(::getpid())))
-                                            .string()));
+                                            .string()),
+                      flags.Get("tls", "no") == "yes");
   ::signal(SIGPIPE, SIG_IGN);
   int status = 0;
   if (mode == "crash-soak") {

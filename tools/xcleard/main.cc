@@ -14,6 +14,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -148,6 +149,13 @@ int main(int argc, char** argv) {
   sigaddset(&termination, SIGQUIT);
   sigaddset(&termination, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &termination, nullptr);
+  // Every open connection is a file descriptor: take the hard limit (service.connections_max
+  // bounds the connections; the default soft limit of 1 024 would be reached first).
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   Daemon daemon;
   return daemon.run(argc, argv);
 }
