@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   std::printf("notices listed: %zu in %.3f s\n", notices.ok() ? notices->size() : 0,
               SecondsSince(start));
   start = std::chrono::steady_clock::now();
-  auto check = prepayments.CheckTopUps("operator:bench");
+  auto check = prepayments.CheckTopUps(xclear::Actor::Operator("bench"));
   if (!check.ok()) {
     std::fprintf(stderr, "%s\n", check.status().ToString().c_str());
     return 1;

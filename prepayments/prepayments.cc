@@ -33,15 +33,6 @@ std::string NoticePaymentPrefix(const std::string& notice) {
   return "notice-payment:" + notice + ":";
 }
 
-// Actors are "province:<code>" for a provincial department (see docs/ledger.md).
-bool IsProvinceActor(const std::string& actor) { return actor.rfind("province:", 0) == 0; }
-// "province:110000", or "province:110000/<name>" as the HTTP service records a named principal.
-bool IsActorOfProvince(const std::string& actor, uint32_t code) {
-  const std::string prefix = "province:" + std::to_string(code);
-  return actor.rfind(prefix, 0) == 0 &&
-         (actor.size() == prefix.size() || actor[prefix.size()] == '/');
-}
-
 uint32_t ParseCode(const std::string& text) { return static_cast<uint32_t>(std::stoul(text)); }
 
 Poco::JSON::Object::Ptr NewObject() {
@@ -532,14 +523,15 @@ Result<Notice> Prepayments::TopUpNotice(const Fact& fact) const {
   return notice;
 }
 
-Result<FactDraft> Prepayments::TopUpFact(const Position& position, const std::string& actor) const {
+Result<FactDraft> Prepayments::TopUpFact(const Position& position, const Actor& actor) const {
   const uint32_t insured = position.insured;
   const uint32_t treatment = position.treatment;
   // The treatment province asks for its own money; a province cannot ask for another's pair.
-  if (IsProvinceActor(actor) && !IsActorOfProvince(actor, treatment)) {
+  XCLEAR_RETURN_IF_ERROR(CheckPermitted(actor, Operation::kRequestTopUp));
+  if (actor.role == Role::kProvince && !actor.IsProvince(treatment)) {
     return Status::Refused("a top-up of pair " + std::to_string(insured) + " -> " +
                            std::to_string(treatment) + " is requested by the treatment province " +
-                           std::to_string(treatment) + " or the operator, not " + actor);
+                           std::to_string(treatment) + " or the operator, not " + actor.ToString());
   }
   const std::string pair = std::to_string(insured) + " -> " + std::to_string(treatment);
   if (position.warning != Warning::kRed) {
@@ -579,12 +571,11 @@ Result<FactDraft> Prepayments::TopUpFact(const Position& position, const std::st
                            " already covers the target usage; no top-up is due");
   }
   return FactDraft{FactKind::kTopUp,
-                   TopUpPrefix(insured, treatment) + std::to_string(record.number), actor,
-                   TopUpToJson(record)};
+                   TopUpPrefix(insured, treatment) + std::to_string(record.number),
+                   actor.ToString(), TopUpToJson(record)};
 }
 
-Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
-                                         const std::string& actor) {
+Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment, const Actor& actor) {
   XCLEAR_ASSIGN_OR_RETURN(const Position position,
                           PositionOf(insured, treatment, ledger_.Head().sequence));
   CommitRequest request;
@@ -594,10 +585,10 @@ Result<Notice> Prepayments::RequestTopUp(uint32_t insured, uint32_t treatment,
   return TopUpNotice(committed.facts.front());
 }
 
-Result<TopUpCheck> Prepayments::CheckTopUps(const std::string& actor) {
-  if (IsProvinceActor(actor)) {
-    return Status::Refused("the top-up check over all pairs is the operator's job, not " + actor +
-                           "'s (a province requests a top-up for its own pair)");
+Result<TopUpCheck> Prepayments::CheckTopUps(const Actor& actor) {
+  if (!Permits(actor.role, Operation::kRunTopUpCheck)) {
+    return Status::Refused("the top-up check over all pairs is the operator's job, not " +
+                           actor.ToString() + "'s (a province requests a top-up for its own pair)");
   }
   TopUpCheck check;
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<Position> positions,

@@ -99,31 +99,6 @@ Status SaveTokenFile(const std::filesystem::path& file, const std::vector<TokenR
 
 }  // namespace
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kProvince:
-      return "province";
-    case Role::kOperator:
-      return "operator";
-    case Role::kAuditor:
-      return "auditor";
-  }
-  return "auditor";
-}
-
-Result<Role> ParseRole(std::string_view text) {
-  if (text == "province") return Role::kProvince;
-  if (text == "operator") return Role::kOperator;
-  if (text == "auditor") return Role::kAuditor;
-  return Status::InvalidArgument("role must be province, operator or auditor, got \"" +
-                                 std::string(text.substr(0, 20)) + "\"");
-}
-
-std::string Principal::Actor() const {
-  if (role == Role::kProvince) return "province:" + std::to_string(province) + "/" + name;
-  return std::string(RoleName(role)) + "/" + name;
-}
-
 Result<std::vector<TokenRecord>> LoadTokenFile(const std::filesystem::path& file,
                                                const Participants& participants) {
   std::vector<TokenRecord> records;

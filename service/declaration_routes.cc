@@ -186,11 +186,12 @@ Response ListExplanations(const Request& request, Domain& domain) {
 
 std::vector<Route> DeclarationRoutes() {
   return {
-      {"POST", "/v1/provinces/{province}/declarations", kProvinceRole, Declare},
-      {"GET", "/v1/provinces/{province}/claims", kReaders, ListClaims},
-      {"GET", "/v1/claims/{claim_id}", kReaders, GetClaim},
-      {"POST", "/v1/provinces/{province}/explanations", kProvinceRole, FileExplanation},
-      {"GET", "/v1/provinces/{province}/explanations", kReaders, ListExplanations},
+      {"POST", "/v1/provinces/{province}/declarations", Operation::kDeclare, Declare},
+      {"GET", "/v1/provinces/{province}/claims", Operation::kRead, ListClaims},
+      {"GET", "/v1/claims/{claim_id}", Operation::kRead, GetClaim},
+      {"POST", "/v1/provinces/{province}/explanations", Operation::kFileExplanation,
+       FileExplanation},
+      {"GET", "/v1/provinces/{province}/explanations", Operation::kRead, ListExplanations},
   };
 }
 

@@ -23,7 +23,7 @@ Response RunBackup(const Request& request, Domain& domain) {
 
 std::vector<Route> OperationRoutes() {
   return {
-      {"POST", "/v1/jobs/backup", kOperatorRole, RunBackup},
+      {"POST", "/v1/jobs/backup", Operation::kBackup, RunBackup},
   };
 }
 

@@ -95,13 +95,13 @@ Response RequestTopUp(const Request& request, Domain& domain) {
   if (request.principal.role == Role::kProvince && !ActsAs(request, treatment))
     return Forbidden("a top-up is requested by the pair's treatment province");
   XCLEAR_HTTP_ASSIGN(const Notice notice, domain.prepayments.RequestTopUp(
-                                              *insured, treatment, request.principal.Actor()));
+                                              *insured, treatment, request.principal.AsActor()));
   return JsonResponse(200, NoticeToJson(notice));
 }
 
 Response CheckTopUps(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(const TopUpCheck check,
-                     domain.prepayments.CheckTopUps(request.principal.Actor()));
+                     domain.prepayments.CheckTopUps(request.principal.AsActor()));
   return JsonResponse(200, TopUpCheckToJson(check));
 }
 
@@ -144,15 +144,15 @@ Response GetAdjustment(const Request& request, Domain& domain) {
 
 std::vector<Route> PrepaymentRoutes() {
   return {
-      {"GET", "/v1/provinces/{province}/positions", kReaders, ProvincePositions},
-      {"GET", "/v1/positions", kOperatorRole | kAuditorRole, AllPositions},
-      {"GET", "/v1/provinces/{province}/notices", kReaders, ListNotices},
-      {"GET", "/v1/notices/{id}", kReaders, GetNotice},
-      {"POST", "/v1/notices/{id}/payments", kProvinceRole, PayNotice},
-      {"POST", "/v1/topups", kProvinceRole | kOperatorRole, RequestTopUp},
-      {"GET", "/v1/adjustments/{year}", kReaders, GetAdjustment},
-      {"POST", "/v1/jobs/adjustment", kOperatorRole, RunAdjustment},
-      {"POST", "/v1/jobs/topup-check", kOperatorRole, CheckTopUps},
+      {"GET", "/v1/provinces/{province}/positions", Operation::kRead, ProvincePositions},
+      {"GET", "/v1/positions", Operation::kReadNational, AllPositions},
+      {"GET", "/v1/provinces/{province}/notices", Operation::kRead, ListNotices},
+      {"GET", "/v1/notices/{id}", Operation::kRead, GetNotice},
+      {"POST", "/v1/notices/{id}/payments", Operation::kPayNotice, PayNotice},
+      {"POST", "/v1/topups", Operation::kRequestTopUp, RequestTopUp},
+      {"GET", "/v1/adjustments/{year}", Operation::kRead, GetAdjustment},
+      {"POST", "/v1/jobs/adjustment", Operation::kRunAdjustment, RunAdjustment},
+      {"POST", "/v1/jobs/topup-check", Operation::kRunTopUpCheck, CheckTopUps},
   };
 }
 

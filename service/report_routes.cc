@@ -223,7 +223,7 @@ Response Report(const Request& request, Domain& domain) {
 
 std::vector<Route> ReportRoutes() {
   return {
-      {"GET", "/v1/reports/{name}", kReaders, Report},
+      {"GET", "/v1/reports/{name}", Operation::kRead, Report},
   };
 }
 

@@ -178,12 +178,10 @@ std::optional<Response> Authorize(const Route& route, std::string_view authoriza
   }
   request.principal = std::move(*principal);
   const Role role = request.principal.role;
-  const uint8_t role_bit = role == Role::kProvince   ? kProvinceRole
-                           : role == Role::kOperator ? kOperatorRole
-                                                     : kAuditorRole;
-  if ((route.roles & role_bit) == 0) {
-    return Forbidden("the " + std::string(RoleName(role)) + " role may not " + request.method +
-                     " " + route.pattern);
+  if (!Permits(role, route.operation)) {
+    return Forbidden("the " + std::string(RoleName(role)) + " role may not " +
+                     std::string(OperationName(route.operation)) + " (" + request.method + " " +
+                     route.pattern + ")");
   }
   const auto named = request.params.find("province");
   if (role == Role::kProvince && named != request.params.end() &&

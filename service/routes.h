@@ -70,21 +70,12 @@ struct Domain {
   Prepayments prepayments;
 };
 
-// Who may call a route (a bit set of roles); a public route needs no token.
-enum RoleBits : uint8_t {
-  kPublic = 0,
-  kProvinceRole = 1,
-  kOperatorRole = 2,
-  kAuditorRole = 4,
-  kReaders = kProvinceRole | kOperatorRole | kAuditorRole,
-};
-
 using Handler = std::function<Response(const Request&, Domain&)>;
 
 struct Route {
   std::string method;   // "GET" or "POST"
   std::string pattern;  // "/v1/provinces/{province}/claims": also the metrics label
-  uint8_t roles = kPublic;
+  Operation operation = Operation::kRead;  // who may call it: Permits(role, operation)
   Handler handler;
 };
 

@@ -178,14 +178,14 @@ Response RunClearing(const Request& request, Domain& domain) {
 
 std::vector<Route> SettlementRoutes() {
   return {
-      {"GET", "/v1/months/{month}/statements", kReaders, ListStatements},
-      {"POST", "/v1/months/{month}/statements/{round}/confirmations", kProvinceRole, Confirm},
-      {"GET", "/v1/months/{month}/settlement", kReaders, ShowSettlement},
-      {"GET", "/v1/months/{month}/payments", kReaders, ListPayments},
-      {"POST", "/v1/payments", kProvinceRole | kOperatorRole, RecordPayment},
-      {"GET", "/v1/provinces/{province}/deadlines", kReaders, ProvinceDeadlines},
-      {"GET", "/v1/deadlines", kOperatorRole | kAuditorRole, AllDeadlines},
-      {"POST", "/v1/jobs/clearing", kOperatorRole, RunClearing},
+      {"GET", "/v1/months/{month}/statements", Operation::kRead, ListStatements},
+      {"POST", "/v1/months/{month}/statements/{round}/confirmations", Operation::kConfirm, Confirm},
+      {"GET", "/v1/months/{month}/settlement", Operation::kRead, ShowSettlement},
+      {"GET", "/v1/months/{month}/payments", Operation::kRead, ListPayments},
+      {"POST", "/v1/payments", Operation::kRecordPayment, RecordPayment},
+      {"GET", "/v1/provinces/{province}/deadlines", Operation::kRead, ProvinceDeadlines},
+      {"GET", "/v1/deadlines", Operation::kReadNational, AllDeadlines},
+      {"POST", "/v1/jobs/clearing", Operation::kRunClearing, RunClearing},
   };
 }
 

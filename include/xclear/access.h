@@ -20,15 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "xclear/actor.h"
 #include "xclear/config.h"
 #include "xclear/status.h"
 #include "xclear/time.h"
 
 namespace xclear {
-
-enum class Role { kProvince, kOperator, kAuditor };
-std::string_view RoleName(Role role);  // "province", "operator", "auditor"
-Result<Role> ParseRole(std::string_view text);
 
 struct Principal {
   std::string name;  // 1–64 of [A-Za-z0-9_.-], unique in the token file
@@ -39,9 +36,10 @@ struct Principal {
   // (Idempotency-Key replays) belong to this id, not to the name. Set by TokenStore.
   std::string id;
 
-  // What the ledger records as the actor of a write: "province:110000/beijing-finance",
-  // "operator/month-end", "auditor/nao-1".
-  std::string Actor() const;
+  // The typed actor of this principal, and its text as the ledger records it:
+  // "province:110000/beijing-finance", "operator/month-end", "auditor/nao-1".
+  xclear::Actor AsActor() const { return {role, province, name}; }
+  std::string Actor() const { return AsActor().ToString(); }
 };
 
 struct TokenRecord {

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "xclear/actor.h"
 #include "xclear/calendar.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
@@ -160,10 +161,10 @@ class Prepayments {
   // the operator: refused below the red line (the message gives the usage) and while an earlier
   // top-up of the pair is unpaid. Amount: round-up to the fen of outstanding / target_usage −
   // prepayment. Due within topup_payment_working_days working days of the request.
-  Result<Notice> RequestTopUp(uint32_t insured, uint32_t treatment, const std::string& actor);
+  Result<Notice> RequestTopUp(uint32_t insured, uint32_t treatment, const Actor& actor);
   // The operator's check over every pair: a top-up for each pair at red without an open one,
   // all issued in one atomic commit.
-  Result<TopUpCheck> CheckTopUps(const std::string& actor);
+  Result<TopUpCheck> CheckTopUps(const Actor& actor);
 
   // Every notice (of one province, as payer or payee, when given), by id; with `open_only`,
   // only those not fully paid.
@@ -192,7 +193,7 @@ class Prepayments {
   Result<Adjustment> LoadAdjustment(const Fact& fact) const;
   Result<uint64_t> CountNoticePayments() const;
   // The checks and the fact of a top-up of `position`'s pair requested by `actor`.
-  Result<FactDraft> TopUpFact(const Position& position, const std::string& actor) const;
+  Result<FactDraft> TopUpFact(const Position& position, const Actor& actor) const;
   Result<Notice> TopUpNotice(const Fact& fact) const;
   Result<std::vector<Notice>> AllNotices() const;
   Result<Money> PaidOn(const std::string& notice, std::optional<Date>* completed_on,

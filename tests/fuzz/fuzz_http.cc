@@ -104,9 +104,9 @@ struct Server {
                 .value();
     tokens = std::make_unique<xclear::TokenStore>(config.service.token_file, config.participants);
     Check(tokens->Load().ok(), "the token file loads");
-    auto logger = std::make_shared<spdlog::logger>(
-        "fuzz-http", std::make_shared<spdlog::sinks::null_sink_mt>());
-    xclear::ServiceDependencies dependencies{world.ledger.get(), &config, &world.calendar,
+    auto logger = std::make_shared<spdlog::logger>("fuzz-http",
+                                                   std::make_shared<spdlog::sinks::null_sink_mt>());
+    xclear::ServiceDependencies dependencies{world.ledger.get(), &config,      &world.calendar,
                                              &world.clock,       tokens.get(), logger};
     auto started = xclear::Service::Start(dependencies);
     Check(started.ok(), "the service starts");

@@ -55,8 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.content_type = (who & 0x80) != 0 ? "text/csv" : "application/json";
   request.idempotency_key = "fuzz";
   request.request_id = "fuzz";
-  const bool as_operator = (route.roles & service::kOperatorRole) != 0 &&
-                           ((route.roles & service::kProvinceRole) == 0 || (who & 1) != 0);
+  const bool as_operator =
+      xclear::Permits(xclear::Role::kOperator, route.operation) &&
+      (!xclear::Permits(xclear::Role::kProvince, route.operation) || (who & 1) != 0);
   request.principal = as_operator ? xclear::Principal{"fuzz", xclear::Role::kOperator, 0, "t-fuzz"}
                                   : xclear::Principal{"fuzz", xclear::Role::kProvince,
                                                       (who & 2) != 0 ? 130000u : 110000u, "t-fuzz"};

@@ -286,7 +286,7 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
   OpeningPrepayment(kBeijing, kShanghai, "100.00");
   clock_.Set(At("2026-09-28T09:00:00"));  // Monday before the Mid-Autumn/National Day week
   Claim("S-1", kShanghai, kBeijing, "89.99", "2026-09-22");
-  auto below = prepayments_->RequestTopUp(kBeijing, kShanghai, "province:310000");
+  auto below = prepayments_->RequestTopUp(kBeijing, kShanghai, Actor::Province(310000, "unnamed"));
   ASSERT_FALSE(below.ok());
   EXPECT_EQ(below.status().code(), ErrorCode::kRefused);
   EXPECT_NE(below.status().message().find("below the red line (90.00%): usage 89.99%"),
@@ -294,7 +294,7 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
       << below.status().message();
   Claim("S-2", kShanghai, kBeijing, "0.02", "2026-09-22");
   // 90.01 / 0.30 = 300.0333… → round up 300.04; minus the prepayment 100.00: 200.04.
-  auto notice = prepayments_->RequestTopUp(kBeijing, kShanghai, "province:310000");
+  auto notice = prepayments_->RequestTopUp(kBeijing, kShanghai, Actor::Province(310000, "unnamed"));
   ASSERT_TRUE(notice.ok()) << notice.status().ToString();
   EXPECT_EQ(notice->id, "topup-110000-310000-1");
   EXPECT_EQ(notice->amount.ToString(), "200.04");
@@ -305,14 +305,16 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
   EXPECT_EQ(notice->due->ToString(), "2026-10-16");
   // Only the treatment province (or the operator) asks; the check over all pairs is the
   // operator's.
-  auto foreign = prepayments_->RequestTopUp(kBeijing, kShanghai, "province:110000");
+  auto foreign =
+      prepayments_->RequestTopUp(kBeijing, kShanghai, Actor::Province(110000, "unnamed"));
   ASSERT_FALSE(foreign.ok());
   EXPECT_NE(foreign.status().message().find("requested by the treatment province 310000 or the "
                                             "operator, not province:110000"),
             std::string::npos)
       << foreign.status().message();
-  EXPECT_EQ(prepayments_->CheckTopUps("province:310000").status().code(), ErrorCode::kRefused);
-  auto second = prepayments_->RequestTopUp(kBeijing, kShanghai, "operator:alice");
+  EXPECT_EQ(prepayments_->CheckTopUps(Actor::Province(310000, "unnamed")).status().code(),
+            ErrorCode::kRefused);
+  auto second = prepayments_->RequestTopUp(kBeijing, kShanghai, Actor::Operator("alice"));
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("already has an unpaid top-up notice: "
                                            "topup-110000-310000-1 (200.04 unpaid)"),
@@ -320,7 +322,7 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
       << second.status().message();
 
   // The operator's check finds the same pair, and leaves it alone while its notice is open.
-  auto check = prepayments_->CheckTopUps("operator:alice");
+  auto check = prepayments_->CheckTopUps(Actor::Operator("alice"));
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->issued.empty());
   ASSERT_EQ(check->skipped.size(), 1u);
@@ -341,7 +343,9 @@ TEST_F(PrepaymentsTest, EmergencyTopUpRoundsUpAndRaisesThePrepayment) {
   EXPECT_EQ(after.usage_percent, "30.00");
   EXPECT_TRUE(prepayments_->Deadlines()->empty());
   // Below red again: a new request is refused for that reason now.
-  EXPECT_EQ(prepayments_->RequestTopUp(kBeijing, kShanghai, "province:310000").status().code(),
+  EXPECT_EQ(prepayments_->RequestTopUp(kBeijing, kShanghai, Actor::Province(310000, "unnamed"))
+                .status()
+                .code(),
             ErrorCode::kRefused);
   ExpectAllVerified();
 }
@@ -350,7 +354,7 @@ TEST_F(PrepaymentsTest, TheOperatorsCheckIssuesATopUpForEveryRedPair) {
   clock_.Set(At("2026-03-05T09:00:00"));
   Claim("X-1", kHebei, kGuangdong, "10.00", "2026-03-02");  // no prepayment: red
   Claim("X-2", kShanghai, kBeijing, "1.00", "2026-03-02");  // no prepayment: red
-  auto check = prepayments_->CheckTopUps("operator:alice");
+  auto check = prepayments_->CheckTopUps(Actor::Operator("alice"));
   ASSERT_TRUE(check.ok()) << check.status().ToString();
   ASSERT_EQ(check->issued.size(), 2u);
   EXPECT_EQ(check->issued[0].id, "topup-110000-310000-1");

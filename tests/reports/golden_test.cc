@@ -86,7 +86,7 @@ class GoldenTest : public testing::Test {
     ASSERT_TRUE(settlement.RecordPayment(payment, "province:130000").ok());
     clock_.Set(At("2026-10-23T09:00:00"));
     Prepayments prepayments(*ledger_, config_, calendar_, clock_);
-    ASSERT_TRUE(prepayments.RequestTopUp(310000, 110000, "province:110000").ok());
+    ASSERT_TRUE(prepayments.RequestTopUp(310000, 110000, Actor::Province(110000, "unnamed")).ok());
     clock_.Set(At("2026-10-26T09:00:00"));  // the reports' "now"
   }
 

@@ -72,11 +72,14 @@ check "balance after reversal" 0 " 0.00 \(as of entry 2\)" -- run balance 110000
 check "trial balance csv" 0 "^,,,total,,2469.12,2469.12,1," -- run trial-balance --format csv --as-of 1
 check "trial balance json" 0 '"total_debit": "0.00"' -- run trial-balance --json
 check "journal json lines" 0 '^\{"sequence":2,.*"reverses_sequence":1' -- run journal --json
-check "journal one entry" 0 "^#1 2026-10-15T09:00:00.000\+08:00 effective 2026-10-15 manual by operator:test" -- run journal 1
+check "journal one entry" 0 "^#1 2026-10-15T09:00:00.000\+08:00 effective 2026-10-15 manual by operator/test" -- run journal 1
 check "verify" 0 '^\{"ok":true,"entries_checked":2' -- run verify --json
 check "now is refused when the config disallows it" 1 "allow_now_override" -- "$xclear" verify --config "$source_dir/config/xclear.json" --data "$work/ledger" --now 2026-01-01
 check "bad --now" 1 "not in the form" -- run verify --now yesterday
 check "unknown option" 2 "unknown option --frob" -- run verify --frob
+check "an auditor may not post" 1 "^xclear: refused: the auditor role may not post or reverse a manual entry" -- run post "$work/claim.json" --actor auditor/nao
+check "a province may not run the clearing from the console" 1 "the province role may not run the clearing" -- run clear --month 2026-09 --actor province:110000/clerk
+check "an actor must be typed" 1 "is not province:<code>/<name>, operator/<name> or auditor/<name>" -- run verify --actor "someone else"
 check "refusal in json" 1 '"code":"conflict"' -- run post "$work/conflict.json" --json
 
 # Declarations.
@@ -94,7 +97,7 @@ check "declare needs a province" 1 "--province" -- run declare "$work/claims.csv
 check "declare after the deadline" 1 "were due by 2026-10-20T23:59:59.999" -- run declare "$work/bad.csv" --province 110000 --now 2026-10-21T00:00:00
 check "explain too late" 1 "had to be filed by 2026-10-20" -- run explain --province 110000 --month 2026-09 --reason outage --now 2026-10-21T00:00:00
 check "explain" 0 "explanation for 110000 2026-10 recorded" -- run explain --province 110000 --month 2026-10 --reason "HIS migration" --now 2026-11-02T09:00:00
-check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by operator:.*: HIS migration" -- run explanations
+check "explanations" 0 "110000 2026-10 filed 2026-11-02T09:00:00.000\+08:00 by operator/.*: HIS migration" -- run explanations
 check "claim" 0 "^CLI-1 110000<-130000 2026-09-03 inpatient total 1500.00 fund 1200.00" -- run claim CLI-1
 check "claim unknown" 1 "not recorded" -- run claim NOPE
 check "claims of a month" 0 '"claim_id":"CLI-2"' -- run claims --month 2026-09 --province 110000 --insured 310000 --json

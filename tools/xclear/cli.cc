@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace xclear::cli {
@@ -124,6 +125,22 @@ Status StreamReport(const Context& context,
   }
   if (!status.ok()) std::remove(partial.c_str());
   return status;
+}
+
+Operation CommandOperation(const std::string& command) {
+  static const std::map<std::string, Operation> kOperations = {
+      {"init", Operation::kAdminister},           {"restore", Operation::kAdminister},
+      {"token-issue", Operation::kAdminister},    {"token-list", Operation::kAdminister},
+      {"token-revoke", Operation::kAdminister},   {"backup", Operation::kBackup},
+      {"post", Operation::kPostManual},           {"reverse", Operation::kPostManual},
+      {"declare", Operation::kActForProvince},    {"explain", Operation::kActForProvince},
+      {"confirm", Operation::kActForProvince},    {"pay", Operation::kActForProvince},
+      {"clear", Operation::kRunClearing},         {"month-end", Operation::kRunClearing},
+      {"adjust", Operation::kRunAdjustment},      {"topup", Operation::kRequestTopUp},
+      {"topup-check", Operation::kRunTopUpCheck}, {"journal", Operation::kReadNational},
+  };
+  const auto found = kOperations.find(command);
+  return found == kOperations.end() ? Operation::kRead : found->second;
 }
 
 }  // namespace xclear::cli

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "xclear/actor.h"
 #include "xclear/calendar.h"
 #include "xclear/config.h"
 #include "xclear/ledger.h"
@@ -45,7 +46,8 @@ struct Context {
   Config config;
   std::unique_ptr<Clock> clock;
   bool json = false;
-  std::string actor;
+  Actor who;          // the typed actor (--actor, default operator/$USER)
+  std::string actor;  // who.ToString(): what every entry and fact records
   const Args* args = nullptr;
 
   // Opens the ledger of the configured data directory.
@@ -76,6 +78,10 @@ struct Command {
   std::set<std::string> switches;
   std::function<Status(Context&)> run;
 };
+
+// The operation a command asks for (include/xclear/actor.h): checked against the one policy
+// table before the command runs, as the HTTP service checks its routes.
+Operation CommandOperation(const std::string& command);
 
 std::vector<Command> LedgerCommands();
 std::vector<Command> DeclarationCommands();

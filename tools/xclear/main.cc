@@ -61,9 +61,20 @@ Status BuildContext(const Args& args, Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(context.config, LoadConfiguration(args));
   if (args.Has("data")) context.config.storage.data_dir = args.Get("data");
   context.json = args.Has("json");
-  const char* user = std::getenv("USER");
-  context.actor =
-      args.Get("actor", std::string("operator:") + (user != nullptr ? user : "unknown"));
+  if (args.Has("actor")) {
+    XCLEAR_ASSIGN_OR_RETURN(context.who, Actor::Parse(args.Get("actor")));
+  } else {
+    // The person at the machine is the operator, named by the login (as a valid name).
+    const char* user = std::getenv("USER");
+    std::string name = user != nullptr && *user != '\0' ? user : "unknown";
+    for (char& c : name) {
+      const bool ok =
+          std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      if (!ok) c = '_';
+    }
+    context.who = Actor::Operator(name.substr(0, 64));
+  }
+  context.actor = context.who.ToString();
   context.args = &args;
   if (!args.Has("now")) {
     context.clock = std::make_unique<SystemClock>();
@@ -153,9 +164,9 @@ int Run(int argc, char** argv) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   logger->set_level(args->Has("verbose") ? spdlog::level::info : spdlog::level::warn);
   const auto started = std::chrono::steady_clock::now();
-  Status status;
+  Status status = CheckPermitted(context.who, CommandOperation(command->name));
   try {
-    status = command->run(context);
+    if (status.ok()) status = command->run(context);
   } catch (const std::overflow_error& e) {
     status = Status::Overflow(e.what());
   } catch (const std::exception& e) {

@@ -123,7 +123,7 @@ Status TopUp(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
   XCLEAR_ASSIGN_OR_RETURN(const Notice notice,
-                          prepayments.RequestTopUp(insured, treatment, context.actor));
+                          prepayments.RequestTopUp(insured, treatment, context.who));
   context.Print("issued " + NoticeText(notice), JsonToString(NoticeToJson(notice)));
   return Status::Ok();
 }
@@ -132,7 +132,7 @@ Status CheckTopUps(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Prepayments prepayments(*ledger, context.config, calendar, *context.clock);
-  XCLEAR_ASSIGN_OR_RETURN(const TopUpCheck check, prepayments.CheckTopUps(context.actor));
+  XCLEAR_ASSIGN_OR_RETURN(const TopUpCheck check, prepayments.CheckTopUps(context.who));
   std::string text = "top-up check: " + std::to_string(check.issued.size()) + " issued, " +
                      std::to_string(check.skipped.size()) + " red pair(s) left alone\n";
   for (const Notice& notice : check.issued) text += "  issued " + NoticeText(notice) + "\n";
