@@ -270,14 +270,14 @@ Status ParseLimits(const Object& limits, LimitConfig& out) {
 Status ParseService(const Object& service, const std::filesystem::path& config_dir,
                     ServiceConfig& out) {
   const std::string s = "service";
-  XCLEAR_RETURN_IF_ERROR(
-      CheckKeys(service,
-                {"listen_address", "port", "threads_max", "queue_max", "request_body_bytes_max",
-                 "head_seconds_max", "body_seconds_max", "timeout_seconds", "connections_max",
-                 "connections_per_client_max", "keep_alive_seconds", "keep_alive_requests_max",
-                 "shutdown_seconds_max", "claims_page_max", "token_file", "log_file",
-                 "tls_certificate_file", "tls_private_key_file"},
-                s));
+  XCLEAR_RETURN_IF_ERROR(CheckKeys(
+      service,
+      {"listen_address", "port", "threads_max", "queue_max", "request_body_bytes_max",
+       "request_bodies_bytes_max", "head_seconds_max", "body_seconds_max", "timeout_seconds",
+       "connections_max", "connections_per_client_max", "keep_alive_seconds",
+       "keep_alive_requests_max", "shutdown_seconds_max", "claims_page_max", "token_file",
+       "log_file", "tls_certificate_file", "tls_private_key_file"},
+      s));
   XCLEAR_RETURN_IF_ERROR(ReadString(service, "listen_address", s, out.listen_address));
   if (out.listen_address.empty())
     return Status::InvalidArgument("service.listen_address: must not be empty");
@@ -294,6 +294,12 @@ Status ParseService(const Object& service, const std::filesystem::path& config_d
   XCLEAR_RETURN_IF_ERROR(read_u32("queue_max", 1, 100'000, out.queue_max));
   XCLEAR_RETURN_IF_ERROR(
       ReadUint(service, "request_body_bytes_max", s, 1024, 4ull << 30, out.request_body_bytes_max));
+  XCLEAR_RETURN_IF_ERROR(ReadUint(service, "request_bodies_bytes_max", s, 1024, 1ull << 40,
+                                  out.request_bodies_bytes_max));
+  if (out.request_bodies_bytes_max < out.request_body_bytes_max) {
+    return Status::InvalidArgument(
+        "service.request_bodies_bytes_max must be at least service.request_body_bytes_max");
+  }
   XCLEAR_RETURN_IF_ERROR(read_u32("head_seconds_max", 1, 600, out.head_seconds_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("body_seconds_max", 1, 3600, out.body_seconds_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("timeout_seconds", 1, 3600, out.timeout_seconds));

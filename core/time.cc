@@ -81,6 +81,14 @@ int32_t DaysBetween(const Date& from, const Date& to) {
 }
 
 Result<YearMonth> YearMonth::FromYm(int year, int month) {
+  // A month's deadlines run into the next year (the two-month rule, 31 March of Y+1): its year
+  // must leave room for them among the dates (a 9999-12 month had a due date in year 10000).
+  if (year >= kYearMax && month >= 1 && month <= 12) {
+    return Status::InvalidArgument("month " + std::to_string(year) + "-" + (month < 10 ? "0" : "") +
+                                   std::to_string(month) + " is out of range: months run from " +
+                                   std::to_string(kYearMin) + "-01 to " +
+                                   std::to_string(kYearMax - 1) + "-12");
+  }
   if (year < kYearMin || year > kYearMax || month < 1 || month > 12) {
     return Status::InvalidArgument("month " + std::to_string(year) + "-" + std::to_string(month) +
                                    " does not exist");

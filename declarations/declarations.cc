@@ -23,6 +23,7 @@
 #include "xclear/csv_reader.h"
 #include "xclear/encoding.h"
 #include "xclear/json.h"
+#include "xclear/text.h"
 
 namespace xclear {
 
@@ -409,12 +410,17 @@ Status Declarations::FlushRun(Batch& batch, bool final) {
         continue;
       }
       const ClaimValueView existing(theirs);
+      // Claim ids are unique across the ledger, so another province's id must refuse the row;
+      // but which province, declaration and row hold it is that province's business.
+      const std::string where =
+          existing.treatment() == batch.treatment
+              ? " is already recorded with different fields (declaration " +
+                    DeclarationIdToHex(existing.declaration_id()) + ", row " +
+                    std::to_string(existing.row()) + ")"
+              : " is already recorded by another province; settlement ids are unique across "
+                "the ledger";
       batch.Error(ClaimValueView(ours).row(), "claim_id",
-                  "claim_id \"" + std::string(keys[i - group]) +
-                      "\" is already recorded with different fields (declaration " +
-                      DeclarationIdToHex(existing.declaration_id()) + " of " +
-                      std::to_string(existing.treatment()) + ", row " +
-                      std::to_string(existing.row()) + ")");
+                  "claim_id " + QuoteText(keys[i - group], 64) + where);
     }
   }
   if (!batch.errors.empty()) {  // the declaration will be refused: only keep reading for errors

@@ -250,6 +250,8 @@ bool HttpRequestParser::ApplyFraming() {
       coding = &value;
     } else if (name == "host") {
       ++hosts;
+    } else if (name == "authorization" && head_.Field("authorization") != &value) {
+      return Fail(400, "bad_header", "Authorization appears more than once");
     }
   }
   if (head_.minor_version == 1 && hosts != 1) {
@@ -283,6 +285,12 @@ bool HttpRequestParser::ApplyFraming() {
                   "the request body exceeds " + std::to_string(limits_.body_bytes_max) +
                       " bytes (service.request_body_bytes_max); split the declaration");
     }
+  }
+  // Only a POST carries a body here: a GET with one would hold the connection (and memory) for
+  // a route that needs no token, such as /healthz.
+  if ((coding || head_.content_length.value_or(0) > 0) && head_.method != "POST") {
+    return Fail(400, "bad_framing",
+                "a " + QuoteText(head_.method, 16) + " request carries no body");
   }
   if (!length && !coding && head_.method == "POST") {
     return Fail(411, "length_required",

@@ -63,6 +63,8 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 // much), so that the client sees the answer instead of a reset from unread bytes.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytesMax = 1 << 20;
+// A body with no byte for this long may be closed to make room for a new connection.
+constexpr auto kStalledBody = std::chrono::seconds(1);
 constexpr uint64_t kListenerId = 0;
 constexpr uint64_t kWakeId = 1;
 
@@ -225,6 +227,8 @@ struct Connection {
   uint32_t interest = 0;
   uint32_t requests = 0;
   size_t lingered_bytes = 0;
+  SteadyClock::time_point last_read;  // the last byte that arrived
+  uint64_t body_reserved = 0;         // of State::bodies_reserved, for this request's body
   // The request being read or answered.
   Request request;
   const CompiledRoute* route = nullptr;
@@ -259,6 +263,7 @@ struct Service::State {
   uint64_t next_connection_id = 2;
   std::map<uint64_t, std::unique_ptr<Connection>> connections;
   std::map<std::string, uint32_t> per_client;
+  uint64_t bodies_reserved = 0;  // bytes of request bodies read or being answered, all connections
   std::atomic<bool> stopping{false};
   std::atomic<bool> listener_closed{false};
   SteadyClock::time_point stop_deadline;
@@ -286,6 +291,8 @@ struct Service::State {
   void Refuse(Connection& connection, Response response, bool close);
   void FlushOutput(Connection& connection, SteadyClock::time_point now);
   void Dispatch(Connection& connection);
+  bool ReserveBody(Connection& connection, uint64_t bytes);
+  void ReleaseBody(Connection& connection);
   void TakeReturned(SteadyClock::time_point now);
   void Rearm(Connection& connection, SteadyClock::time_point now);
   void Sweep(SteadyClock::time_point now);
@@ -332,6 +339,7 @@ void Service::State::Close(Connection& connection) {
   if (connection.registered) ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, connection.fd.get(), nullptr);
   const auto client = per_client.find(connection.peer);
   if (client != per_client.end() && --client->second == 0) per_client.erase(client);
+  bodies_reserved -= connection.body_reserved;
   metrics.CountConnectionClosed();
   connections.erase(connection.id);  // closes the socket
 }
@@ -450,8 +458,11 @@ bool Service::State::MakeRoom(const std::string& peer) {
       pick = &idle;
     } else if (!handshaken || state == HttpRequestParser::State::kHead) {
       pick = &slow;
+    } else if (state == HttpRequestParser::State::kBody &&
+               SteadyClock::now() - connection->last_read > kStalledBody) {
+      pick = &slow;  // a body that stopped coming holds its place no better than a slow head
     } else {
-      continue;  // sending a body under its own deadline: neither idle nor slow in its head
+      continue;  // a body that is arriving: left alone
     }
     if (*pick == nullptr || connection->opened < (*pick)->opened) *pick = connection.get();
   }
@@ -498,6 +509,7 @@ bool Service::State::ReadInput(Connection& connection) {
     const IoResult result = connection.transport.Read(buffer, sizeof buffer, count);
     if (result == IoResult::kDone) {
       connection.input.append(buffer, count);
+      connection.last_read = SteadyClock::now();
       continue;
     }
     if (result == IoResult::kWantRead) {
@@ -553,15 +565,20 @@ void Service::State::Advance(Connection& connection, SteadyClock::time_point now
           FlushOutput(connection, now);
           if (connections.count(connection.id) == 0) return;
         }
+        if (!ReserveBody(connection, parser.head().content_length.value_or(0))) return;
         parser.StartBody();
         connection.deadline = now + std::chrono::seconds(config().body_seconds_max);
         continue;
       }
       case HttpRequestParser::State::kComplete:
+        if (parser.head().chunked && !ReserveBody(connection, parser.body_bytes())) return;
         connection.request.body = parser.TakeBody();
         return Dispatch(connection);
       default:
-        return;  // more bytes needed
+        // A chunked body grows as it comes: it counts against the bound as it does.
+        if (parser.state() == HttpRequestParser::State::kBody && parser.head().chunked)
+          (void)ReserveBody(connection, parser.body_bytes());
+        return;  // more bytes needed (or refused just now)
     }
   }
 }
@@ -621,9 +638,11 @@ std::optional<Response> Service::State::Prepare(Connection& connection) {
       response.headers.emplace_back("Allow", allowed);
       return response;
     }
-    return ErrorResponse(
-        404, "not_found",
-        "no endpoint " + QuoteText(request.path, 200) + " (see docs/openapi.yaml)");
+    // The path as sent: the decoded one would show "110000%2Fpositions" as a route's shape.
+    const std::string_view raw_path =
+        std::string_view(head.target).substr(0, head.target.find('?'));
+    return ErrorResponse(404, "not_found",
+                         "no endpoint " + QuoteText(raw_path, 200) + " (see docs/openapi.yaml)");
   }
   return service::Authorize(connection.route->route, field("authorization"), *dependencies.tokens,
                             request);
@@ -684,8 +703,33 @@ void Service::State::Linger(Connection& connection, SteadyClock::time_point now)
   SetInterest(connection, EPOLLIN | EPOLLRDHUP);
 }
 
+// Counts `bytes` of this request's body (in all) against request_bodies_bytes_max; refuses the
+// request with 503 (and closes) when all bodies together would exceed it.
+bool Service::State::ReserveBody(Connection& connection, uint64_t bytes) {
+  if (bytes <= connection.body_reserved) return true;
+  const uint64_t more = bytes - connection.body_reserved;
+  if (bodies_reserved + more > config().request_bodies_bytes_max) {
+    Response busy = ErrorResponse(503, "busy",
+                                  "the request bodies being read and answered have reached "
+                                  "service.request_bodies_bytes_max; retry with the same "
+                                  "Idempotency-Key shortly");
+    busy.headers.emplace_back("Retry-After", "1");
+    Refuse(connection, std::move(busy), true);
+    return false;
+  }
+  bodies_reserved += more;
+  connection.body_reserved = bytes;
+  return true;
+}
+
+void Service::State::ReleaseBody(Connection& connection) {
+  bodies_reserved -= connection.body_reserved;
+  connection.body_reserved = 0;
+}
+
 // Ready for the next request on a kept-alive connection (possibly already in the input).
 void Service::State::Rearm(Connection& connection, SteadyClock::time_point now) {
+  ReleaseBody(connection);
   ++connection.requests;
   if (connection.requests >= config().keep_alive_requests_max || stopping.load()) {
     return Close(connection);
@@ -953,7 +997,7 @@ void Service::State::Log(const Connection& connection, const Response& response,
                        seconds);
   const std::string principal = request.principal.name.empty() ? "-" : request.principal.Actor();
   auto& logger = *dependencies.logger;
-  if (response.status >= 500) {
+  if (response.status >= 500 && response.status != 503 && response.status != 505) {
     logger.error(
         "request id={} client={} principal={} method={} route={} status={} duration_ms={:.3f} "
         "error={} detail=\"{}\"",

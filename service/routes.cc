@@ -1,5 +1,7 @@
 #include "routes.h"
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "xclear/csv_reader.h"
@@ -163,11 +165,14 @@ Result<PaymentRecordFields> PaymentRecordOf(const Poco::JSON::Object& body) {
 
 std::optional<Response> Authorize(const Route& route, std::string_view authorization,
                                   TokenStore& tokens, Request& request) {
-  constexpr std::string_view kBearer = "Bearer ";
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  constexpr std::string_view kBearer = "bearer ";
   std::optional<Principal> principal;
-  if (authorization.starts_with(kBearer)) {
-    principal = tokens.Authenticate(authorization.substr(kBearer.size()));
-  }
+  const bool bearer =
+      authorization.size() > kBearer.size() &&
+      std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
+                 [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+  if (bearer) principal = tokens.Authenticate(authorization.substr(kBearer.size()));
   if (!principal) {
     Response response =
         ErrorResponse(401, "unauthorized",

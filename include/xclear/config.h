@@ -87,9 +87,10 @@ struct LimitConfig {
 struct ServiceConfig {
   std::string listen_address = "127.0.0.1";
   uint16_t port = 8420;
-  uint32_t threads_max = 16;                      // request handler threads
-  uint32_t queue_max = 256;                       // complete requests waiting for a thread
-  uint64_t request_body_bytes_max = 64ull << 20;  // larger bodies: 413
+  uint32_t threads_max = 16;                       // request handler threads
+  uint32_t queue_max = 256;                        // complete requests waiting for a thread
+  uint64_t request_body_bytes_max = 64ull << 20;   // larger bodies: 413
+  uint64_t request_bodies_bytes_max = 1ull << 30;  // all bodies being read or answered: 503
   uint32_t head_seconds_max = 10;   // the whole request head, from its first byte: else 408
   uint32_t body_seconds_max = 120;  // the whole body, from the end of the head: else 408
   uint32_t timeout_seconds = 30;    // writing one whole answer (a report: each piece)

@@ -75,3 +75,21 @@ TEST(Time, DaysBetweenCountsWholeDays) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST(YearMonthRange, AMonthMustLeaveRoomForItsDeadlines) {
+  // 9999-12's two-month due date would be in year 10000: refused with a reason, not a crash.
+  const auto last = YearMonth::Parse("9999-12");
+  ASSERT_FALSE(last.ok());
+  EXPECT_NE(last.status().message().find("out of range: months run from 1900-01 to 9998-12"),
+            std::string::npos)
+      << last.status().message();
+  EXPECT_FALSE(YearMonth::Parse("9999-01").ok());
+  ASSERT_TRUE(YearMonth::Parse("9998-12").ok());
+  EXPECT_EQ(YearMonth::Parse("9998-12")->AddMonths(2).LastDay().ToString(), "9999-02-28");
+}
+
+}  // namespace
+}  // namespace xclear
