@@ -4,6 +4,9 @@
 //   confirmation:<YYYY-MM>:<round>:<province>                 → the statement's SHA-256 (hex)
 //   payment:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial> → the payment's canonical JSON
 //   serial:<bank>:<serial>                                    → the payment fact's key
+//   payment-return:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial>:<return serial>
+//                                                              → the return's canonical JSON
+//                                                                (payment_returns.cc)
 // The serial fact makes a bank serial number unique across every statement; the payment key
 // orders a statement's payments by payer and payee so that one prefix scan finds them. Banks
 // contain no ':' and serials only [A-Za-z0-9_-], so the keys cannot be ambiguous.
@@ -17,11 +20,12 @@
 #include <set>
 #include <tuple>
 
+#include "settlement_internal.h"
 #include "xclear/declarations.h"
 #include "xclear/journal_json.h"
 
 namespace xclear {
-namespace {
+namespace settlement_internal {
 
 constexpr size_t kBankBytesMax = 64;
 constexpr size_t kSerialBytesMax = 64;
@@ -142,7 +146,8 @@ Result<Payment> PaymentFromFact(const Fact& fact) {
   return payment;
 }
 
-}  // namespace
+}  // namespace settlement_internal
+using namespace settlement_internal;
 
 Status CheckPaymentFields(const std::string& bank, const std::string& serial, const Money& amount) {
   if (bank.empty() || bank.size() > kBankBytesMax) {
@@ -358,6 +363,19 @@ Result<RoundStatus> Settlement::LoadRound(const Statement& statement) const {
         }
         return Status::Ok();
       }));
+  // What the banks returned is paid no longer: the obligation is open again by that much.
+  XCLEAR_ASSIGN_OR_RETURN(const auto returned,
+                          ReturnedByPair(ledger_, ReturnPrefix(statement.month, statement.round)));
+  for (const auto& [pair, amount] : returned) {
+    const auto found = by_pair.find(pair);
+    if (found == by_pair.end()) {
+      return Status::Corruption("a payment return of " +
+                                RoundName(statement.month, statement.round) +
+                                " names a pair the statement does not expect");
+    }
+    found->second->paid -= amount;
+    if (found->second->remaining().is_positive()) found->second->completed_on.reset();
+  }
   return round;
 }
 
@@ -516,6 +534,16 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
       if (payment.payer == kNationalClearingCode) disbursed += payment.amount;
       return Status::Ok();
     }));
+    // Returned payments count as unpaid (the same prefix shape, so the same reach).
+    const std::string return_prefix =
+        ReturnPrefix(checked.month, checked.round) +
+        prefix.substr(PaymentPrefix(checked.month, checked.round).size());
+    XCLEAR_ASSIGN_OR_RETURN(const auto returns, ReturnedByPair(ledger_, return_prefix));
+    for (const auto& [pair, amount] : returns) {
+      if (pair.first == checked.payer && pair.second == checked.payee) paid -= amount;
+      if (pair.second == kNationalClearingCode) received -= amount;
+      if (pair.first == kNationalClearingCode) disbursed -= amount;
+    }
     if (paid + checked.amount > owed) {
       return Status::Refused("overpayment: " + PartyName(checked.payer) + " owes " +
                              PartyName(checked.payee) + " " + (owed - paid).ToString() +
@@ -554,10 +582,18 @@ Status Settlement::CollectRecordedEntries(std::set<uint64_t>& out) const {
       if (netting) out.insert(*netting);
     }
   }
-  return ledger_.ForEachFact("payment:", [&](const Fact& fact) -> Status {
+  XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("payment:", [&](const Fact& fact) -> Status {
     XCLEAR_ASSIGN_OR_RETURN(const Payment payment, PaymentFromFact(fact));
     XCLEAR_ASSIGN_OR_RETURN(const auto sequence,
                             ledger_.FindByIdempotencyKey(PaymentIdempotencyKey(payment)));
+    if (sequence) out.insert(*sequence);
+    return Status::Ok();
+  }));
+  return ledger_.ForEachFact("payment-return:", [&](const Fact& fact) -> Status {
+    XCLEAR_ASSIGN_OR_RETURN(const PaymentReturn payment_return, ReturnFromFact(fact));
+    XCLEAR_ASSIGN_OR_RETURN(const auto sequence,
+                            ledger_.FindByIdempotencyKey(xclear::PaymentIdempotencyKey(
+                                payment_return.bank, payment_return.return_serial)));
     if (sequence) out.insert(*sequence);
     return Status::Ok();
   });
@@ -772,6 +808,8 @@ Result<std::string> Settlement::Verify(uint64_t* checked) const {
       if (!visited.ok()) return visited.message();
     }
   }
+  XCLEAR_ASSIGN_OR_RETURN(const std::string returns_problem, VerifyReturns(payment_keys, records));
+  if (!returns_problem.empty()) return returns_problem;
   uint64_t confirmations = 0;
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("confirmation:", [&](const Fact&) {
     ++confirmations;
@@ -781,7 +819,8 @@ Result<std::string> Settlement::Verify(uint64_t* checked) const {
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact("serial:", [&](const Fact& fact) {
     ++records;
     // Serials of prepayment notices' payments are checked by Prepayments::Verify.
-    const bool statement_payment = fact.payload.rfind("payment:", 0) == 0;
+    const bool statement_payment =
+        fact.payload.rfind("payment:", 0) == 0 || fact.payload.rfind("payment-return:", 0) == 0;
     if (orphan.empty() && statement_payment && payment_keys.count(fact.payload) == 0) {
       orphan = "serial record \"" + fact.key + "\" points to no payment of an issued statement";
     }

@@ -17,6 +17,7 @@ constexpr KindName kKindNames[] = {
     {EntryKind::kPrepaymentRefunded, "prepayment_refunded"},
     {EntryKind::kReversal, "reversal"},
     {EntryKind::kManual, "manual"},
+    {EntryKind::kPaymentReturned, "payment_returned"},
     {EntryKind::kNetting, "netting"},
 };
 

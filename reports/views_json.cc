@@ -112,6 +112,24 @@ Object::Ptr PaymentRecordToJson(const Payment& payment) {
   return out;
 }
 
+Object::Ptr PaymentReturnToJson(const PaymentReturn& payment_return) {
+  auto out = NewJsonObject();
+  out->set("month", payment_return.month.ToString());
+  out->set("round", Count(payment_return.round));
+  out->set("payer", std::to_string(payment_return.payer));
+  out->set("payee", std::to_string(payment_return.payee));
+  out->set("bank", payment_return.bank);
+  out->set("serial", payment_return.serial);
+  out->set("return_serial", payment_return.return_serial);
+  out->set("value_date", payment_return.value_date.ToString());
+  out->set("amount", payment_return.amount.ToString());
+  out->set("actor", payment_return.actor);
+  out->set("recorded_at", payment_return.recorded_at.ToString());
+  out->set("entry_sequence", Count(payment_return.entry_sequence));
+  out->set("replayed", payment_return.replayed);
+  return out;
+}
+
 Object::Ptr MonthStatusToJson(const MonthStatus& status) {
   auto out = NewJsonObject();
   out->set("month", status.month.ToString());

@@ -97,6 +97,32 @@ Response RecordPayment(const Request& request, Domain& domain) {
   return JsonResponse(200, PaymentRecordToJson(payment));
 }
 
+// The payer (or the operator, for the national clearing account's payments) records what its
+// bank returned; the domain checks who may.
+Response ReturnPayment(const Request& request, Domain& domain) {
+  XCLEAR_HTTP_ASSIGN(const auto body, BodyObject(request));
+  for (const auto& [key, value] : *body) {
+    if (key != "bank" && key != "serial" && key != "return_serial" && key != "value_date" &&
+        key != "amount")
+      return StatusResponse(Status::InvalidArgument(key + ": unknown field"));
+  }
+  PaymentReturnDraft draft;
+  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
+  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
+  XCLEAR_HTTP_ASSIGN(draft.return_serial, StringField(*body, "return_serial"));
+  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
+  auto date = Date::Parse(value_date);
+  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
+  draft.value_date = *date;
+  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
+  auto money = Money::Parse(amount);
+  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
+  draft.amount = *money;
+  XCLEAR_HTTP_ASSIGN(const PaymentReturn returned,
+                     domain.settlement.RecordReturn(draft, request.principal.AsActor()));
+  return JsonResponse(200, PaymentReturnToJson(returned));
+}
+
 Response ListPayments(const Request& request, Domain& domain) {
   XCLEAR_HTTP_ASSIGN(const YearMonth month, MonthParam(request));
   XCLEAR_HTTP_ASSIGN(const std::vector<Payment> payments, domain.settlement.Payments(month));
@@ -183,6 +209,7 @@ std::vector<Route> SettlementRoutes() {
       {"GET", "/v1/months/{month}/settlement", Operation::kRead, ShowSettlement},
       {"GET", "/v1/months/{month}/payments", Operation::kRead, ListPayments},
       {"POST", "/v1/payments", Operation::kRecordPayment, RecordPayment},
+      {"POST", "/v1/payments/returns", Operation::kRecordPayment, ReturnPayment},
       {"GET", "/v1/provinces/{province}/deadlines", Operation::kRead, ProvinceDeadlines},
       {"GET", "/v1/deadlines", Operation::kReadNational, AllDeadlines},
       {"POST", "/v1/jobs/clearing", Operation::kRunClearing, RunClearing},

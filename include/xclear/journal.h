@@ -28,6 +28,7 @@ enum class EntryKind : uint16_t {
   kManual = 6,              // an operator's entry posted from JSON (opening balances, fixes)
   kNetting = 7,  // net settlement: a statement's pair obligations become positions against the
                  // national clearing account (novation), see docs/clearing.md
+  kPaymentReturned = 8,  // the bank returned (part of) a claim_payment: its postings swapped
 };
 
 std::string_view EntryKindName(EntryKind kind);

@@ -123,6 +123,8 @@ enum class FactKind : uint16_t {
   kAdjustment = 6,       // key "adjustment:<Y>", payload: the stored adjustment's SHA-256
   kTopUp = 7,            // key "topup:<I>:<T>:<n>", payload: the top-up notice's canonical JSON
   kNoticePayment = 8,    // key "notice-payment:<notice>:<bank>:<serial>", payload: the payment
+  kPaymentReturn = 9,    // key "payment-return:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial>:
+                         // <return serial>", payload: the return's canonical JSON
 };
 
 struct FactDraft {

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "xclear/actor.h"
 #include "xclear/calendar.h"
 #include "xclear/clearing.h"
 #include "xclear/config.h"
@@ -65,6 +66,31 @@ struct Payment : PaymentDraft {
   bool replayed = false;        // true: the identical payment was already recorded
 };
 
+// A payment the bank returned (退汇: a wrong account, a closed account, a recall), recorded by the
+// payer or the operator. It names the payment by its bank and serial; the return has its own
+// serial at that bank (in the same serial space as payments: no serial settles two things). It
+// posts the payment's entry with debit and credit swapped (kind payment_returned): the payer's
+// payable and the payee's receivable rise again, and the obligation is open again. This, not a
+// generic reversal, is how a recorded payment is corrected (docs/clearing.md).
+struct PaymentReturnDraft {
+  std::string bank;           // of the returned payment
+  std::string serial;         // of the returned payment
+  std::string return_serial;  // the bank's serial of the return: 1–64 of [A-Za-z0-9_-]
+  Date value_date;            // not before the payment's value date, not in the future
+  Money amount;               // > 0, at most what is left of the payment after earlier returns
+};
+
+struct PaymentReturn : PaymentReturnDraft {
+  YearMonth month;  // the statement the payment settled
+  uint32_t round = 0;
+  uint32_t payer = 0;
+  uint32_t payee = 0;
+  std::string actor;
+  Instant recorded_at;
+  uint64_t entry_sequence = 0;  // the payment_returned journal entry
+  bool replayed = false;
+};
+
 // One payment a statement expects, and how far it has got.
 struct PaymentObligation {
   YearMonth month;
@@ -73,7 +99,7 @@ struct PaymentObligation {
   uint32_t payer = 0;
   uint32_t payee = 0;
   Money owed;
-  Money paid;
+  Money paid;  // payments less what the banks returned of them
   Money remaining() const { return owed - paid; }
   uint32_t payments = 0;
   std::optional<Date> due;  // empty when the calendar cannot tell (due_note says why)
@@ -137,6 +163,11 @@ class Settlement {
   // Records a payment and posts its journal entry. See the header comment for the rules.
   Result<Payment> RecordPayment(const PaymentDraft& draft, const std::string& actor);
 
+  // Records that the bank returned (part of) a payment, and posts its entry. Refused when the
+  // payment is unknown, the actor is neither its payer nor the operator, the amount exceeds what
+  // is left of the payment, or the return serial is taken; the identical return is a replay.
+  Result<PaymentReturn> RecordReturn(const PaymentReturnDraft& draft, const Actor& actor);
+
   // Payments recorded for `month` (all rounds), by round, payer, payee, bank, serial.
   Result<std::vector<Payment>> Payments(const YearMonth& month) const;
 
@@ -157,6 +188,12 @@ class Settlement {
   // of each payment fact, and the netting entry of each net statement.
   Status CollectRecordedEntries(std::set<uint64_t>& out) const;
 
+ private:
+  // Every return against its payment (never more than paid), its serial and its entry; adds the
+  // return facts' keys to `keys` (for the serial check) and counts them in `records`.
+  Result<std::string> VerifyReturns(std::set<std::string>& keys, uint64_t& records) const;
+
+ public:
  private:
   Result<RoundStatus> LoadRound(const Statement& statement) const;
   Result<std::vector<RoundStatus>> LoadRounds(const YearMonth& month) const;

@@ -22,6 +22,9 @@ Poco::JSON::Object::Ptr ClaimToJson(const ClaimRecord& claim);
 Poco::JSON::Object::Ptr ExplanationToJson(const Explanation& explanation);
 Poco::JSON::Object::Ptr ConfirmationToJson(const Confirmation& confirmation);
 Poco::JSON::Object::Ptr PaymentRecordToJson(const Payment& payment);
+// month, round, payer, payee, bank, serial, return_serial, value_date, amount, actor,
+// recorded_at, entry_sequence, replayed.
+Poco::JSON::Object::Ptr PaymentReturnToJson(const PaymentReturn& payment_return);
 // A month's settlement: every round's confirmations and payment obligations.
 Poco::JSON::Object::Ptr MonthStatusToJson(const MonthStatus& status);
 Poco::JSON::Object::Ptr NoticeToJson(const Notice& notice);

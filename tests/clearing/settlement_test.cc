@@ -448,3 +448,67 @@ TEST(PaymentJson, RoundTrips) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST_F(SettlementTest, APaymentReturnedByTheBankOpensTheObligationAgain) {
+  DeclareTheMonth();
+  ClearSeptember();
+  clock_.Set(At("2026-10-27T10:00:00"));
+  Confirm(kHebei);
+  ASSERT_TRUE(Pay(kHebei, kBeijing, "150.00", "HB-1", "2026-10-27").ok());
+  // Hebei → Beijing 150.00 is paid in full; ICBC returns 40.00 of it (a wrong account line).
+  clock_.Set(At("2026-10-29T10:00:00"));
+  PaymentReturnDraft draft{"ICBC", "HB-1", "RT-1", On("2026-10-29"), Cny("40.00")};
+  auto foreign = settlement_->RecordReturn(draft, Actor::Province(kShanghai, "clerk"));
+  EXPECT_EQ(foreign.status().code(), ErrorCode::kNotFound);  // not its payment: as unknown
+  auto payee = settlement_->RecordReturn(draft, Actor::Province(kBeijing, "clerk"));
+  EXPECT_EQ(payee.status().code(), ErrorCode::kRefused);  // the payer records it, not the payee
+  auto returned = settlement_->RecordReturn(draft, Actor::Province(kHebei, "clerk"));
+  ASSERT_TRUE(returned.ok()) << returned.status().ToString();
+  EXPECT_EQ(returned->payer, kHebei);
+  EXPECT_EQ(returned->payee, kBeijing);
+  EXPECT_FALSE(returned->replayed);
+  EXPECT_EQ(ledger_->Entry(returned->entry_sequence)->kind, EntryKind::kPaymentReturned);
+  // The books and the record move together: 40.00 owed again.
+  EXPECT_EQ(Balance(AccountId::Receivable(kBeijing, kHebei)), "40.00");
+  EXPECT_EQ(Balance(AccountId::Payable(kHebei, kBeijing)), "-40.00");
+  const MonthStatus status = settlement_->StatusOf(kSeptember).value();
+  const PaymentObligation* obligation = nullptr;
+  for (const PaymentObligation& o : status.rounds[0].obligations) {
+    if (o.payer == kHebei && o.payee == kBeijing) obligation = &o;
+  }
+  ASSERT_NE(obligation, nullptr);
+  EXPECT_EQ(obligation->paid.ToString(), "110.00");
+  EXPECT_EQ(obligation->remaining().ToString(), "40.00");
+  EXPECT_FALSE(obligation->completed_on.has_value());
+  // The identical return is a replay; the same return serial for anything else a conflict;
+  // more than is left of the payment is refused; the payment serial cannot be reused.
+  EXPECT_TRUE(settlement_->RecordReturn(draft, Actor::Operator("alice"))->replayed);
+  PaymentReturnDraft other = draft;
+  other.amount = Cny("1.00");
+  EXPECT_EQ(settlement_->RecordReturn(other, Actor::Operator("alice")).status().code(),
+            ErrorCode::kConflict);
+  PaymentReturnDraft too_much{"ICBC", "HB-1", "RT-2", On("2026-10-29"), Cny("110.01")};
+  auto refused = settlement_->RecordReturn(too_much, Actor::Operator("alice"));
+  ASSERT_EQ(refused.status().code(), ErrorCode::kRefused);
+  EXPECT_NE(refused.status().message().find("of which 40.00 is returned already"),
+            std::string::npos)
+      << refused.status().message();
+  PaymentReturnDraft unknown{"ICBC", "NOPE", "RT-3", On("2026-10-29"), Cny("1.00")};
+  EXPECT_EQ(settlement_->RecordReturn(unknown, Actor::Operator("alice")).status().code(),
+            ErrorCode::kNotFound);
+  // Hebei pays the 40.00 again (a new serial), and one fen more is an overpayment again.
+  EXPECT_EQ(Pay(kHebei, kBeijing, "40.01", "HB-2", "2026-10-29").status().code(),
+            ErrorCode::kRefused);
+  ASSERT_TRUE(Pay(kHebei, kBeijing, "40.00", "HB-3", "2026-10-29").ok());
+  EXPECT_EQ(Balance(AccountId::Receivable(kBeijing, kHebei)), "0.00");
+  ExpectAllVerified();
+  std::set<uint64_t> backed;
+  ASSERT_TRUE(settlement_->CollectRecordedEntries(backed).ok());
+  EXPECT_EQ(backed.count(returned->entry_sequence), 1u);
+}
+
+}  // namespace
+}  // namespace xclear

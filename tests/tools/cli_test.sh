@@ -210,5 +210,14 @@ check "restore of a non-backup" 1 "is not a backup \(no BACKUP-MANIFEST\)" -- "$
 cp -r "$backup" "$work/tampered" && echo junk >>"$work/tampered/CURRENT"
 check "backup-check tampered" 3 "backup file $work/tampered/CURRENT differs from the manifest" -- run backup-check "$work/tampered"
 
+# A payment the bank returned (the correction of a payment: not `xclear reverse`).
+check "reverse of a payment is refused" 1 "is a claim_payment entry: a domain record stands behind it" -- run reverse "$(run payments --month 2026-09 --json | sed -n 's/.*"serial":"S5".*"entry_sequence":\([0-9]*\).*/\1/p')" --key undo-s5 --memo "bank returned it"
+check "pay-return of an unknown payment" 1 "no statement payment with serial NOPE of ICBC" -- run pay-return --bank ICBC --serial NOPE --return-serial R0 --value-date 2027-01-06 --amount 1.00 --now 2027-01-06T10:00:00
+check "pay-return beyond the payment" 1 "was 200.00, of which 0.00 is returned already" -- run pay-return --bank ICBC --serial S5 --return-serial R1 --value-date 2027-01-06 --amount 200.01 --now 2027-01-06T10:00:00
+check "pay-return" 0 "^ICBC returned 50.00 of payment S5 \(130000 -> 110000, statement 2026-09 round 0\) as R1, entry [0-9]+$" -- run pay-return --bank ICBC --serial S5 --return-serial R1 --value-date 2027-01-06 --amount 50.00 --now 2027-01-06T10:00:00
+check "settlement after the return" 0 "130000 -> 110000: owed 1200.00, paid 1150.00" -- run settlement --month 2026-09 --now 2027-01-06T10:00:00
+check "balance after the return" 0 "^130000:payable:110000 -50.00 " -- run balance 130000:payable:110000
+check "verify after the return" 0 "control accounts against their records: ok" -- run verify --now 2027-01-06T10:00:00
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -129,15 +129,16 @@ Status StreamReport(const Context& context,
 
 Operation CommandOperation(const std::string& command) {
   static const std::map<std::string, Operation> kOperations = {
-      {"init", Operation::kAdminister},           {"restore", Operation::kAdminister},
-      {"token-issue", Operation::kAdminister},    {"token-list", Operation::kAdminister},
-      {"token-revoke", Operation::kAdminister},   {"backup", Operation::kBackup},
-      {"post", Operation::kPostManual},           {"reverse", Operation::kPostManual},
-      {"declare", Operation::kActForProvince},    {"explain", Operation::kActForProvince},
-      {"confirm", Operation::kActForProvince},    {"pay", Operation::kActForProvince},
-      {"clear", Operation::kRunClearing},         {"month-end", Operation::kRunClearing},
-      {"adjust", Operation::kRunAdjustment},      {"topup", Operation::kRequestTopUp},
-      {"topup-check", Operation::kRunTopUpCheck}, {"journal", Operation::kReadNational},
+      {"init", Operation::kAdminister},          {"restore", Operation::kAdminister},
+      {"token-issue", Operation::kAdminister},   {"token-list", Operation::kAdminister},
+      {"token-revoke", Operation::kAdminister},  {"backup", Operation::kBackup},
+      {"post", Operation::kPostManual},          {"reverse", Operation::kPostManual},
+      {"declare", Operation::kActForProvince},   {"explain", Operation::kActForProvince},
+      {"confirm", Operation::kActForProvince},   {"pay", Operation::kActForProvince},
+      {"pay-return", Operation::kRecordPayment}, {"clear", Operation::kRunClearing},
+      {"month-end", Operation::kRunClearing},    {"adjust", Operation::kRunAdjustment},
+      {"topup", Operation::kRequestTopUp},       {"topup-check", Operation::kRunTopUpCheck},
+      {"journal", Operation::kReadNational},
   };
   const auto found = kOperations.find(command);
   return found == kOperations.end() ? Operation::kRead : found->second;

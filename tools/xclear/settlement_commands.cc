@@ -140,6 +140,34 @@ Status Pay(Context& context) {
   return Status::Ok();
 }
 
+Status ReturnPayment(Context& context) {
+  PaymentReturnDraft draft;
+  for (const char* flag : {"bank", "serial", "return-serial", "value-date", "amount"}) {
+    if (!context.args->Has(flag))
+      return Status::InvalidArgument(std::string("pay-return needs --") + flag);
+  }
+  draft.bank = context.args->Get("bank");
+  draft.serial = context.args->Get("serial");
+  draft.return_serial = context.args->Get("return-serial");
+  XCLEAR_ASSIGN_OR_RETURN(draft.value_date, Date::Parse(context.args->Get("value-date")));
+  auto amount = Money::Parse(context.args->Get("amount"));
+  if (!amount.ok()) return amount.status().WithContext("--amount");
+  draft.amount = *amount;
+  XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
+  XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
+  Settlement settlement(*ledger, context.config, calendar, *context.clock);
+  XCLEAR_ASSIGN_OR_RETURN(const PaymentReturn returned,
+                          settlement.RecordReturn(draft, context.who));
+  context.Print(draft.bank + " returned " + returned.amount.ToString() + " of payment " +
+                    returned.serial + " (" + std::to_string(returned.payer) + " -> " +
+                    std::to_string(returned.payee) + ", statement " + returned.month.ToString() +
+                    " round " + std::to_string(returned.round) + ") as " + returned.return_serial +
+                    ", entry " + std::to_string(returned.entry_sequence) +
+                    (returned.replayed ? " (already recorded)" : ""),
+                JsonToString(PaymentReturnToJson(returned)));
+  return Status::Ok();
+}
+
 Status ListPayments(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const YearMonth month, MonthArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
@@ -313,6 +341,18 @@ std::vector<Command> SettlementCommands() {
        {"month", "round", "notice", "from", "to", "bank", "serial", "value-date", "amount"},
        {},
        Pay},
+      {"pay-return",
+       "record that the bank returned (part of) a statement payment",
+       "xclear pay-return --bank BANK --serial SERIAL --return-serial RSERIAL\n"
+       "           --value-date YYYY-MM-DD --amount 123.45 [--json]\n"
+       "  The payment (BANK, SERIAL) came back: its payer owes the amount again and the\n"
+       "  obligation is open again. Posts a payment_returned entry (the payment's postings\n"
+       "  swapped). RSERIAL is the bank's serial of the return: it can settle nothing else. At\n"
+       "  most what is left of the payment can be returned. This, not `xclear reverse`, corrects\n"
+       "  a recorded payment.",
+       {"bank", "serial", "return-serial", "value-date", "amount"},
+       {},
+       ReturnPayment},
       {"payments",
        "list the payments recorded for a month's statements",
        "xclear payments --month YYYY-MM [--json]",
