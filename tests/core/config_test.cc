@@ -46,6 +46,23 @@ TEST(Config, ServiceSectionIsBoundedAndChecked) {
   }
 }
 
+TEST(Config, ADuplicateKeyAndHalfATlsPairAreRefused) {
+  auto twice = ParseConfig(R"({"service":{"port":1,"port":2}})", "/x");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("duplicate key \"port\""), std::string::npos)
+      << twice.status().message();
+  auto half = ParseConfig(R"({"service":{"tls_certificate_file":"c.pem"}})", "/x");
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("go together"), std::string::npos);
+  auto bodies = ParseConfig(
+      R"({"service":{"request_body_bytes_max":1048576,"request_bodies_bytes_max":4096}})", "/x");
+  ASSERT_FALSE(bodies.ok());
+  auto tls = ParseConfig(
+      R"({"service":{"tls_certificate_file":"c.pem","tls_private_key_file":"k.pem"}})", "/etc/x");
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  EXPECT_EQ(tls->service.tls_certificate_file, std::filesystem::path("/etc/x/c.pem"));
+}
+
 TEST(Config, DefaultsApplyToAbsentKeys) {
   auto config = ParseConfig("{}", "/etc/xclear");
   ASSERT_TRUE(config.ok());

@@ -480,6 +480,32 @@ TEST_F(HttpFramingTest, QueryParametersGivenTwiceAreRefused) {
   EXPECT_NE(BodyOf(answer).find("as_of"), std::string::npos);
 }
 
+TEST_F(HttpFramingTest, ADuplicateKeyInAJsonBodyIsRefusedNamingIt) {
+  Client client = NewClient();
+  const Reply payment =
+      client.Post("/v1/payments", Token(130000),
+                  R"({"month":"2026-09","payee":"110000","bank":"ICBC","serial":"D1",)"
+                  R"("value_date":"2026-09-25","amount":"1.00","amount":"100.00"})",
+                  "dup-1");
+  EXPECT_EQ(payment.status, 400) << payment.body;
+  EXPECT_NE(payment.Json()->getObject("error")->getValue<std::string>("message").find(
+                "duplicate key \"amount\""),
+            std::string::npos)
+      << payment.body;
+  const Reply claims = client.Post(
+      "/v1/provinces/110000/declarations", Token(110000),
+      R"([{"claim_id":"DUP1","treatment_province":"110000","insured_province":"130000",)"
+      R"("settled_on":"2026-09-03","category":"inpatient","total_amount":"150.00",)"
+      R"("fund_amount":"10.00","fund_amount":"90.00"}])",
+      "dup-2");
+  EXPECT_EQ(claims.status, 400) << claims.body;
+  EXPECT_NE(claims.Json()->getObject("error")->getValue<std::string>("message").find(
+                "duplicate key \"fund_amount\""),
+            std::string::npos)
+      << claims.body;
+  EXPECT_FALSE(Recorded("DUP1"));
+}
+
 TEST_F(HttpFramingTest, TheBearerSchemeIsCaseInsensitive) {
   const std::string answer =
       Exchange("GET /v1/provinces/110000/positions HTTP/1.1\r\nHost: x\r\nAuthorization: bEaReR " +

@@ -353,6 +353,12 @@ TEST_F(ServiceTest, AMonthFromDeclarationToPaymentAndReports) {
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   EXPECT_EQ(xlsx.status, 200);
   EXPECT_EQ(xlsx.body.substr(0, 2), "PK");  // a zip container
+  // Its temporary file lived in a private directory of the service, and is gone.
+  const std::filesystem::path private_tmp = config_.storage.data_dir / "tmp";
+  ASSERT_TRUE(std::filesystem::is_directory(private_tmp));
+  EXPECT_EQ(std::filesystem::status(private_tmp).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  EXPECT_TRUE(std::filesystem::is_empty(private_tmp));
   Reply own_books = client.Get("/v1/reports/trial-balance?format=json", Token(310000));
   EXPECT_EQ(own_books.body.find("110000:bank"), std::string::npos);
   EXPECT_EQ(
