@@ -41,6 +41,25 @@ const unsigned char* Bytes(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
 }
 
+// Appends at most `characters_max` characters of `text` to `out`, each invalid byte as U+FFFD;
+// returns the bytes of `text` taken.
+size_t AppendCharacters(std::string_view text, size_t characters_max, std::string& out) {
+  const auto* begin = Bytes(text);
+  const auto* p = begin;
+  const auto* end = p + text.size();
+  for (size_t characters = 0; p < end && characters < characters_max; ++characters) {
+    const size_t length = Utf8SequenceLength(p, end);
+    if (length == 0) {
+      out += kReplacement;
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), length);
+      p += length;
+    }
+  }
+  return static_cast<size_t>(p - begin);
+}
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
@@ -67,18 +86,7 @@ std::string ReplaceInvalidUtf8(std::string_view text) {
   if (IsValidUtf8(text)) return std::string(text);
   std::string out;
   out.reserve(text.size() + 16);
-  const auto* p = Bytes(text);
-  const auto* end = p + text.size();
-  while (p < end) {
-    const size_t length = Utf8SequenceLength(p, end);
-    if (length == 0) {
-      out += kReplacement;
-      ++p;
-    } else {
-      out.append(reinterpret_cast<const char*>(p), length);
-      p += length;
-    }
-  }
+  AppendCharacters(text, std::string_view::npos, out);
   return out;
 }
 
@@ -91,21 +99,8 @@ std::string CharacterAt(std::string_view text, size_t position) {
 
 std::string QuoteText(std::string_view text, size_t characters_max) {
   std::string out = "\"";
-  const auto* p = Bytes(text);
-  const auto* end = p + text.size();
-  size_t characters = 0;
-  while (p < end && characters < characters_max) {
-    const size_t length = Utf8SequenceLength(p, end);
-    if (length == 0) {
-      out += kReplacement;
-      ++p;
-    } else {
-      out.append(reinterpret_cast<const char*>(p), length);
-      p += length;
-    }
-    ++characters;
-  }
-  if (p < end) out += "...";
+  const size_t used = AppendCharacters(text, characters_max, out);
+  if (used < text.size()) out += "...";
   out += "\"";
   return out;
 }

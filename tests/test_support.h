@@ -66,6 +66,17 @@ inline EntryDraft ClaimEntry(uint32_t treatment, uint32_t insured, int64_t fen, 
   return draft;
 }
 
+// A manual entry of `fen` in Beijing's own books: expense against bank (no control account).
+inline EntryDraft OwnBooksEntry(int64_t fen, std::string key) {
+  EntryDraft draft;
+  draft.kind = EntryKind::kManual;
+  draft.effective_date = Date::Parse("2026-10-15").value();
+  draft.actor = "operator:test";
+  draft.idempotency_key = std::move(key);
+  draft.postings = {Debit(AccountId::Expense(110000), fen), Credit(AccountId::Bank(110000), fen)};
+  return draft;
+}
+
 // Payment of `fen` by insured province I to treatment province T for claims.
 inline EntryDraft PaymentEntry(uint32_t insured, uint32_t treatment, int64_t fen, std::string key) {
   EntryDraft draft;

@@ -297,20 +297,8 @@ TEST_F(LedgerTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_EQ(second.status().code(), ErrorCode::kFailedPrecondition);
 }
 
-// A manual entry of `fen`: Beijing's own bank against its own expense (no control account).
-EntryDraft ManualEntry(int64_t fen, std::string key) {
-  EntryDraft draft;
-  draft.kind = EntryKind::kManual;
-  draft.effective_date = Date::Parse("2026-10-15").value();
-  draft.actor = "operator:test";
-  draft.idempotency_key = std::move(key);
-  draft.postings = {Debit(AccountId::Expense(kBeijing), fen),
-                    Credit(AccountId::Bank(kBeijing), fen)};
-  return draft;
-}
-
 TEST_F(LedgerTest, CorrectionsAreReversingEntriesThatNameTheOriginal) {
-  Append(ManualEntry(1000, "a"));
+  Append(testing_support::OwnBooksEntry(1000, "a"));
   auto reversal = ledger_->Reverse(1, "operator:alice", "fix-1", "posted twice",
                                    Date::Parse("2026-10-16").value());
   ASSERT_TRUE(reversal.ok()) << reversal.status().ToString();
@@ -332,8 +320,8 @@ TEST_F(LedgerTest, CorrectionsAreReversingEntriesThatNameTheOriginal) {
   EXPECT_FALSE(ledger_->Reverse(2, "operator:alice", "fix-3", "", Date()).ok());
   EXPECT_FALSE(ledger_->Reverse(9, "operator:alice", "fix-4", "", Date()).ok());
   // A hand-made "reversal" that does not negate the original is refused.
-  EntryDraft fake = ManualEntry(1000, "fake");
-  Append(ManualEntry(1000, "d"));
+  EntryDraft fake = testing_support::OwnBooksEntry(1000, "fake");
+  Append(testing_support::OwnBooksEntry(1000, "d"));
   fake.kind = EntryKind::kReversal;
   fake.reverses_sequence = 3;
   EXPECT_FALSE(ledger_->AppendOne(fake).ok());
@@ -372,7 +360,7 @@ TEST_F(LedgerTest, AManualEntryMayNotPostToAControlAccount) {
   EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("120000:receivable:110000"), std::string::npos);
   EXPECT_NE(refused.status().message().find("control account"), std::string::npos);
-  EntryDraft national = ManualEntry(100, "manual-national");
+  EntryDraft national = testing_support::OwnBooksEntry(100, "manual-national");
   national.postings = {Debit(AccountId::Bank(kNationalClearingCode), 100),
                        Credit(AccountId::Receivable(kNationalClearingCode, kBeijing), 100)};
   auto national_refused = ledger_->AppendOne(national);
@@ -380,7 +368,7 @@ TEST_F(LedgerTest, AManualEntryMayNotPostToAControlAccount) {
   EXPECT_NE(national_refused.status().message().find("of the national clearing account"),
             std::string::npos)
       << national_refused.status().message();
-  EXPECT_TRUE(ledger_->AppendOne(ManualEntry(100, "manual-own-books")).ok());
+  EXPECT_TRUE(ledger_->AppendOne(testing_support::OwnBooksEntry(100, "manual-own-books")).ok());
   EXPECT_EQ(ledger_->Head().sequence, 1u);
 }
 

@@ -125,17 +125,6 @@ void RewriteLastEntry(const std::filesystem::path& dir, uint64_t sequence,
       });
 }
 
-EntryDraft OwnBooks(int64_t fen, std::string key) {
-  EntryDraft draft;
-  draft.kind = EntryKind::kManual;
-  draft.effective_date = Date::Parse("2026-10-15").value();
-  draft.actor = "operator:test";
-  draft.idempotency_key = std::move(key);
-  draft.postings = {testing_support::Debit(AccountId::Expense(110000), fen),
-                    testing_support::Credit(AccountId::Bank(110000), fen)};
-  return draft;
-}
-
 TEST_F(TamperTest, AGenericReversalOfAPaymentWrittenBehindTheLedgersBackIsNamedByVerify) {
   // Entry 11 is Hebei's payment to Beijing; entry 12 is rewritten into its generic reversal (the
   // state `xclear reverse` of a payment used to leave, with the payment record still standing).
@@ -143,7 +132,7 @@ TEST_F(TamperTest, AGenericReversalOfAPaymentWrittenBehindTheLedgersBackIsNamedB
   {
     auto ledger = Open();
     payment_hash = ledger->AppendOne(PaymentEntry(130000, 110000, 500, "payment")).value().hash;
-    ASSERT_TRUE(ledger->AppendOne(OwnBooks(500, "placeholder")).ok());
+    ASSERT_TRUE(ledger->AppendOne(testing_support::OwnBooksEntry(500, "placeholder")).ok());
   }
   EntryDraft reversal = PaymentEntry(130000, 110000, 500, "undo-payment");
   for (Posting& posting : reversal.postings)
@@ -165,7 +154,7 @@ TEST_F(TamperTest, AManualEntryOnAControlAccountWrittenBehindTheLedgersBackIsNam
   {
     auto ledger = Open();
     last_hash = ledger->Head().hash;
-    ASSERT_TRUE(ledger->AppendOne(OwnBooks(100000, "placeholder")).ok());
+    ASSERT_TRUE(ledger->AppendOne(testing_support::OwnBooksEntry(100000, "placeholder")).ok());
   }
   EntryDraft manual = ClaimEntry(120000, 110000, 100000, "manual-receivable");
   manual.kind = EntryKind::kManual;
