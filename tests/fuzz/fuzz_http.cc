@@ -83,6 +83,9 @@ Outcome Parse(std::string_view data, const std::vector<size_t>& cuts) {
   return out;
 }
 
+struct Server;
+Server& TheServer();
+
 struct Server {
   xclear::fuzzing::World& world = xclear::fuzzing::TheWorld();
   xclear::Config config;
@@ -111,11 +114,19 @@ struct Server {
     auto started = xclear::Service::Start(dependencies);
     Check(started.ok(), "the service starts");
     service = std::move(*started);
+    // Stop the service before the world (and its ledger) goes at exit: handlers on a deleted
+    // ledger would be use-after-free. atexit runs in reverse order of registration, and the
+    // world registered its own when it was made, above.
+    std::atexit([] {
+      Server& server = TheServer();
+      server.service->Stop();
+      server.service.reset();
+    });
   }
 };
 
 Server& TheServer() {
-  static Server* server = new Server();  // lives for the process: the service keeps threads
+  static Server* server = new Server();  // lives for the process (stopped at exit, above)
   return *server;
 }
 
