@@ -237,6 +237,7 @@ struct Connection {
   int minor_version = 1;
   bool keep_alive = true;
   bool write_failed = false;
+  bool peer_closed = false;  // the client half-closed: answer what it sent, then end
 };
 
 }  // namespace
@@ -263,6 +264,7 @@ struct Service::State {
   uint64_t next_connection_id = 2;
   std::map<uint64_t, std::unique_ptr<Connection>> connections;
   std::map<std::string, uint32_t> per_client;
+  std::deque<uint64_t> pipelined;  // kept-alive connections with pipelined bytes to parse
   uint64_t bodies_reserved = 0;  // bytes of request bodies read or being answered, all connections
   std::atomic<bool> stopping{false};
   std::atomic<bool> listener_closed{false};
@@ -289,6 +291,7 @@ struct Service::State {
   void Advance(Connection& connection, SteadyClock::time_point now);
   std::optional<Response> Prepare(Connection& connection);
   void Refuse(Connection& connection, Response response, bool close);
+  void FinishInput(Connection& connection);
   void FlushOutput(Connection& connection, SteadyClock::time_point now);
   void Dispatch(Connection& connection);
   bool ReserveBody(Connection& connection, uint64_t bytes);
@@ -370,6 +373,13 @@ void Service::State::Loop() {
       }
     }
     TakeReturned(now);
+    while (!pipelined.empty()) {
+      const uint64_t id = pipelined.front();
+      pipelined.pop_front();
+      const auto found = connections.find(id);
+      if (found != connections.end() && found->second->phase == Phase::kReading)
+        Advance(*found->second, now);
+    }
     if (now >= next_sweep) {
       Sweep(now);
       next_sweep = now + std::chrono::milliseconds(100);
@@ -489,9 +499,10 @@ void Service::State::OnEvent(Connection& connection, uint32_t events, SteadyCloc
     }
   }
   const bool answering = connection.phase == Phase::kAnswering;
+  const uint64_t id = connection.id;  // `connection` is gone once Close erased it
   if (!connection.output.empty() && ((events & EPOLLOUT) != 0 || answering)) {
     FlushOutput(connection, now);
-    if (connections.count(connection.id) == 0 || connection.phase != Phase::kReading) return;
+    if (connections.count(id) == 0 || connection.phase != Phase::kReading) return;
   }
   if (connection.phase != Phase::kReading) return;
   if (!ReadInput(connection)) return;  // closed
@@ -521,17 +532,12 @@ bool Service::State::ReadInput(Connection& connection) {
       return true;
     }
     // The peer closed (or the socket failed): what was begun is a truncated request.
+    // What arrived before the close is answered first (Advance ends the connection when the
+    // input is used up: FinishInput).
     if (connection.transport.handshake_done() && result == IoResult::kClosed) {
-      Advance(connection, SteadyClock::now());  // take what arrived before the close first
-      if (connections.count(connection.id) == 0 || connection.phase != Phase::kReading)
-        return false;
-      connection.parser.EndOfInput();
-      if (connection.parser.state() == HttpRequestParser::State::kFailed) {
-        const auto& error = connection.parser.error();
-        connection.route_label = "framing";
-        Refuse(connection, ErrorResponse(error.status, error.code, error.message), true);
-        return false;
-      }
+      connection.peer_closed = true;
+      Advance(connection, SteadyClock::now());
+      return false;
     }
     Close(connection);
     return false;
@@ -562,8 +568,9 @@ void Service::State::Advance(Connection& connection, SteadyClock::time_point now
         }
         if (parser.head().expect_continue && parser.head().HasBody()) {
           connection.output += "HTTP/1.1 100 Continue\r\n\r\n";
+          const uint64_t id = connection.id;  // `connection` is gone once Close erased it
           FlushOutput(connection, now);
-          if (connections.count(connection.id) == 0) return;
+          if (connections.count(id) == 0) return;
         }
         if (!ReserveBody(connection, parser.head().content_length.value_or(0))) return;
         parser.StartBody();
@@ -576,9 +583,11 @@ void Service::State::Advance(Connection& connection, SteadyClock::time_point now
         return Dispatch(connection);
       default:
         // A chunked body grows as it comes: it counts against the bound as it does.
-        if (parser.state() == HttpRequestParser::State::kBody && parser.head().chunked)
-          (void)ReserveBody(connection, parser.body_bytes());
-        return;  // more bytes needed (or refused just now)
+        if (parser.state() == HttpRequestParser::State::kBody && parser.head().chunked &&
+            !ReserveBody(connection, parser.body_bytes()))
+          return;
+        if (connection.peer_closed) return FinishInput(connection);
+        return;  // more bytes needed
     }
   }
 }
@@ -646,6 +655,16 @@ std::optional<Response> Service::State::Prepare(Connection& connection) {
   }
   return service::Authorize(connection.route->route, field("authorization"), *dependencies.tokens,
                             request);
+}
+
+// The peer closed its side and every byte it sent is taken: a request begun is a truncated one
+// (400, nothing recorded); otherwise the connection simply ends.
+void Service::State::FinishInput(Connection& connection) {
+  connection.parser.EndOfInput();
+  if (connection.parser.state() != HttpRequestParser::State::kFailed) return Close(connection);
+  const auto& error = connection.parser.error();
+  connection.route_label = "framing";
+  Refuse(connection, ErrorResponse(error.status, error.code, error.message), true);
 }
 
 void Service::State::Refuse(Connection& connection, Response response, bool close) {
@@ -731,7 +750,8 @@ void Service::State::ReleaseBody(Connection& connection) {
 void Service::State::Rearm(Connection& connection, SteadyClock::time_point now) {
   ReleaseBody(connection);
   ++connection.requests;
-  if (connection.requests >= config().keep_alive_requests_max || stopping.load()) {
+  if (connection.requests >= config().keep_alive_requests_max || stopping.load() ||
+      (connection.peer_closed && connection.input.empty())) {
     return Close(connection);
   }
   connection.phase = Phase::kReading;
@@ -740,7 +760,10 @@ void Service::State::Rearm(Connection& connection, SteadyClock::time_point now) 
   connection.request = Request();
   connection.deadline = now + std::chrono::seconds(config().keep_alive_seconds);
   SetInterest(connection, EPOLLIN | EPOLLRDHUP);
-  if (!connection.input.empty()) Advance(connection, now);
+  // Pipelined bytes are taken by the loop, not from here: a refused request's answer rearms the
+  // connection from inside Advance, and recursing would let a pipeline of thousands of small
+  // refused requests exhaust the stack.
+  if (!connection.input.empty()) pipelined.push_back(connection.id);
 }
 
 void Service::State::Dispatch(Connection& connection) {

@@ -427,6 +427,20 @@ TEST_F(HttpFramingTest, PipelinedRequestsAreAnsweredInOrderOnce) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(HttpFramingTest, ALongPipelineOfRefusedRequestsIsAnsweredOneByOne) {
+  // Each refusal rearms the connection; 5 000 of them in one send must not nest 5 000 deep.
+  std::string pipeline;
+  for (int i = 0; i < 5000; ++i) pipeline += "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n";
+  bool closed = false;
+  RawSocket socket = Connect();
+  ASSERT_TRUE(socket.Send(pipeline));
+  socket.ShutdownWrite();
+  const std::string answers = socket.ReadUntilClose(std::chrono::seconds(20), &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(CountAnswers(answers), 5000u);
+  EXPECT_EQ(StatusOf(answers), 404);
+}
+
 TEST_F(HttpFramingTest, AReissuedTokenNameDoesNotInheritTheOldPrincipalsAnswers) {
   const std::string first = Issue("t", Role::kProvince, 360000);  // Jiangxi's clerk, "t"
   const std::string csv =
