@@ -896,6 +896,10 @@ void Service::State::Work(Connection& connection) {
   }
   --in_flight;
   if (stopping.load()) connection.keep_alive = false;
+  // Logged and counted when the answer is ready, before it is written: a client that has its
+  // answer finds its request in the log and the metrics.
+  Log(connection, response,
+      std::chrono::duration<double>(SteadyClock::now() - connection.request_started).count());
   const auto timeout = std::chrono::seconds(config().timeout_seconds);
   const Request& request = connection.request;
   bool written = true;
@@ -937,9 +941,6 @@ void Service::State::Work(Connection& connection) {
                        SteadyClock::now() + timeout);
   }
   connection.write_failed = !written;
-  const double seconds =
-      std::chrono::duration<double>(SteadyClock::now() - connection.request_started).count();
-  Log(connection, response, seconds);
 }
 
 Response Service::State::Health() const {

@@ -48,8 +48,8 @@ std::string Metrics::Render(uint64_t ledger_sequence, size_t in_flight) const {
     }
   }
   out +=
-      "# HELP xclear_http_request_duration_seconds Time from the request's arrival to the end of "
-      "the response.\n"
+      "# HELP xclear_http_request_duration_seconds Time from the request's arrival to its answer "
+      "being ready to write.\n"
       "# TYPE xclear_http_request_duration_seconds histogram\n";
   for (const auto& [key, series] : latency_) {
     const std::string labels = "method=\"" + key.first + "\",route=\"" + key.second + "\"";
