@@ -193,7 +193,7 @@ bool HttpRequestParser::ParseRequestLine(std::string_view line) {
     head_.minor_version = 0;
   } else if (version.size() == 8 && version.starts_with("HTTP/") && std::isdigit(version[5]) &&
              version[6] == '.' && std::isdigit(version[7])) {
-    return Fail(505, "http_version_not_supported",
+    return Fail(400, "http_version_not_supported",
                 "only HTTP/1.1 and HTTP/1.0 are served, not " + QuoteText(version));
   } else {
     return Fail(400, "bad_request_line",

@@ -12,10 +12,10 @@
 // Transfer-Encoding, Content-Length twice, a Content-Length that is not 1*DIGIT, a transfer
 // coding other than "chunked", a bad chunk size, a line without a colon, a head over its bound
 // (431; a request line alone: 414), a body over its bound (413), a POST with no length (411), a
-// version other than 1.0/1.1 (505), a request cut off before its end (400), a body on anything
-// but a POST (400), Authorization twice (400). The parser stops
-// at the end of the head so that the caller can authenticate before any body is read.
-// Thread safety: one parser per connection, used by one thread at a time.
+// version other than 1.0/1.1 (400: no 5xx for what a client sent), a request cut off before its end
+// (400), a body on anything but a POST (400), Authorization twice (400). The parser stops at the
+// end of the head so that the caller can authenticate before any body is read. Thread safety: one
+// parser per connection, used by one thread at a time.
 #pragma once
 
 #include <cstdint>

@@ -152,8 +152,6 @@ const char* ReasonPhrase(int status) {
       return "Internal Server Error";
     case 503:
       return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
     default:
       return "Status";
   }
@@ -1021,7 +1019,7 @@ void Service::State::Log(const Connection& connection, const Response& response,
                        seconds);
   const std::string principal = request.principal.name.empty() ? "-" : request.principal.Actor();
   auto& logger = *dependencies.logger;
-  if (response.status >= 500 && response.status != 503 && response.status != 505) {
+  if (response.status >= 500 && response.status != 503) {
     logger.error(
         "request id={} client={} principal={} method={} route={} status={} duration_ms={:.3f} "
         "error={} detail=\"{}\"",

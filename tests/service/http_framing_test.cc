@@ -349,7 +349,7 @@ TEST_F(HttpFramingTest, EveryAnswerToAMalformedHeadIsTheDocumentedJson) {
   const std::vector<std::tuple<std::string, int, std::string>> cases = {
       {"GARBAGE\r\n\r\n", 400, "bad_request_line"},
       {"GET /\r\n\r\n", 400, "bad_request_line"},  // HTTP/0.9
-      {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported"},
+      {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400, "http_version_not_supported"},
       {"GET /" + std::string(64 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"},
       {"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'b') + "\r\n\r\n",
        431, "header_too_large"},
