@@ -420,11 +420,13 @@ void Service::State::AcceptAll(SteadyClock::time_point now) {
     std::string peer = PeerAddress(address);
     if (!MakeRoom(peer)) {
       metrics.CountConnectionRefused();
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Connection: close\r\nRetry-After: 5\r\nContent-Length: 118\r\n\r\n"
-          "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"the service is at its "
-          "connection bound; retry shortly\",\"status\":503}}";
+      // Serialized like every other answer (the same head writer, the true length).
+      static const std::string kBusy = [] {
+        Response busy = ErrorResponse(503, "too_many_connections",
+                                      "the service is at its connection bound; retry shortly");
+        busy.headers.emplace_back("Retry-After", "5");
+        return ResponseHead(busy, "", busy.body.size(), false, 1) + busy.body;
+      }();
       if (!tls) (void)!::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
       ::close(fd);
       continue;

@@ -587,6 +587,34 @@ TEST_F(BodyBudgetTest, BodiesInMemoryAreBoundedInAll) {
   EXPECT_FALSE(first.ReadAnswer(std::chrono::milliseconds(100)).has_value());  // still waiting
 }
 
+// When nothing can be closed for room (every connection of the client is sending a body that is
+// arriving), a new connection gets the documented JSON 503, correctly framed, and is closed.
+class FullTest : public HttpFramingTest {
+ protected:
+  void Configure() override {
+    HttpFramingTest::Configure();
+    config_.service.connections_per_client_max = 2;
+  }
+};
+
+TEST_F(FullTest, ANewConnectionBeyondTheBoundGetsAFramedJson503) {
+  const std::string head =
+      "POST /v1/provinces/110000/declarations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+      Token(110000) +
+      "\r\nIdempotency-Key: f\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nclaim_id";
+  RawSocket first = Connect(), second = Connect();
+  ASSERT_TRUE(first.Send(head));
+  ASSERT_TRUE(second.Send(head));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both bodies are arriving
+  RawSocket third = Connect();
+  const auto answer = third.ReadAnswer(kShort);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(StatusOf(*answer), 503);
+  EXPECT_EQ(ErrorCodeOf(*answer), "too_many_connections");
+  EXPECT_EQ(CountAnswers(*answer), 1u);  // the length frames the body exactly
+  EXPECT_NE(answer->find("Retry-After: 5"), std::string::npos);
+}
+
 // The availability requirement: 1 000 concurrent slow or idle connections do not stop a fresh
 // client's positions reads (p99 < 50 ms). Bounded: it stops by itself within seconds.
 class ManyConnectionsTest : public HttpFramingTest {
