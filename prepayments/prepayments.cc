@@ -499,7 +499,7 @@ Result<Notice> Prepayments::NoticeOf(const std::string& id) const {
   for (const Notice& notice : all) {
     if (notice.id == id) return notice;
   }
-  return Status::NotFound("no prepayment notice \"" + id + "\"");
+  return NoticeNotFound(id);
 }
 
 Result<Notice> Prepayments::TopUpNotice(const Fact& fact) const {
@@ -710,6 +710,10 @@ Status Prepayments::CollectRecordedEntries(std::set<uint64_t>& out) const {
     if (sequence) out.insert(*sequence);
     return Status::Ok();
   });
+}
+
+Status Prepayments::NoticeNotFound(const std::string& id) {
+  return Status::NotFound("no prepayment notice \"" + id + "\"");
 }
 
 Result<std::string> Prepayments::Verify(uint64_t* checked) const {

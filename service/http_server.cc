@@ -89,17 +89,6 @@ struct CompiledRoute {
   }
 };
 
-std::vector<std::string> PatternSegments(std::string_view pattern) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= pattern.size()) {
-    const size_t end = std::min(pattern.find('/', start), pattern.size());
-    out.emplace_back(pattern.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string MediaType(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
   type.erase(std::remove_if(type.begin(), type.end(), [](unsigned char c) { return c == ' '; }),
@@ -1079,7 +1068,8 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceDependencies& depen
                                *dependencies.clock, state->metrics);
   state->idempotency = std::make_unique<service::IdempotencyStore>(*dependencies.ledger);
   for (Route& route : service::AllRoutes()) {
-    std::vector<std::string> segments = PatternSegments(route.pattern);
+    // A pattern is split like a request target ({names} hold no '%', so nothing is decoded).
+    std::vector<std::string> segments = service::ParseTarget(route.pattern).value().segments;
     state->routes.push_back({std::move(route), std::move(segments)});
   }
   state->limits.body_bytes_max = config.request_body_bytes_max;

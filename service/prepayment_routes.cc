@@ -51,7 +51,7 @@ Result<Notice> ReadableNotice(const Request& request, Domain& domain) {
   const std::string& id = request.params.at("id");
   auto notice = domain.prepayments.NoticeOf(id);
   if (notice.ok() && !ReadsPair(request, notice->payer, notice->payee)) {
-    return Status::NotFound("no prepayment notice \"" + id + "\"");
+    return Prepayments::NoticeNotFound(id);
   }
   return notice;
 }

@@ -40,9 +40,7 @@ std::vector<Route> AllRoutes() {
 Response JsonResponse(int status, const Poco::JSON::Object::Ptr& body) {
   Response response;
   response.status = status;
-  // Messages may quote the caller's bytes (a JSON parser's "unexpected byte"); the answer stays
-  // UTF-8 whatever they were. Invalid bytes can only sit inside JSON strings, so this keeps the
-  // JSON valid.
+  // Messages may quote the caller's bytes; JsonToString keeps the answer valid UTF-8.
   response.body = JsonToString(body) + "\n";
   return response;
 }
@@ -183,10 +181,9 @@ std::optional<Response> Authorize(const Route& route, std::string_view authoriza
   }
   request.principal = std::move(*principal);
   const Role role = request.principal.role;
-  if (!Permits(role, route.operation)) {
-    return Forbidden("the " + std::string(RoleName(role)) + " role may not " +
-                     std::string(OperationName(route.operation)) + " (" + request.method + " " +
-                     route.pattern + ")");
+  const Status permitted = CheckPermitted(request.principal.AsActor(), route.operation);
+  if (!permitted.ok()) {
+    return Forbidden(permitted.message() + " (" + request.method + " " + route.pattern + ")");
   }
   const auto named = request.params.find("province");
   if (role == Role::kProvince && named != request.params.end() &&

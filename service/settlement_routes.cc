@@ -106,18 +106,9 @@ Response ReturnPayment(const Request& request, Domain& domain) {
         key != "amount")
       return StatusResponse(Status::InvalidArgument(key + ": unknown field"));
   }
-  PaymentReturnDraft draft;
-  XCLEAR_HTTP_ASSIGN(draft.bank, StringField(*body, "bank"));
-  XCLEAR_HTTP_ASSIGN(draft.serial, StringField(*body, "serial"));
+  XCLEAR_HTTP_ASSIGN(const PaymentRecordFields record, PaymentRecordOf(*body));
+  PaymentReturnDraft draft{record.bank, record.serial, "", record.value_date, record.amount};
   XCLEAR_HTTP_ASSIGN(draft.return_serial, StringField(*body, "return_serial"));
-  XCLEAR_HTTP_ASSIGN(const std::string value_date, StringField(*body, "value_date"));
-  auto date = Date::Parse(value_date);
-  if (!date.ok()) return StatusResponse(date.status().WithContext("value_date"));
-  draft.value_date = *date;
-  XCLEAR_HTTP_ASSIGN(const std::string amount, StringField(*body, "amount"));
-  auto money = Money::Parse(amount);
-  if (!money.ok()) return StatusResponse(money.status().WithContext("amount"));
-  draft.amount = *money;
   XCLEAR_HTTP_ASSIGN(const PaymentReturn returned,
                      domain.settlement.RecordReturn(draft, request.principal.AsActor()));
   return JsonResponse(200, PaymentReturnToJson(returned));

@@ -171,6 +171,8 @@ class Prepayments {
   Result<std::vector<Notice>> Notices(std::optional<uint32_t> province = {},
                                       bool open_only = false) const;
   Result<Notice> NoticeOf(const std::string& id) const;
+  // What NoticeOf answers for an unknown id (also the answer for a notice the caller may not see).
+  static Status NoticeNotFound(const std::string& id);
 
   // Records a payment of a notice and posts its prepayment entry. Refusals: unknown notice,
   // payer/payee other than the notice's, overpayment, a bank serial number already used (the

@@ -73,12 +73,10 @@ Status Confirm(Context& context) {
   return Status::Ok();
 }
 
-// The payment record's options, the same for a statement payment and a notice payment:
-// --from, --to, --bank, --serial, --value-date, --amount.
+// The bank record's options, the same for a payment of a statement or of a notice and for a
+// returned payment: --bank, --serial, --value-date, --amount.
 template <typename Draft>
-Status ReadPaymentRecord(const Context& context, Draft& draft) {
-  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
-  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
+Status ReadBankRecord(const Context& context, Draft& draft) {
   XCLEAR_ASSIGN_OR_RETURN(draft.bank, Required(context, "bank"));
   XCLEAR_ASSIGN_OR_RETURN(draft.serial, Required(context, "serial"));
   XCLEAR_ASSIGN_OR_RETURN(const std::string value_date, Required(context, "value-date"));
@@ -90,6 +88,14 @@ Status ReadPaymentRecord(const Context& context, Draft& draft) {
   if (!money.ok()) return money.status().WithContext("--amount");
   draft.amount = *money;
   return Status::Ok();
+}
+
+// A payment record: --from, --to and the bank record.
+template <typename Draft>
+Status ReadPaymentRecord(const Context& context, Draft& draft) {
+  XCLEAR_ASSIGN_OR_RETURN(draft.payer, PartyArgument(context, "from"));
+  XCLEAR_ASSIGN_OR_RETURN(draft.payee, PartyArgument(context, "to"));
+  return ReadBankRecord(context, draft);
 }
 
 // Every open obligation: the statements' and the prepayment notices', in one order.
@@ -142,17 +148,8 @@ Status Pay(Context& context) {
 
 Status ReturnPayment(Context& context) {
   PaymentReturnDraft draft;
-  for (const char* flag : {"bank", "serial", "return-serial", "value-date", "amount"}) {
-    if (!context.args->Has(flag))
-      return Status::InvalidArgument(std::string("pay-return needs --") + flag);
-  }
-  draft.bank = context.args->Get("bank");
-  draft.serial = context.args->Get("serial");
-  draft.return_serial = context.args->Get("return-serial");
-  XCLEAR_ASSIGN_OR_RETURN(draft.value_date, Date::Parse(context.args->Get("value-date")));
-  auto amount = Money::Parse(context.args->Get("amount"));
-  if (!amount.ok()) return amount.status().WithContext("--amount");
-  draft.amount = *amount;
+  XCLEAR_RETURN_IF_ERROR(ReadBankRecord(context, draft));
+  XCLEAR_ASSIGN_OR_RETURN(draft.return_serial, Required(context, "return-serial"));
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Settlement settlement(*ledger, context.config, calendar, *context.clock);
