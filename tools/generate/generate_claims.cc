@@ -2,7 +2,15 @@
 // province (claims-<code>.csv), deterministic from a seed, of any size.
 //
 //   xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] [--format spec|national]
-//                   [--config FILE]
+//                   [--ids random|sequential] [--config FILE]
+//
+// Claim ids (--ids): `random` (the default) are what 32 provincial settlement systems send: long,
+// with nothing of the province in them, in no useful order across or within files — 24
+// characters [0-9A-Z] in the spec header, 30 digits as the national platform's setl_id.
+// `sequential` are the old style, prefixed by the province and counting up
+// (110000-202610-0000000001), which flatters a store ordered by claim id; kept to show the
+// difference. Both are unique across the month: the first 13 characters (16 digits) encode a
+// bijective mix of (treatment province, claim number), the rest are random.
 //
 // The flow is skewed the way cross-province care is: a few destinations (Beijing, Shanghai,
 // Guangdong; then Jiangsu, Zhejiang, Hainan) draw most patients; neighbours (same region, the
@@ -27,15 +35,17 @@ namespace {
 
 using namespace xclear;
 
+// SplitMix64's finalizer: a bijection of 64-bit integers, so distinct inputs give distinct ids.
+uint64_t Mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 class Random {  // SplitMix64: identical on every platform
  public:
   explicit Random(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t Next() { return Mix(state_ += 0x9E3779B97F4A7C15ull); }
   uint64_t Below(uint64_t bound) { return Next() % bound; }
 
  private:
@@ -150,12 +160,33 @@ size_t FormatFen(char* out, uint64_t fen) {
                                           static_cast<unsigned long long>(fen % 100)));
 }
 
+// A random-style claim id of claim `n` of the `unit`-th treatment province into `out`: the
+// unique part (the mix of unit and n, whose top bits are the seed's) then random characters.
+size_t RandomClaimId(char* out, uint64_t seed, size_t unit, uint64_t n, bool national,
+                     Random& random) {
+  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  // 6 bits of unit, 40 bits of claim number (10^12), 18 bits of seed: unique within a seed.
+  uint64_t unique = Mix((seed & 0x3FFFF) << 46 | static_cast<uint64_t>(unit) << 40 |
+                        (n & ((uint64_t{1} << 40) - 1)));
+  const uint64_t base = national ? 10 : 36;
+  const size_t unique_chars = national ? 20 : 13;  // ⌈64 / log2(base)⌉
+  const size_t total_chars = national ? 30 : 24;
+  for (size_t i = 0; i < unique_chars; ++i) {
+    out[i] = kDigits[unique % base];
+    unique /= base;
+  }
+  for (size_t i = unique_chars; i < total_chars; ++i) out[i] = kDigits[random.Below(base)];
+  out[total_chars] = '\0';
+  return total_chars;
+}
+
 struct Options {
   uint64_t claims = 10'000;
   YearMonth month;
   std::filesystem::path out = "claims";
   uint64_t seed = 2026;
   bool national = false;
+  bool sequential_ids = false;
   std::filesystem::path config = "config/xclear.json";
 };
 
@@ -184,6 +215,8 @@ int Generate(const Options& options, const Participants& units) {
     if (t + 1 == list.size()) count = options.claims - written_total;  // exact total
     written_total += count;
     Random random(options.seed * 1'000'003 + treatment);
+    // Ids draw from their own stream, so that both id styles describe the same claims.
+    Random id_random(Mix(options.seed) ^ treatment);
     Output out(options.out / ("claims-" + std::to_string(treatment) + ".csv"));
     const char* header = options.national ? "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_"
                                             "time,med_type,medfee_sumamt,fund_pay_sumamt\n"
@@ -202,9 +235,16 @@ int Generate(const Options& options, const Participants& units) {
       const uint64_t fund = DrawFundFen(random, kCategories[category].mean_fen);
       const uint64_t total = fund * (110 + random.Below(71)) / 100;  // the patient's own share
       const int day = 1 + static_cast<int>(random.Below(static_cast<uint64_t>(days)));
-      char fund_text[32], total_text[32];
+      char fund_text[32], total_text[32], id[40];
       FormatFen(fund_text, fund);
       FormatFen(total_text, total);
+      if (options.sequential_ids) {
+        std::snprintf(id, sizeof id, options.national ? "%u%04d%02d%010llu" : "%u-%04d%02d-%010llu",
+                      treatment, options.month.year(), options.month.month(),
+                      static_cast<unsigned long long>(n));
+      } else {
+        RandomClaimId(id, options.seed, t, n, options.national, id_random);
+      }
       int length;
       if (options.national) {
         // Sub-provincial area codes, as the national platform exports them.
@@ -212,19 +252,16 @@ int Generate(const Options& options, const Participants& units) {
         const uint32_t city_i =
             list[insured].code + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 2;
         length = std::snprintf(
-            line, sizeof line,
-            "%u%04d%02d%010llu,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s\n", treatment,
-            options.month.year(), options.month.month(), static_cast<unsigned long long>(n),
+            line, sizeof line, "%s,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s\n", id,
             static_cast<unsigned long long>(random.Below(1'000'000'000)), city_t, city_i,
             options.month.year(), options.month.month(), day, static_cast<int>(random.Below(24)),
             static_cast<int>(random.Below(60)), static_cast<int>(random.Below(60)),
             kCategories[category].med_type, total_text, fund_text);
       } else {
-        length = std::snprintf(
-            line, sizeof line, "%u-%04d%02d-%010llu,%u,%u,%04d-%02d-%02d,%s,%s,%s\n", treatment,
-            options.month.year(), options.month.month(), static_cast<unsigned long long>(n),
-            treatment, list[insured].code, options.month.year(), options.month.month(), day,
-            kCategories[category].name, total_text, fund_text);
+        length =
+            std::snprintf(line, sizeof line, "%s,%u,%u,%04d-%02d-%02d,%s,%s,%s\n", id, treatment,
+                          list[insured].code, options.month.year(), options.month.month(), day,
+                          kCategories[category].name, total_text, fund_text);
       }
       out.Append(line, static_cast<size_t>(length));
     }
@@ -250,7 +287,7 @@ int main(int argc, char** argv) {
     if (flag == "--help") {
       std::printf(
           "usage: xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] "
-          "[--format spec|national] [--config FILE]\n");
+          "[--format spec|national] [--ids random|sequential] [--config FILE]\n");
       return 0;
     }
     if (i + 1 >= argc) {
@@ -270,6 +307,8 @@ int main(int argc, char** argv) {
       options.seed = std::stoull(value);
     } else if (flag == "--format" && (value == "spec" || value == "national")) {
       options.national = value == "national";
+    } else if (flag == "--ids" && (value == "random" || value == "sequential")) {
+      options.sequential_ids = value == "sequential";
     } else if (flag == "--config") {
       options.config = value;
     } else {
