@@ -95,4 +95,13 @@ void AddDigest(Digest& sum, const Digest& digest) {
   }
 }
 
+void SubtractDigest(Digest& sum, const Digest& digest) {
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    const int difference = int{sum[i]} - int{digest[i]} - borrow;
+    sum[i] = static_cast<uint8_t>(difference & 0xFF);
+    borrow = difference < 0 ? 1 : 0;
+  }
+}
+
 }  // namespace xclear

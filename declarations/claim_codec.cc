@@ -5,6 +5,9 @@
 //   claim_aggregates  month:fixed32 treatment:fixed32 insured:fixed32 category:u8 late:u8
 //                                                       -> aggregate
 //   declarations      declaration_id:fixed64            -> declaration (declarations.cc)
+//   late_aggregates   month:fixed32 declaration_id:fixed64 treatment:fixed32 insured:fixed32
+//                     category:u8                       -> aggregate (of the late claims only)
+//   claim_index       see claim_index.cc
 //
 //   claim_value := treatment:fixed32 insured:fixed32 settled_days:fixed32 category:u8
 //                  total_fen:fixed64 fund_fen:fixed64 late:u8 declaration_id:fixed64 row:fixed64
@@ -159,6 +162,29 @@ Digest ClaimDigestOfEncoded(std::string_view claim_id, std::string_view value) {
   bytes[claim_id.size()] = '\0';
   std::memcpy(bytes + claim_id.size() + 1, value.data(), kClaimDigestFieldBytes);
   return Sha256Of(std::string_view(bytes, claim_id.size() + 1 + kClaimDigestFieldBytes));
+}
+
+std::string EncodeLateAggregateKey(const AggregateKey& key, uint64_t declaration_id) {
+  std::string out;
+  Put32(out, static_cast<uint32_t>(key.month.Ordinal()));
+  Put64(out, declaration_id);
+  Put32(out, key.treatment);
+  Put32(out, key.insured);
+  out += static_cast<char>(key.category);
+  return out;
+}
+
+bool DecodeLateAggregateKey(std::string_view bytes, AggregateKey& out, uint64_t& declaration_id) {
+  if (bytes.size() != 21) return false;
+  out.month = YearMonth::FromOrdinal(static_cast<int32_t>(Get32(bytes.data())));
+  declaration_id = Get64(bytes.data() + 4);
+  out.treatment = Get32(bytes.data() + 12);
+  out.insured = Get32(bytes.data() + 16);
+  const uint8_t category = static_cast<uint8_t>(bytes[20]);
+  if (category < 1 || category > 4) return false;
+  out.category = static_cast<Category>(category);
+  out.late = true;
+  return true;
 }
 
 std::string DeclarationKey(uint64_t declaration_id) {

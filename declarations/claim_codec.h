@@ -74,6 +74,10 @@ bool DecodeAggregate(std::string_view bytes, Aggregate& out);
 
 std::string DeclarationKey(uint64_t declaration_id);
 
+// late_aggregates: per (month, declaration, treatment, insured, category) of late claims.
+std::string EncodeLateAggregateKey(const AggregateKey& key, uint64_t declaration_id);
+bool DecodeLateAggregateKey(std::string_view bytes, AggregateKey& out, uint64_t& declaration_id);
+
 // ClaimDigest over an encoded claim value: SHA-256(claim_id ‖ 0x00 ‖ the first 29 bytes of the
 // value: treatment, insured, settled_days, category, total_fen, fund_fen).
 inline constexpr size_t kClaimDigestFieldBytes = 29;

@@ -15,10 +15,17 @@
 
 #include <algorithm>
 #include <cassert>
-#include <queue>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 #include <set>
+#include <thread>
 
 #include "claim_codec.h"
+#include "claim_index.h"
+#include "declaration_runs.h"
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
 #include "xclear/encoding.h"
@@ -151,34 +158,6 @@ class VectorRowSource final : public Declarations::RowSource {
 
 }  // namespace
 
-// The state of one declaration while it is read.
-struct Declarations::Batch {
-  uint32_t treatment = 0;
-  uint64_t declaration_id = 0;
-  DeclarationReport report;
-  std::vector<RowError> errors;        // all collected (trimmed to the listed maximum later)
-  std::string arena;                   // the current run: [id_length:u8 id value]...
-  std::vector<uint32_t> offsets;       // record starts in arena
-  std::vector<TableFile> id_files;     // claims by id, one per run
-  std::vector<TableFile> month_files;  // claims by month, one per run
-  std::vector<TableWrite> writes;      // the small-declaration path
-  std::map<AggregateKey, Aggregate> aggregates;
-  std::map<uint32_t, Fen> fund_by_insured;
-  bool small = true;  // still eligible for plain writes
-
-  std::string_view IdAt(uint32_t offset) const {
-    return std::string_view(arena.data() + offset + 1, static_cast<uint8_t>(arena[offset]));
-  }
-  std::string_view ValueAt(uint32_t offset) const {
-    return std::string_view(arena.data() + offset + 1 + static_cast<uint8_t>(arena[offset]),
-                            kClaimValueBytes);
-  }
-  uint64_t RowAt(uint32_t offset) const { return ClaimValueView(ValueAt(offset)).row(); }
-  void Error(uint64_t row, std::string field, std::string reason) {
-    errors.push_back({row, std::move(field), std::move(reason)});
-  }
-};
-
 Declarations::Declarations(Ledger& ledger, const Config& config, const Clock& clock,
                            DeclarationLimits limits)
     : ledger_(ledger), config_(config), clock_(clock), limits_(limits) {
@@ -283,6 +262,90 @@ Result<DeclarationReport> Declarations::DeclareRows(
 
 namespace xclear {
 
+namespace {
+
+// The declaration's second thread: runs tasks in order; after a failed task, skips the rest and
+// keeps the failure. Started by the first task, so that a small declaration never starts it.
+class Worker final : public RunWriter::Helper {
+ public:
+  ~Worker() override {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  // Queues `task`; returns its ticket for WaitFor.
+  uint64_t Post(std::function<Status()> task) {
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+    changed_.notify_all();
+    return ++posted_;
+  }
+  // Waits until the task of `ticket` (and every one before it) is done.
+  Status WaitFor(uint64_t ticket) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return done_ >= ticket; });
+    return failure_;
+  }
+  Status WaitAll() { return WaitFor(posted_); }
+  bool started() const { return thread_.joinable(); }
+  bool failed() {
+    std::lock_guard lock(mutex_);
+    return !failure_.ok();
+  }
+  // RunWriter::Helper: one task beside the caller.
+  void Start(std::function<Status()> work) override {
+    helped_ = Status::Ok();
+    helper_ticket_ = Post([this, work = std::move(work)] {
+      helped_ = work();
+      return Status::Ok();
+    });
+  }
+  Status Wait() override {
+    XCLEAR_RETURN_IF_ERROR(WaitFor(helper_ticket_));
+    return helped_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopping
+      std::function<Status()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      const bool skip = !failure_.ok();
+      lock.unlock();
+      Status status = skip ? Status::Ok() : task();
+      lock.lock();
+      if (!status.ok() && failure_.ok()) failure_ = std::move(status);
+      ++done_;
+      changed_.notify_all();
+    }
+  }
+
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<Status()>> tasks_;
+  uint64_t posted_ = 0;
+  uint64_t done_ = 0;
+  bool stop_ = false;
+  Status failure_ = Status::Ok();
+  uint64_t helper_ticket_ = 0;
+  Status helped_ = Status::Ok();
+};
+
+// Claims read between two hand-overs to the worker (Observe): small enough that the worker
+// keeps pace with reading, large enough that the hand-over costs nothing.
+constexpr size_t kObserveChunk = 1 << 16;
+
+}  // namespace
+
 Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& source,
                                                 const std::string& actor,
                                                 const ProgressCallback& progress) {
@@ -291,17 +354,17 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
                                    " is not a configured participant");
   }
   std::lock_guard lock(declare_mutex_);
+  XCLEAR_RETURN_IF_ERROR(CheckClaimFormat());
   const Instant now = clock_.Now();
-  Batch batch;
-  batch.treatment = treatment;
-  batch.report.treatment = treatment;
-  batch.report.source = source.name;
+  DeclarationReport report;
+  report.treatment = treatment;
+  report.source = source.name;
   {
     std::string seed = std::to_string(treatment) + "|" + source.name + "|" +
                        std::to_string(now.unix_millis()) + "|" + DigestToHex(ledger_.Head().hash);
     const Digest digest = Sha256Of(seed);
-    for (int i = 0; i < 8; ++i) batch.declaration_id = batch.declaration_id << 8 | digest[i];
-    if (batch.declaration_id == 0) batch.declaration_id = 1;
+    for (int i = 0; i < 8; ++i) report.declaration_id = report.declaration_id << 8 | digest[i];
+    if (report.declaration_id == 0) report.declaration_id = 1;
   }
   std::map<int32_t, Instant> explanations;
   XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(ExplanationPrefix(treatment), [&](const Fact& fact) {
@@ -310,261 +373,131 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     return Status::Ok();
   }));
   RowValidator validator(treatment, config_, now, std::move(explanations));
+  RunWriter writer(ledger_, treatment, limits_);
+  // Two runs: one filled here while the worker finishes the other.
+  std::array<std::unique_ptr<Run>, 2> runs;
+  std::array<uint64_t, 2> finish_ticket{0, 0};
+  size_t current = 0;
+  runs[0] = std::make_unique<Run>(limits_.run_claims_max);
+  Run* run = runs[0].get();
+  // Workers: one digests the handed-over claims (and finishes full runs); two look them up in
+  // the ledger, a chunk each in turn (the lookups are most of the work once the ledger holds
+  // many declarations), and the first writes the claims half of a Finish. While reading, the
+  // reading thread shares the two cores with them; then they have both.
+  Worker digests;
+  std::array<Worker, 2> lookups;
+  size_t handed = 0;  // records of `run` handed to the workers
+  size_t next_lookup = 0;
+  const auto hand_over = [&] {
+    const size_t begin = handed, end = run->size();
+    if (end == begin) return;
+    digests.Post([&writer, run, begin, end] { return writer.Digest(*run, begin, end); });
+    lookups[next_lookup].Post(
+        [&writer, run, begin, end] { return writer.LookUp(*run, begin, end); });
+    next_lookup ^= 1;
+    handed = end;
+  };
+  const auto lookups_failed = [&] { return lookups[0].failed() || lookups[1].failed(); };
+  std::vector<RowError> errors;  // found while reading
   std::array<std::string_view, 7> fields;
   uint64_t row = 0;
   declarations_internal::ValidRow valid;
-  while (source.Next(fields, row, batch.errors)) {
+  std::string value;
+  while (source.Next(fields, row, errors)) {
     if (source.rows() > limits_.claims_max) {
-      batch.Error(
-          row, "",
-          "a declaration may hold at most " + std::to_string(limits_.claims_max) + " claims");
+      errors.push_back(
+          {row, "",
+           "a declaration may hold at most " + std::to_string(limits_.claims_max) + " claims"});
       break;
     }
-    if (validator.Validate(fields, source.national(), row, valid, batch.errors)) {
-      batch.offsets.push_back(static_cast<uint32_t>(batch.arena.size()));
-      batch.arena += static_cast<char>(valid.claim_id.size());
-      batch.arena.append(valid.claim_id);
+    if (validator.Validate(fields, source.national(), row, valid, errors)) {
+      value.clear();
       EncodeClaimValueRaw(treatment, valid.insured, valid.settled_on, valid.category,
-                          valid.total_fen, valid.fund_fen, valid.late, batch.declaration_id, row,
-                          batch.arena);
-      if (batch.offsets.size() >= limits_.run_claims_max)
-        XCLEAR_RETURN_IF_ERROR(FlushRun(batch, false));
+                          valid.total_fen, valid.fund_fen, valid.late, report.declaration_id, row,
+                          value);
+      run->Add(valid.claim_id, value);
+      if (run->size() - handed >= kObserveChunk) {
+        hand_over();
+        if (digests.failed() || lookups_failed()) break;
+      }
+      if (run->full()) {
+        hand_over();
+        const bool refused = !errors.empty();
+        const std::array<uint64_t, 2> looked_up{lookups[0].Post([] { return Status::Ok(); }),
+                                                lookups[1].Post([] { return Status::Ok(); })};
+        finish_ticket[current] = digests.Post([&writer, &lookups, run, refused, looked_up] {
+          XCLEAR_RETURN_IF_ERROR(lookups[0].WaitFor(looked_up[0]));
+          XCLEAR_RETURN_IF_ERROR(lookups[1].WaitFor(looked_up[1]));
+          return writer.Finish(*run, false, refused, &lookups[0]);
+        });
+        current ^= 1;
+        if (!runs[current]) {
+          runs[current] = std::make_unique<Run>(limits_.run_claims_max);
+        } else if (!digests.WaitFor(finish_ticket[current]).ok()) {
+          break;
+        }
+        run = runs[current].get();
+        run->Clear();
+        handed = 0;
+      }
     }
     if (progress && source.rows() % 65536 == 0)
       progress(source.rows(), source.bytes(), source.bytes_total());
   }
-  batch.report.rows = source.rows();
-  const Status read = source.status();
-  if (read.code() == ErrorCode::kIoError) return read;
-  if (!read.ok()) batch.Error(row + 1, "", read.message());
-  XCLEAR_RETURN_IF_ERROR(FlushRun(batch, true));
-  if (batch.errors.empty() && batch.id_files.size() > 1)
-    XCLEAR_RETURN_IF_ERROR(CheckAcrossRuns(batch));
-  if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
-  const auto discard_files = [&batch] {
-    for (const auto* files : {&batch.id_files, &batch.month_files}) {
-      for (const TableFile& file : *files) {
-        std::error_code ignored;
-        if (file.records > 0) std::filesystem::remove(file.path, ignored);
-      }
+  report.rows = source.rows();
+  Status finished = Status::Ok();
+  if (!digests.started()) {  // a small declaration: no thread is worth starting
+    finished = writer.Digest(*run, 0, run->size());
+    if (finished.ok()) finished = writer.LookUp(*run, 0, run->size());
+  } else {
+    hand_over();
+    finished = digests.WaitAll();
+    for (Worker& worker : lookups) {
+      const Status looked_up = worker.WaitAll();
+      if (finished.ok()) finished = looked_up;
     }
-  };
-  DeclarationReport& report = batch.report;
-  report.error_count = batch.errors.size();
-  if (!batch.errors.empty()) {
-    discard_files();
-    std::stable_sort(batch.errors.begin(), batch.errors.end(),
+  }
+  const Status read = source.status();
+  if (finished.ok() && read.code() == ErrorCode::kIoError) finished = read;
+  if (!read.ok() && read.code() != ErrorCode::kIoError)
+    errors.push_back({row + 1, "", read.message()});
+  if (finished.ok()) {
+    finished =
+        writer.Finish(*run, true, !errors.empty(), lookups[0].started() ? &lookups[0] : nullptr);
+  }
+  if (!finished.ok()) {
+    writer.DiscardFiles();
+    return finished;
+  }
+  if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
+  RunResults& results = writer.results();
+  errors.insert(errors.end(), results.errors.begin(), results.errors.end());
+  report.error_count = errors.size();
+  if (!errors.empty()) {
+    writer.DiscardFiles();
+    std::stable_sort(errors.begin(), errors.end(),
                      [](const RowError& a, const RowError& b) { return a.row < b.row; });
-    if (batch.errors.size() > limits_.errors_listed_max)
-      batch.errors.resize(limits_.errors_listed_max);
-    report.errors = std::move(batch.errors);
-    report.recorded = report.late = 0;
-    report.fund_amount = report.total_amount = Money();
-    report.digest = Digest{};
+    if (errors.size() > limits_.errors_listed_max) errors.resize(limits_.errors_listed_max);
+    report.errors = std::move(errors);
+    report.duplicates = 0;
     return report;
   }
   report.accepted = true;
+  report.recorded = results.recorded;
+  report.duplicates = results.duplicates;
+  report.late = results.late;
+  report.fund_amount = Money::FromFen(results.fund);
+  report.total_amount = Money::FromFen(results.total);
+  report.digest = results.digest;
+  std::sort(results.duplicate_ids.begin(), results.duplicate_ids.end());
+  report.duplicate_ids = std::move(results.duplicate_ids);
   if (report.recorded == 0) return report;  // only duplicates: nothing to record
-  const Status committed = CommitBatch(batch, actor);
+  const Status committed = CommitDeclaration(report, results, actor);
   if (!committed.ok()) {
-    discard_files();
+    writer.DiscardFiles();
     return committed;
   }
   return report;
-}
-
-Status Declarations::FlushRun(Batch& batch, bool final) {
-  std::vector<uint32_t>& offsets = batch.offsets;
-  if (offsets.empty()) return Status::Ok();
-  std::sort(offsets.begin(), offsets.end(),
-            [&batch](uint32_t a, uint32_t b) { return batch.IdAt(a) < batch.IdAt(b); });
-  std::vector<char> skip(offsets.size(), 0);
-  for (size_t i = 1; i < offsets.size(); ++i) {
-    if (batch.IdAt(offsets[i]) != batch.IdAt(offsets[i - 1])) continue;
-    batch.Error(batch.RowAt(offsets[i]), "claim_id",
-                "claim_id \"" + std::string(batch.IdAt(offsets[i])) +
-                    "\" appears twice in this declaration (also row " +
-                    std::to_string(batch.RowAt(offsets[i - 1])) + ")");
-    skip[i] = 1;
-  }
-  // Claims already recorded: identical → a no-op duplicate; different → a conflict.
-  std::vector<std::string_view> keys;
-  std::vector<std::string> values;
-  std::vector<bool> found;
-  for (size_t group = 0; group < offsets.size(); group += kLookupGroup) {
-    const size_t end = std::min(offsets.size(), group + kLookupGroup);
-    keys.clear();
-    for (size_t i = group; i < end; ++i) keys.push_back(batch.IdAt(offsets[i]));
-    XCLEAR_RETURN_IF_ERROR(ledger_.MultiGet(Table::kClaims, keys, values, found));
-    for (size_t i = group; i < end; ++i) {
-      if (!found[i - group] || skip[i]) continue;
-      skip[i] = 1;
-      const std::string_view ours = batch.ValueAt(offsets[i]);
-      const std::string& theirs = values[i - group];
-      if (theirs.size() == kClaimValueBytes &&
-          theirs.compare(0, kClaimDigestFieldBytes, ours.substr(0, kClaimDigestFieldBytes)) == 0) {
-        ++batch.report.duplicates;
-        if (batch.report.duplicate_ids.size() < limits_.duplicates_listed_max) {
-          batch.report.duplicate_ids.emplace_back(keys[i - group]);
-        }
-        continue;
-      }
-      const ClaimValueView existing(theirs);
-      // Claim ids are unique across the ledger, so another province's id must refuse the row;
-      // but which province, declaration and row hold it is that province's business.
-      const std::string where =
-          existing.treatment() == batch.treatment
-              ? " is already recorded with different fields (declaration " +
-                    DeclarationIdToHex(existing.declaration_id()) + ", row " +
-                    std::to_string(existing.row()) + ")"
-              : " is already recorded by another province; settlement ids are unique across "
-                "the ledger";
-      batch.Error(ClaimValueView(ours).row(), "claim_id",
-                  "claim_id " + QuoteText(keys[i - group], 64) + where);
-    }
-  }
-  if (!batch.errors.empty()) {  // the declaration will be refused: only keep reading for errors
-    batch.arena.clear();
-    offsets.clear();
-    return Status::Ok();
-  }
-  size_t fresh = 0;
-  for (const char skipped : skip) fresh += skipped ? 0 : 1;
-  if (fresh == 0) {
-    batch.arena.clear();
-    offsets.clear();
-    return Status::Ok();
-  }
-  const bool as_writes =
-      final && batch.small && batch.id_files.empty() && fresh <= limits_.write_batch_claims_max;
-  batch.small = as_writes;
-  std::unique_ptr<TableFileWriter> id_writer;
-  if (!as_writes) {
-    XCLEAR_ASSIGN_OR_RETURN(id_writer, ledger_.NewTableFile(Table::kClaims));
-  }
-  // Per (month, insured, category, late) totals in plain 64-bit integers for the run (a run's
-  // sums cannot overflow: run_claims_max × the maximum claim amount < 2^64, checked in
-  // Declarations' constructor), folded into the checked 128-bit aggregates once per run. The
-  // month index is bucketed by (month, insured); walking the id-sorted run keeps each bucket in
-  // id order, which is the index's key order.
-  struct RunTotals {
-    uint64_t count = 0, fund = 0, total = 0;
-    Digest digest{};
-  };
-  constexpr size_t kCodeSlots = 100;  // provincial codes by their first two digits
-  constexpr size_t kTotalsPerMonth = kCodeSlots * 4 * 2;
-  std::vector<int32_t> months;
-  std::vector<RunTotals> totals;
-  std::vector<std::vector<uint32_t>> buckets;
-  for (size_t i = 0; i < offsets.size(); ++i) {
-    if (skip[i]) continue;
-    const uint32_t offset = offsets[i];
-    const std::string_view id = batch.IdAt(offset);
-    const std::string_view value = batch.ValueAt(offset);
-    const ClaimValueView claim(value);
-    if (as_writes) {
-      batch.writes.push_back({Table::kClaims, std::string(id), std::string(value)});
-    } else {
-      XCLEAR_RETURN_IF_ERROR(id_writer->Put(id, value));
-    }
-    const int32_t ordinal = YearMonth::Of(claim.settled_on()).Ordinal();
-    size_t slot = std::find(months.begin(), months.end(), ordinal) - months.begin();
-    if (slot == months.size()) {
-      months.push_back(ordinal);
-      totals.resize(months.size() * kTotalsPerMonth);
-      buckets.resize(months.size() * kCodeSlots);
-    }
-    const size_t code = claim.insured() / 10000;
-    RunTotals& sum =
-        totals[slot * kTotalsPerMonth + code * 8 + (static_cast<size_t>(claim.category()) - 1) * 2 +
-               (claim.late() ? 1 : 0)];
-    ++sum.count;
-    sum.fund += claim.fund_fen();
-    sum.total += claim.total_fen();
-    AddDigest(sum.digest, ClaimDigestOfEncoded(id, value));
-    buckets[slot * kCodeSlots + code].push_back(offset);
-  }
-  for (size_t slot = 0; slot < months.size(); ++slot) {
-    for (size_t index = 0; index < kTotalsPerMonth; ++index) {
-      const RunTotals& sum = totals[slot * kTotalsPerMonth + index];
-      if (sum.count == 0) continue;
-      const uint32_t insured = static_cast<uint32_t>(index / 8 * 10000);
-      const AggregateKey key{YearMonth::FromOrdinal(months[slot]), batch.treatment, insured,
-                             static_cast<Category>(index % 8 / 2 + 1), index % 2 == 1};
-      Aggregate run{sum.count, Fen(sum.fund), Fen(sum.total), sum.digest};
-      batch.aggregates[key].Add(run);
-      batch.fund_by_insured[insured] += run.fund_fen;
-      AddDigest(batch.report.digest, sum.digest);
-      batch.report.fund_amount += Money::FromFen(run.fund_fen);
-      batch.report.total_amount += Money::FromFen(run.total_fen);
-      batch.report.recorded += sum.count;
-      if (key.late) batch.report.late += sum.count;
-    }
-  }
-  std::vector<size_t> month_order(months.size());
-  for (size_t slot = 0; slot < months.size(); ++slot) month_order[slot] = slot;
-  std::sort(month_order.begin(), month_order.end(),
-            [&months](size_t a, size_t b) { return months[a] < months[b]; });
-  std::unique_ptr<TableFileWriter> month_writer;
-  if (!as_writes) {
-    XCLEAR_ASSIGN_OR_RETURN(month_writer, ledger_.NewTableFile(Table::kClaimsByMonth));
-  }
-  std::string key;
-  for (const size_t slot : month_order) {
-    for (size_t code = 0; code < kCodeSlots; ++code) {
-      for (const uint32_t offset : buckets[slot * kCodeSlots + code]) {
-        key.clear();
-        EncodeMonthKey(YearMonth::FromOrdinal(months[slot]), batch.treatment,
-                       static_cast<uint32_t>(code * 10000), batch.IdAt(offset), key);
-        if (as_writes) {
-          batch.writes.push_back({Table::kClaimsByMonth, key, std::string(batch.ValueAt(offset))});
-        } else {
-          XCLEAR_RETURN_IF_ERROR(month_writer->Put(key, batch.ValueAt(offset)));
-        }
-      }
-    }
-  }
-  if (!as_writes) {
-    XCLEAR_ASSIGN_OR_RETURN(TableFile ids, id_writer->Finish());
-    XCLEAR_ASSIGN_OR_RETURN(TableFile months, month_writer->Finish());
-    batch.id_files.push_back(std::move(ids));
-    batch.month_files.push_back(std::move(months));
-  }
-  batch.arena.clear();
-  offsets.clear();
-  return Status::Ok();
-}
-
-// With several runs, a claim_id may repeat across them: merge their sorted id files.
-Status Declarations::CheckAcrossRuns(Batch& batch) const {
-  std::vector<std::unique_ptr<TableCursor>> cursors;
-  using Head = std::pair<std::string, size_t>;
-  std::priority_queue<Head, std::vector<Head>, std::greater<>> heap;
-  for (const TableFile& file : batch.id_files) {
-    if (file.records == 0) continue;
-    XCLEAR_ASSIGN_OR_RETURN(auto cursor, ledger_.OpenTableFile(file));
-    if (cursor->Valid()) heap.emplace(std::string(cursor->key()), cursors.size());
-    cursors.push_back(std::move(cursor));
-  }
-  std::string previous;
-  uint64_t previous_row = 0;
-  while (!heap.empty()) {
-    auto [key, index] = heap.top();
-    heap.pop();
-    TableCursor& cursor = *cursors[index];
-    const uint64_t row = ClaimValueView(cursor.value()).row();
-    if (key == previous) {
-      batch.Error(std::max(row, previous_row), "claim_id",
-                  "claim_id \"" + key + "\" appears twice in this declaration (also row " +
-                      std::to_string(std::min(row, previous_row)) + ")");
-    }
-    previous = key;
-    previous_row = row;
-    cursor.Next();
-    if (cursor.Valid()) heap.emplace(std::string(cursor.key()), index);
-    XCLEAR_RETURN_IF_ERROR(cursor.status());
-  }
-  return Status::Ok();
 }
 
 }  // namespace xclear
@@ -619,23 +552,25 @@ EntryDraft DeclarationEntry(const DeclarationReport& report,
 
 }  // namespace
 
-Status Declarations::CommitBatch(Batch& batch, const std::string& actor) {
-  DeclarationReport& report = batch.report;
-  report.declaration_id = batch.declaration_id;
+Status Declarations::CommitDeclaration(DeclarationReport& report, RunResults& results,
+                                       const std::string& actor) {
   const Instant now = clock_.Now();
   CommitRequest request;
-  EntryDraft entry = DeclarationEntry(report, batch.fund_by_insured, now, actor);
+  EntryDraft entry = DeclarationEntry(report, results.fund_by_insured, now, actor);
   if (!entry.postings.empty()) request.entries.push_back(std::move(entry));
-  request.writes = std::move(batch.writes);
-  for (const auto* files : {&batch.id_files, &batch.month_files}) {
-    request.files.insert(request.files.end(), files->begin(), files->end());
+  request.writes = std::move(results.writes);
+  request.files = results.files;
+  for (const auto& [key, late] : results.late_aggregates) {
+    request.writes.push_back({Table::kLateAggregates,
+                              EncodeLateAggregateKey(key, report.declaration_id),
+                              EncodeAggregate(late)});
   }
   request.complete = [&](const std::vector<AppendResult>& entries,
                          std::vector<TableWrite>& writes) {
     report.entry_sequence = entries.empty() ? 0 : entries.front().sequence;
     writes.push_back({Table::kDeclarations, DeclarationKey(report.declaration_id),
                       EncodeDeclaration(report, report.entry_sequence, now, actor)});
-    for (const auto& [key, delta] : batch.aggregates) {
+    for (const auto& [key, delta] : results.aggregates) {
       const std::string encoded_key = EncodeAggregateKey(key);
       XCLEAR_ASSIGN_OR_RETURN(const auto stored, ledger_.Get(Table::kClaimAggregates, encoded_key));
       Aggregate total;
@@ -706,11 +641,25 @@ Result<std::vector<Explanation>> Declarations::ListExplanations(uint32_t treatme
   return out;
 }
 
+Status Declarations::CheckClaimFormat() const {
+  if (format_checked_.load(std::memory_order_acquire)) return Status::Ok();
+  XCLEAR_ASSIGN_OR_RETURN(const bool unindexed, HasUnindexedClaims(ledger_));
+  if (unindexed) {
+    return Status::FailedPrecondition(
+        "this ledger keeps its claims in the format of xclear before the claim index (an "
+        "id-keyed claims table); this version cannot check claim ids against it. Restore it "
+        "into a ledger written by this version, or keep using the version that wrote it");
+  }
+  format_checked_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
 Result<std::optional<ClaimRecord>> Declarations::FindClaim(std::string_view claim_id) const {
-  XCLEAR_ASSIGN_OR_RETURN(const auto value, ledger_.Get(Table::kClaims, claim_id));
-  if (!value) return std::optional<ClaimRecord>();
+  XCLEAR_RETURN_IF_ERROR(CheckClaimFormat());
+  XCLEAR_ASSIGN_OR_RETURN(const auto stored, FindStoredClaim(ledger_, claim_id));
+  if (!stored) return std::optional<ClaimRecord>();
   ClaimRecord record;
-  if (!DecodeClaimValue(claim_id, *value, record)) {
+  if (!DecodeClaimValue(claim_id, stored->value, record)) {
     return Status::Corruption("claim " + std::string(claim_id) + " is stored malformed");
   }
   return std::optional<ClaimRecord>(std::move(record));
@@ -813,6 +762,31 @@ Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& mont
     totals.second += group.fund_fen;
   }
   return totals;
+}
+
+}  // namespace xclear
+
+namespace xclear {
+
+Result<std::vector<Declarations::LateGroup>> Declarations::LateGroups(
+    const YearMonth& month) const {
+  std::vector<LateGroup> groups;
+  auto cursor = ledger_.NewCursor(Table::kLateAggregates, MonthKeyPrefix(month),
+                                  MonthKeyPrefix(month.AddMonths(1)));
+  for (; cursor->Valid(); cursor->Next()) {
+    AggregateKey key;
+    uint64_t declaration_id = 0;
+    Aggregate aggregate;
+    if (!DecodeLateAggregateKey(cursor->key(), key, declaration_id) ||
+        !DecodeAggregate(cursor->value(), aggregate)) {
+      return Status::Corruption("a late claims aggregate record is malformed");
+    }
+    groups.push_back({declaration_id,
+                      {key.treatment, key.insured, key.category, aggregate.count,
+                       aggregate.fund_fen, aggregate.total_fen, aggregate.digest_sum}});
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  return groups;
 }
 
 }  // namespace xclear

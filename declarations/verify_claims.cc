@@ -1,9 +1,15 @@
-// Declarations::Verify: the claims, their month index, the aggregates, the declaration records
-// and the ledger's claims_declared postings must all tell the same story.
+// Declarations::Verify: the claims, their index, the aggregates, the declaration records and the
+// ledger's claims_declared postings must all tell the same story. The claims and the index are
+// each scanned in two halves on two threads (the work of a national month is ~20 M records).
+#include <xxhash.h>
+
+#include <cstring>
+#include <future>
 #include <map>
 #include <set>
 
 #include "claim_codec.h"
+#include "claim_index.h"
 #include "xclear/declarations.h"
 
 namespace xclear {
@@ -12,64 +18,165 @@ using namespace declarations_internal;
 
 namespace {
 
-Digest RecordDigest(std::string_view id, std::string_view value) {
-  Sha256 sha;
-  sha.Update(id);
-  sha.Update("\0", 1);
-  sha.Update(value);
-  return sha.Finish();
-}
+// Σ XXH3-128(hash ‖ locator) mod 2^128: the (hash, locator) pairs as a multiset, the same
+// whichever side (claims or index) and order it is computed from.
+struct PairSum {
+  uint64_t low = 0, high = 0;
+  void Add(uint64_t hash, std::string_view locator) {
+    char bytes[8 + kLocatorBytes];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(hash >> (56 - 8 * i));
+    std::memcpy(bytes + 8, locator.data(), kLocatorBytes);
+    const XXH128_hash_t h = XXH3_128bits(bytes, sizeof bytes);
+    Add(PairSum{h.low64, h.high64});
+  }
+  void Add(const PairSum& other) {
+    const uint64_t low_before = low;
+    low += other.low;
+    high += other.high + (low < low_before ? 1 : 0);
+  }
+  bool operator==(const PairSum&) const = default;
+};
 
 struct Recomputed {
   uint64_t claims = 0;
-  Digest records{};  // Σ SHA-256(id ‖ 0 ‖ value): the claims table as a multiset
+  PairSum pairs;  // of every claim's (hash of its id, locator)
   std::map<AggregateKey, Aggregate> aggregates;
-  std::map<std::pair<uint32_t, uint32_t>, Fen> fund_by_pair;  // (treatment, insured)
+  std::map<std::pair<AggregateKey, uint64_t>, Aggregate> late;  // by declaration too
+  std::map<std::pair<uint32_t, uint32_t>, Fen> fund_by_pair;    // (treatment, insured)
   Fen fund = 0;
+  std::string problem;
+
+  void Add(Recomputed& other) {
+    claims += other.claims;
+    pairs.Add(other.pairs);
+    for (const auto& [key, aggregate] : other.aggregates) aggregates[key].Add(aggregate);
+    for (const auto& [key, aggregate] : other.late) late[key].Add(aggregate);
+    for (const auto& [pair, fen] : other.fund_by_pair) fund_by_pair[pair] += fen;
+    fund += other.fund;
+    if (problem.empty()) problem = std::move(other.problem);
+  }
 };
 
-Result<std::string> ScanClaims(const Ledger& ledger, Recomputed& out) {
-  auto cursor = ledger.NewCursor(Table::kClaims, "", "");
+// The claims of the key range [lower, upper) of claims_by_month.
+Status ScanClaims(const Ledger& ledger, const std::string& lower, const std::string& upper,
+                  Recomputed& out) {
+  auto cursor = ledger.NewCursor(Table::kClaimsByMonth, lower, upper);
+  std::string key;
   for (; cursor->Valid(); cursor->Next()) {
-    const std::string_view id = cursor->key();
+    const std::string_view id = ClaimIdOfMonthKey(cursor->key());
     if (cursor->value().size() != kClaimValueBytes) {
-      return "claim " + std::string(id) + " is stored malformed";
+      out.problem = "claim " + std::string(id) + " is stored malformed";
+      return Status::Ok();
     }
     const ClaimValueView claim(cursor->value());
-    const AggregateKey key{YearMonth::Of(claim.settled_on()), claim.treatment(), claim.insured(),
-                           claim.category(), claim.late()};
-    out.aggregates[key].Add(claim.fund_fen(), claim.total_fen(),
-                            ClaimDigestOfEncoded(id, cursor->value()));
+    const YearMonth month = YearMonth::Of(claim.settled_on());
+    key.clear();
+    EncodeMonthKey(month, claim.treatment(), claim.insured(), id, key);
+    if (key != cursor->key()) {
+      out.problem =
+          "claims_by_month files claim " + std::string(id) + " under the wrong month or pair";
+      return Status::Ok();
+    }
+    const AggregateKey group{month, claim.treatment(), claim.insured(), claim.category(),
+                             claim.late()};
+    const Digest digest = ClaimDigestOfEncoded(id, cursor->value());
+    out.aggregates[group].Add(claim.fund_fen(), claim.total_fen(), digest);
+    if (claim.late())
+      out.late[{group, claim.declaration_id()}].Add(claim.fund_fen(), claim.total_fen(), digest);
     out.fund_by_pair[{claim.treatment(), claim.insured()}] += claim.fund_fen();
     out.fund += claim.fund_fen();
-    AddDigest(out.records, RecordDigest(id, cursor->value()));
+    out.pairs.Add(ClaimIdHash(id), cursor->key().substr(0, kLocatorBytes));
     ++out.claims;
   }
-  XCLEAR_RETURN_IF_ERROR(cursor->status());
-  return std::string();
+  return cursor->status();
 }
 
-Result<std::string> CheckMonthIndex(const Ledger& ledger, const Recomputed& expected) {
-  auto cursor = ledger.NewCursor(Table::kClaimsByMonth, "", "");
-  uint64_t count = 0;
-  Digest records{};
-  std::string key;
-  for (; cursor->Valid(); cursor->Next(), ++count) {
-    const std::string_view id = ClaimIdOfMonthKey(cursor->key());
-    if (cursor->value().size() != kClaimValueBytes)
-      return std::string("a claims_by_month record is malformed");
-    const ClaimValueView claim(cursor->value());
-    key.clear();
-    EncodeMonthKey(YearMonth::Of(claim.settled_on()), claim.treatment(), claim.insured(), id, key);
-    if (key != cursor->key())
-      return "claims_by_month files claim " + std::string(id) + " under the wrong month or pair";
-    AddDigest(records, RecordDigest(id, cursor->value()));
+// Two halves of the claims, split between two (month, treatment) ranges so that each holds
+// about half of the claims (by the aggregates' counts), scanned on two threads.
+Result<Recomputed> RecomputeFromClaims(const Ledger& ledger) {
+  std::map<std::string, uint64_t> by_range;  // month ‖ treatment → claims (from the aggregates)
+  uint64_t total = 0;
+  auto cursor = ledger.NewCursor(Table::kClaimAggregates, "", "");
+  for (; cursor->Valid(); cursor->Next()) {
+    AggregateKey key;
+    Aggregate aggregate;
+    if (!DecodeAggregateKey(cursor->key(), key) || !DecodeAggregate(cursor->value(), aggregate))
+      return Status::Corruption("a claim aggregate record is malformed");
+    by_range[MonthKeyPrefix(key.month, key.treatment)] += aggregate.count;
+    total += aggregate.count;
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
-  if (count != expected.claims || records != expected.records) {
-    return "the month index (" + std::to_string(count) +
-           " claims) differs from the claims table (" + std::to_string(expected.claims) +
-           " claims)";
+  std::string middle;  // the first range of the second half
+  uint64_t running = 0;
+  for (const auto& [prefix, count] : by_range) {
+    if (running >= total / 2) {
+      middle = prefix;
+      break;
+    }
+    running += count;
+  }
+  Recomputed first, second;
+  // Claims outside every aggregate's range are scanned too: the halves cover all keys.
+  auto other = std::async(std::launch::async, [&] {
+    return middle.empty() ? Status::Ok() : ScanClaims(ledger, middle, "", second);
+  });
+  const Status scanned = ScanClaims(ledger, "", middle, first);
+  const Status scanned_other = other.get();
+  XCLEAR_RETURN_IF_ERROR(scanned);
+  XCLEAR_RETURN_IF_ERROR(scanned_other);
+  first.Add(second);
+  return first;
+}
+
+struct IndexScan {
+  uint64_t entries = 0;
+  PairSum pairs;
+  std::string problem;
+};
+
+// The claim index's keys [lower, upper): each entry's (hash, locator), and for an entry under
+// hash ‖ id, that the id has that hash and is recorded where the entry says.
+Status ScanIndex(const Ledger& ledger, const std::string& lower, const std::string& upper,
+                 IndexScan& out) {
+  auto cursor = ledger.NewCursor(Table::kClaimIndex, lower, upper);
+  for (; cursor->Valid(); cursor->Next(), ++out.entries) {
+    const std::string_view key = cursor->key();
+    const std::string_view locator = cursor->value();
+    if (key.size() < 8 || locator.size() != kLocatorBytes) {
+      out.problem = "a claim index record is malformed";
+      return Status::Ok();
+    }
+    const uint64_t hash = encoding::DecodeFixed64(key.data());
+    out.pairs.Add(hash, locator);
+    if (key.size() == 8) continue;
+    const std::string_view id = key.substr(8);
+    XCLEAR_ASSIGN_OR_RETURN(const auto claim, ledger.Get(Table::kClaimsByMonth,
+                                                         std::string(locator) + std::string(id)));
+    if (ClaimIdHash(id) != hash || !claim) {
+      out.problem = "the claim index names claim " + std::string(id) + " where it is not";
+      return Status::Ok();
+    }
+  }
+  return cursor->status();
+}
+
+Result<std::string> CheckIndex(const Ledger& ledger, const Recomputed& expected) {
+  std::string middle;
+  encoding::PutFixed64(middle, uint64_t{1} << 63);  // hashes are uniform: half the keys each
+  IndexScan first, second;
+  auto other =
+      std::async(std::launch::async, [&] { return ScanIndex(ledger, middle, "", second); });
+  const Status scanned = ScanIndex(ledger, "", middle, first);
+  const Status scanned_other = other.get();
+  XCLEAR_RETURN_IF_ERROR(scanned);
+  XCLEAR_RETURN_IF_ERROR(scanned_other);
+  if (!first.problem.empty()) return first.problem;
+  if (!second.problem.empty()) return second.problem;
+  first.pairs.Add(second.pairs);
+  const uint64_t entries = first.entries + second.entries;
+  if (entries != expected.claims || !(first.pairs == expected.pairs)) {
+    return "the claim index (" + std::to_string(entries) + " entries) does not match the claims (" +
+           std::to_string(expected.claims) + ")";
   }
   return std::string();
 }
@@ -95,6 +202,29 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
   XCLEAR_RETURN_IF_ERROR(cursor->status());
   if (count != expected.aggregates.size())
     return std::string("an aggregate is missing for some claims");
+  cursor = ledger.NewCursor(Table::kLateAggregates, "", "");
+  count = 0;
+  for (; cursor->Valid(); cursor->Next(), ++count) {
+    AggregateKey key;
+    uint64_t declaration = 0;
+    Aggregate stored;
+    if (!DecodeLateAggregateKey(cursor->key(), key, declaration) ||
+        !DecodeAggregate(cursor->value(), stored)) {
+      return std::string("a late claims aggregate record is malformed");
+    }
+    const auto it = expected.late.find({key, declaration});
+    if (it == expected.late.end() || it->second.count != stored.count ||
+        it->second.fund_fen != stored.fund_fen || it->second.total_fen != stored.total_fen ||
+        it->second.digest_sum != stored.digest_sum) {
+      return "the late claims of declaration " + DeclarationIdToHex(declaration) + " (" +
+             key.month.ToString() + " " + std::to_string(key.treatment) + "→" +
+             std::to_string(key.insured) + " " + std::string(CategoryName(key.category)) +
+             ") differ from their aggregate";
+    }
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  if (count != expected.late.size())
+    return std::string("a late claims aggregate is missing for some claims");
   return std::string();
 }
 
@@ -159,11 +289,11 @@ Result<std::string> CheckPostings(const Ledger& ledger, const Recomputed& expect
 }  // namespace
 
 Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
-  Recomputed recomputed;
-  XCLEAR_ASSIGN_OR_RETURN(std::string problem, ScanClaims(ledger_, recomputed));
+  XCLEAR_ASSIGN_OR_RETURN(const Recomputed recomputed, RecomputeFromClaims(ledger_));
   if (claims_checked != nullptr) *claims_checked = recomputed.claims;
+  std::string problem = recomputed.problem;
   if (problem.empty()) {
-    XCLEAR_ASSIGN_OR_RETURN(problem, CheckMonthIndex(ledger_, recomputed));
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckIndex(ledger_, recomputed));
   }
   if (problem.empty()) {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckAggregates(ledger_, recomputed));

@@ -32,6 +32,8 @@ enum ColumnFamily : size_t {
   kStatements,
   kNotices,
   kResponses,
+  kClaimIndex,
+  kLateAggregates,
   kColumnFamilyCount,
 };
 
@@ -56,8 +58,10 @@ class RocksLedger final : public Ledger {
   Result<std::vector<AppendResult>> Append(const std::vector<EntryDraft>& drafts) override;
   Result<CommitResult> Commit(const CommitRequest& request) override;
   Result<std::optional<std::string>> Get(Table table, std::string_view key) const override;
+  using Ledger::MultiGet;
   Status MultiGet(Table table, const std::vector<std::string_view>& keys,
-                  std::vector<std::string>& values, std::vector<bool>& found) const override;
+                  std::vector<std::string>& values, std::vector<bool>& found,
+                  bool keys_sorted) const override;
   std::unique_ptr<TableCursor> NewCursor(Table table, std::string lower,
                                          std::string upper) const override;
   Result<std::unique_ptr<TableFileWriter>> NewTableFile(Table table) override;

@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config
   librocksdb-dev libboost-dev libpoco-dev libspdlog-dev libssl-dev
+  libxxhash-dev  # XXH3: the claim index's hash of a claim id (declarations/claim_index.cc)
   libgtest-dev libgmock-dev clang-format libxlsxwriter-dev unzip
   openssl   # test certificates for the HTTPS tests and `xclear-stress --tls yes`
   hledger   # the auditors' cross-check of the journal export (tests/tools/hledger_test.sh)

@@ -73,11 +73,9 @@ class Clearing {
 
   // Clears service month `month`: returns every statement of the month (old and new). Refused
   // before the month's declaration deadline, with the deadline in the message.
-  // The regular round comes from the declaration-time aggregates; a supplementary round scans
-  // the month's claims, and `progress`, when given, is called with the number of claims
-  // scanned so far, every 2^20 claims and once at the end of the scan.
-  Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor,
-                                       const std::function<void(uint64_t)>& progress = {});
+  // The regular round comes from the declaration-time aggregates, a supplementary round from
+  // the late claims' aggregates kept per declaration: neither reads the month's claims.
+  Result<std::vector<Statement>> Clear(const YearMonth& month, const std::string& actor);
   // The statements already issued for `month`, by round.
   Result<std::vector<Statement>> Statements(const YearMonth& month) const;
   // The service months that have at least one statement, in order.

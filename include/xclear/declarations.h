@@ -11,6 +11,7 @@
 // that the claim-id uniqueness check and the commit see the same state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,10 @@
 
 namespace xclear {
 
+namespace declarations_internal {
+struct RunResults;
+}
+
 struct RowError {
   uint64_t row = 0;   // the file's record number; the header is row 1 (as Excel numbers it)
   std::string field;  // "fund_amount", "claim_id", … or "" for the whole row
@@ -38,7 +43,7 @@ struct RowError {
 struct DeclarationLimits {
   uint64_t errors_listed_max = 10'000;       // errors beyond this are counted, not listed
   uint64_t duplicates_listed_max = 1'000;    // duplicate claim ids listed in the report
-  uint64_t run_claims_max = 2'000'000;       // claims sorted in memory at once (bounds memory)
+  uint64_t run_claims_max = 4'000'000;       // claims sorted in memory at once (bounds memory)
   uint64_t write_batch_claims_max = 50'000;  // above this, claims go in as ingested files
   uint64_t claims_max = 100'000'000;         // claims in one declaration
 };
@@ -153,6 +158,13 @@ class Declarations {
   // The groups of `month`'s on-time claims (late = false) or of its late ones, in (treatment,
   // insured, category) order: one short range scan, whatever the number of claims.
   Result<std::vector<ClaimGroup>> MonthGroups(const YearMonth& month, bool late) const;
+  // The late claims of `month` per declaration and (treatment, insured, category): what a
+  // supplementary round clears, read without a scan of the month's claims.
+  struct LateGroup {
+    uint64_t declaration_id = 0;
+    ClaimGroup claims;
+  };
+  Result<std::vector<LateGroup>> LateGroups(const YearMonth& month) const;
   // Σ of MonthGroups: (count, fund fen).
   Result<std::pair<uint64_t, Fen>> MonthTotals(const YearMonth& month, bool late) const;
   // The service months that have at least one claim, in order (one seek per month).
@@ -171,18 +183,19 @@ class Declarations {
   class RowSource;
 
  private:
-  struct Batch;
   Result<DeclarationReport> Declare(uint32_t treatment, RowSource& source, const std::string& actor,
                                     const ProgressCallback& progress);
-  Status FlushRun(Batch& batch, bool final);
-  Status CheckAcrossRuns(Batch& batch) const;
-  Status CommitBatch(Batch& batch, const std::string& actor);
+  Status CommitDeclaration(DeclarationReport& report, declarations_internal::RunResults& results,
+                           const std::string& actor);
+  // Refuses a ledger whose claims are stored without the claim index (an older format).
+  Status CheckClaimFormat() const;
 
   Ledger& ledger_;
   const Config& config_;
   const Clock& clock_;
   DeclarationLimits limits_;
   std::mutex declare_mutex_;
+  mutable std::atomic<bool> format_checked_{false};
 };
 
 // The field order of DeclareRows (and the SPEC column names of a CSV file).

@@ -65,13 +65,15 @@ struct VerifyReport {
 // Tables stored beside the journal, owned by the domain libraries (declarations, clearing…).
 // The ledger stores their bytes; their encodings are documented where they are produced.
 enum class Table : uint8_t {
-  kClaims = 0,       // claim_id → claim record
-  kClaimsByMonth,    // month ‖ treatment ‖ insured ‖ claim_id → claim record
+  kClaims = 0,       // claim_id → claim record (claims format 1, read only to upgrade it)
+  kClaimsByMonth,    // month ‖ treatment ‖ insured ‖ claim_id → claim record (the claims)
   kClaimAggregates,  // month ‖ treatment ‖ insured ‖ category ‖ late → count and sums
   kDeclarations,     // declaration id → declaration record
   kStatements,       // month ‖ round → clearing statement (JSON, see clearing.h)
   kNotices,          // "adjustment:<Y>" → annual prepayment adjustment (JSON, prepayments.h)
   kResponses,        // principal ‖ Idempotency-Key → the HTTP service's recorded response
+  kClaimIndex,       // hash of claim_id → where the claim is (uniqueness, lookup by id)
+  kLateAggregates,  // month ‖ declaration ‖ treatment ‖ insured ‖ category → late claims' sums
   kTableCount,
 };
 
@@ -107,6 +109,8 @@ class TableCursor {
   virtual std::string_view key() const = 0;
   virtual std::string_view value() const = 0;
   virtual Status status() const = 0;
+  // Moves to the first record at or after `key` (within the cursor's bounds).
+  virtual void Seek(std::string_view key) = 0;
 };
 
 // A non-monetary fact in its own hash chain: a late-declaration explanation, a confirmation, a
@@ -202,8 +206,14 @@ class Ledger {
   // Table access for the domain libraries. Reads see committed state only.
   virtual Result<std::optional<std::string>> Get(Table table, std::string_view key) const = 0;
   // Looks up many keys at once; values[i] is empty and found[i] false where a key is absent.
+  // `keys_sorted`: the caller promises ascending key order (the lookup then skips its own sort).
   virtual Status MultiGet(Table table, const std::vector<std::string_view>& keys,
-                          std::vector<std::string>& values, std::vector<bool>& found) const = 0;
+                          std::vector<std::string>& values, std::vector<bool>& found,
+                          bool keys_sorted) const = 0;
+  Status MultiGet(Table table, const std::vector<std::string_view>& keys,
+                  std::vector<std::string>& values, std::vector<bool>& found) const {
+    return MultiGet(table, keys, values, found, false);
+  }
   // Records with lower <= key < upper (an empty upper means no bound), in key order.
   virtual std::unique_ptr<TableCursor> NewCursor(Table table, std::string lower,
                                                  std::string upper) const = 0;

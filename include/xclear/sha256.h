@@ -36,5 +36,7 @@ bool DigestFromHex(std::string_view hex, Digest& out);
 // sum := (sum + digest) mod 2^256, both read as big-endian integers. Sums of digests do not
 // depend on the order they are added in, so a set's digest can be kept up to date piecewise.
 void AddDigest(Digest& sum, const Digest& digest);
+// sum −= digest (mod 2^256): takes back what AddDigest added.
+void SubtractDigest(Digest& sum, const Digest& digest);
 
 }  // namespace xclear

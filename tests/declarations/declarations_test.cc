@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../declarations/claim_index.h"
+#include "../raw_edit.h"
 #include "../test_support.h"
 #include "xclear/text.h"
 
@@ -479,6 +481,111 @@ TEST_F(DeclarationsTest, AJsonClaimWithADuplicateKeyIsRefused) {
   EXPECT_NE(refused.status().message().find("duplicate key \"fund_amount\""), std::string::npos);
   EXPECT_FALSE(declarations_->FindClaim("JD1")->has_value());
   EXPECT_EQ(ledger_->Head().sequence, 0u);
+}
+
+}  // namespace
+}  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// Four hash values for every id: the claim index's collision handling (hash ‖ id keys) carries
+// all the weight, within a run, across runs, against the ledger and on the small-write path.
+uint64_t FourHashes(std::string_view id) { return static_cast<uint64_t>(id.back()) % 4; }
+
+class CollidingHashesTest : public DeclarationsTest {
+ protected:
+  void SetUp() override {
+    declarations_internal::SetClaimIdHashForTesting(&FourHashes);
+    DeclarationLimits limits;
+    limits.run_claims_max = 1000;
+    limits.write_batch_claims_max = 500;
+    Open(limits);
+  }
+  void TearDown() override { declarations_internal::SetClaimIdHashForTesting(nullptr); }
+};
+
+TEST_F(CollidingHashesTest, EveryClaimIsFoundCheckedAndVerifiedWhenHashesCollide) {
+  // Claims spread over months and insured provinces unrelated to their hashes, so that the
+  // claim holding a hash is seldom where another claim with that hash is.
+  constexpr uint32_t kInsured[] = {130000, 310000, 320000, 410000, 510000};
+  const auto settled = [](int i) { return i / 7 % 2 ? "2026-10-05" : "2026-09-15"; };
+  std::string rows;
+  for (int i = 0; i < 4500; ++i) {
+    rows += Row("C" + std::to_string(i), settled(i), std::to_string(i % 90 + 1) + ".00", kBeijing,
+                kInsured[i / 10 % 5]);
+  }
+  const DeclarationReport report = Declare(rows);
+  ASSERT_TRUE(report.accepted);
+  EXPECT_EQ(report.recorded, 4500u);
+  ExpectVerified();
+  for (const int i : {0, 1, 2, 3, 999, 1000, 2501, 4499}) {
+    const auto claim = declarations_->FindClaim("C" + std::to_string(i));
+    ASSERT_TRUE(claim.ok());
+    ASSERT_TRUE(claim->has_value()) << i;
+    EXPECT_EQ((*claim)->fund_amount.ToString(), std::to_string(i % 90 + 1) + ".00");
+    EXPECT_EQ((*claim)->insured, kInsured[i / 10 % 5]);
+    EXPECT_EQ((*claim)->settled_on.ToString(), settled(i));
+  }
+  EXPECT_FALSE(declarations_->FindClaim("C4500")->has_value());
+  // Declared again: every claim is a duplicate, nothing is recorded.
+  const DeclarationReport again = Declare(rows);
+  ASSERT_TRUE(again.accepted);
+  EXPECT_EQ(again.recorded, 0u);
+  EXPECT_EQ(again.duplicates, 4500u);
+  // New ids whose hashes recorded claims hold, on the small-write path and through files.
+  std::string small;
+  for (int i = 0; i < 10; ++i) small += Row("S" + std::to_string(i), "2026-09-16");
+  ASSERT_EQ(Declare(small).recorded, 10u);
+  std::string large;
+  for (int i = 0; i < 2500; ++i) large += Row("L" + std::to_string(i), "2026-09-16");
+  ASSERT_EQ(Declare(large).recorded, 2500u);
+  ExpectVerified();
+  EXPECT_TRUE(declarations_->FindClaim("S7")->has_value());
+  EXPECT_TRUE(declarations_->FindClaim("L2499")->has_value());
+  // A known id with another amount conflicts; a repeat across runs is found.
+  const DeclarationReport conflict =
+      Declare(Row("D1", "2026-09-16") + Row("C7", settled(7), "1.00", kBeijing, kInsured[0]));
+  EXPECT_FALSE(conflict.accepted);
+  ASSERT_EQ(conflict.errors.size(), 1u);
+  EXPECT_EQ(conflict.errors[0].row, 3u);
+  EXPECT_NE(conflict.errors[0].reason.find("already recorded with different fields"),
+            std::string::npos);
+  std::string repeated;
+  for (int i = 0; i < 1500; ++i) repeated += Row("R" + std::to_string(i), "2026-09-16");
+  repeated += Row("R3", "2026-09-16");
+  const DeclarationReport twice = Declare(repeated);
+  EXPECT_FALSE(twice.accepted);
+  ASSERT_EQ(twice.errors.size(), 1u);
+  EXPECT_EQ(twice.errors[0].row, 1502u);
+  EXPECT_NE(twice.errors[0].reason.find("also row 5"), std::string::npos) << twice.errors[0].reason;
+  EXPECT_FALSE(declarations_->FindClaim("R1")->has_value());
+  ExpectVerified();
+}
+
+}  // namespace
+}  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST_F(DeclarationsTest, VerifyFindsAClaimIndexEntryAlteredBehindTheLedgersBack) {
+  ASSERT_TRUE(Declare(Row("T1", "2026-09-15") + Row("T2", "2026-09-15")).accepted);
+  ExpectVerified();
+  declarations_.reset();
+  ledger_.reset();
+  std::string key;
+  declarations_internal::EncodeIndexKey(declarations_internal::ClaimIdHash("T1"), key);
+  testing_support::EditRaw(dir_.path() / "ledger", "claim_index", key, [](std::string& locator) {
+    locator[11] = static_cast<char>(locator[11] ^ 1);  // another insured province
+  });
+  Open();
+  EXPECT_FALSE(declarations_->FindClaim("T1")->has_value());  // the index decides the lookup
+  const auto problem = declarations_->Verify();
+  ASSERT_TRUE(problem.ok());
+  EXPECT_NE(problem->find("the claim index (2 entries) does not match the claims (2)"),
+            std::string::npos)
+      << *problem;
 }
 
 }  // namespace
