@@ -56,18 +56,10 @@ class RoundAccumulator {
     count_ += claims.count;
   }
 
-  // One claim of a month scan; its ClaimDigest is SHA-256(claim_id ‖ 0x00 ‖ digest fields).
-  void AddClaim(const Declarations::ClaimView& claim) {
-    Group& group = GroupOf(claim.treatment, claim.insured, claim.category);
-    ++group.count;
-    group.fund += claim.fund_fen;
-    group.total += claim.total_fen;
-    std::string bytes(claim.claim_id);
-    bytes += '\0';
-    bytes.append(claim.digest_fields);
-    AddDigest(group.digest_sum, Sha256Of(bytes));
-    ++count_;
-    declarations_.insert(claim.declaration_id);
+  // A group of one declaration's late claims, as kept at declaration time.
+  void AddLateGroup(const Declarations::LateGroup& late) {
+    AddGroup(late.claims);
+    declarations_.insert(late.declaration_id);
   }
 
   uint64_t count() const { return count_; }
@@ -235,8 +227,7 @@ Result<std::vector<YearMonth>> Clearing::StatementMonths() const {
   }
 }
 
-Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std::string& actor,
-                                               const std::function<void(uint64_t)>& progress) {
+Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std::string& actor) {
   std::lock_guard lock(clear_mutex_);
   const Instant now = clock_.Now();
   const Instant deadline = DeclarationDeadline(month, config_.rules);
@@ -271,14 +262,12 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
     if (statement.round > 0) late_covered += statement.claim_count;
   }
   if (late.first > late_covered) {
+    // The late claims of the declarations no round covers, from their groups: no claim is read.
     RoundAccumulator supplementary;
-    uint64_t scanned = 0;
-    XCLEAR_RETURN_IF_ERROR(declarations.ScanMonth(month, [&](const Declarations::ClaimView& claim) {
-      if (progress && (++scanned & ((1u << 20) - 1)) == 0) progress(scanned);
-      if (claim.late && covered.count(claim.declaration_id) == 0) supplementary.AddClaim(claim);
-      return Status::Ok();
-    }));
-    if (progress) progress(scanned);
+    XCLEAR_ASSIGN_OR_RETURN(const auto late_groups, declarations.LateGroups(month));
+    for (const Declarations::LateGroup& group : late_groups) {
+      if (covered.count(group.declaration_id) == 0) supplementary.AddLateGroup(group);
+    }
     if (supplementary.count() > 0) {
       XCLEAR_ASSIGN_OR_RETURN(Statement statement,
                               supplementary.Build(month, next_round++, config_.participants));

@@ -252,9 +252,10 @@ TEST_F(ClearingTest, LateClaimsFormSupplementaryRounds) {
   EXPECT_EQ(*clearing_->Verify(), "");
 }
 
-// A supplementary round is built by scanning the month's claims, the regular round from the
-// aggregates kept at declaration time: both must give the documented digest. Here the whole
-// month arrives late, plus a second claim in one group (so a group sums two claim digests).
+// A supplementary round is built from the late claims' groups kept per declaration, the regular
+// round from the aggregates kept at declaration time: both must give the documented digest. Here
+// the whole month arrives late, plus a second claim in one group (so a group sums two claim
+// digests).
 TEST_F(ClearingTest, ASupplementaryRoundHasTheSameDigestAsTheClaimsGive) {
   ASSERT_TRUE(
       declarations_->FileExplanation(kBeijing, kSeptember, "HIS migration", "province:110000")

@@ -250,11 +250,8 @@ Status MonthEnd(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> before, clearing.Statements(month));
   say("month-end " + month.ToString() + ": clearing (" + std::to_string(before.size()) +
       " round(s) already issued)");
-  XCLEAR_ASSIGN_OR_RETURN(
-      const std::vector<Statement> statements,
-      clearing.Clear(month, context.actor, [&say](uint64_t scanned) {
-        say("  scanned " + std::to_string(scanned) + " claims for late ones no round covers yet");
-      }));
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements,
+                          clearing.Clear(month, context.actor));
   for (size_t i = before.size(); i < statements.size(); ++i) {
     say("  issued round " + std::to_string(statements[i].round) + ": " +
         std::to_string(statements[i].claim_count) + " claims, " +
