@@ -2,7 +2,7 @@
 // one declare_bench leaves behind) and prints wall time, claims/s and peak RSS — first the
 // regular round (built from the declaration-time aggregates), then a supplementary round: a
 // treatment province that filed an explanation declares LATE claims after the deadline and
-// the month is cleared again, which scans the month's claims to find the uncovered late ones.
+// the month is cleared again, from the late claims' groups kept per declaration (no scan).
 //
 //   build/bench/clear_bench --ledger DIR --month YYYY-MM [--late N] [--config FILE]
 //

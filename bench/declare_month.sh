@@ -3,8 +3,9 @@
 # --province T` command per claims-<T>.csv file of CLAIMS_DIR, one after the other, into one
 # fresh ledger, each a separate process (open, declare durably, close). Prints each command's
 # time and peak RSS, then the total, the largest peak RSS, the claims per second and the ledger
-# on disk; then times `xclear clear --month` (the regular round, with process start) and, unless
-# --no-verify, `xclear verify`. Not part of CI.
+# on disk; then times `xclear clear --month` (the regular round, with process start), 10 000 late
+# claims declared after the deadline (Beijing filed an explanation in time) and the
+# supplementary round that clears them, and, unless --no-verify, `xclear verify`. Not part of CI.
 #
 #   bash bench/declare_month.sh CLAIMS_DIR LEDGER_DIR [--month YYYY-MM] [--no-verify]
 #
@@ -54,9 +55,24 @@ done
 seconds=$(echo "$(date +%s.%N) - $start" | bc)
 echo "declare: $total_claims claims through $(ls "$claims_dir"/claims-*.csv | wc -l) xclear declare commands in $(printf %.2f "$seconds") s ($(echo "$total_claims / $seconds" | bc) claims/s), largest peak RSS $((peak / 1024)) MiB"
 echo "ledger on disk: $(du -sh "$ledger" | cut -f1)"
+xclear explain --province 110000 --month "$month" --reason "bench: late claims" \
+  --actor operator/bench-for-110000 --now "${next}-11T09:00:00" >/dev/null
 start=$(date +%s.%N)
 xclear clear --month "$month" --now "${next}-21T09:00:00" >/dev/null
-echo "clear --month $month (CLI, with process start): $(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)") s"
+echo "clear --month $month, regular round (CLI, with process start): $(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)") s"
+{
+  echo "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount"
+  for i in $(seq 1 10000); do
+    echo "BENCHLATE$i,110000,$((120000 + i % 3 * 10000)),$month-15,outpatient,$((100 + i % 900)).00,$((50 + i % 50)).25"
+  done
+} >"$work/late.csv"
+start=$(date +%s.%N)
+xclear declare "$work/late.csv" --province 110000 --actor operator/bench-for-110000 \
+  --now "${next}-22T09:00:00" >/dev/null
+echo "declare 10000 late claims (CLI): $(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)") s"
+start=$(date +%s.%N)
+xclear clear --month "$month" --now "${next}-22T10:00:00" >/dev/null
+echo "clear --month $month, supplementary round of 10000 late claims in a $((total_claims + 10000))-claim month (CLI): $(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)") s"
 if [ "$verify" = yes ]; then
   start=$(date +%s.%N)
   xclear verify --now "${next}-21T10:00:00" >/dev/null
