@@ -331,6 +331,22 @@ Status RunWriter::WriteIndex(const Run& run, bool checks_only, bool as_writes) {
                                    std::to_string(run.RowAt(order[first].record)) + ")"});
       continue;
     }
+    if (entry.state == kDuplicate && !earlier_duplicates_.empty()) {
+      const std::string_view id = run.IdAt(entry.record);
+      const auto same = std::lower_bound(
+          earlier_duplicates_.begin(), earlier_duplicates_.end(), entry.hash,
+          [](const EarlierDuplicate& earlier, uint64_t hash) { return earlier.hash < hash; });
+      for (auto it = same; it != earlier_duplicates_.end() && it->hash == entry.hash; ++it) {
+        if (it->id != id) continue;
+        entry.state = kRepeated;
+        index_errors_.push_back({run.RowAt(entry.record), "claim_id",
+                                 "claim_id \"" + std::string(id) +
+                                     "\" appears twice in this declaration (also row " +
+                                     std::to_string(it->row) + ")"});
+        break;
+      }
+      continue;
+    }
     if (entry.state != kNew || earlier_hashes_.empty()) continue;
     while (earlier < earlier_hashes_.size() && earlier_hashes_[earlier] < entry.hash) ++earlier;
     if (earlier < earlier_hashes_.size() && earlier_hashes_[earlier] == entry.hash) {
@@ -417,6 +433,9 @@ Status RunWriter::WriteClaims(const Run& run, bool as_writes) {
       for (size_t i = 0; i < bucket.size(); ++i) {
         if (i + kAhead < bucket.size()) run.PrefetchOffset(bucket[i + kAhead].second);
         const uint32_t offset = bucket[i].second;
+        if (i > 0 && run.IdAtOffset(bucket[i - 1].second) == run.IdAtOffset(offset)) {
+          continue;  // an id given twice: the index half refuses the declaration for it
+        }
         key.assign(locator);
         key.append(run.IdAtOffset(offset));
         const std::string_view value = run.ValueAtOffset(offset);
@@ -479,18 +498,31 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
   }
   const bool checks_only = refused || conflicts || fresh == 0;
   const bool as_writes = last && earlier_.empty() && fresh <= limits_.write_batch_claims_max;
+  Status index = Status::Ok();
   Status claims = Status::Ok();
   if (checks_only) {
-    XCLEAR_RETURN_IF_ERROR(WriteIndex(run, true, as_writes));
+    index = WriteIndex(run, true, as_writes);
   } else if (helper != nullptr && !as_writes) {
     // The claims half cannot see an error of the index half; its file is dropped if one is found.
     helper->Start([&] { return WriteClaims(run, as_writes); });
-    const Status index = WriteIndex(run, false, as_writes);
+    index = WriteIndex(run, false, as_writes);
     claims = helper->Wait();
-    XCLEAR_RETURN_IF_ERROR(index);
   } else {
-    XCLEAR_RETURN_IF_ERROR(WriteIndex(run, false, as_writes));
-    if (index_errors_.empty()) claims = WriteClaims(run, as_writes);
+    index = WriteIndex(run, false, as_writes);
+    if (index.ok() && index_errors_.empty()) claims = WriteClaims(run, as_writes);
+  }
+  // An id given twice refuses the declaration with its rows; the claims half, which wrote the
+  // repeated claim too, may have failed on it, and that is not the answer.
+  if (!index_errors_.empty()) claims = Status::Ok();
+  if (index.ok() && index_errors_.empty()) {
+    // Claims already recorded stay in mind too: the same one twice across runs is an error as
+    // it is within a run.
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (run.states[i] == kDuplicate) {
+        earlier_duplicates_.push_back({run.hashes[i], std::string(run.IdAt(i)), run.RowAt(i)});
+      }
+    }
+    std::sort(earlier_duplicates_.begin(), earlier_duplicates_.end());
   }
   bool errors = false;
   {
@@ -498,8 +530,8 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
     results_.errors.insert(results_.errors.end(), index_errors_.begin(), index_errors_.end());
     errors = !results_.errors.empty();
   }
-  EarlierRun done{index_file_, claims_file_};
-  const bool written = !checks_only && claims.ok() && !errors;
+  const EarlierRun done{index_file_, claims_file_};
+  const bool written = !checks_only && index.ok() && claims.ok() && !errors;
   if (written) {
     Fold(run);
     for (auto* writes : {&index_writes_, &claims_writes_}) {
@@ -515,10 +547,10 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
       if (file->records > 0) std::filesystem::remove(file->path, ignored);
     }
   }
-  Reset();
-  XCLEAR_RETURN_IF_ERROR(claims);
   if (written) earlier_.push_back(done);
-  return Status::Ok();
+  Reset();
+  XCLEAR_RETURN_IF_ERROR(index);
+  return claims;
 }
 
 void RunWriter::Reset() {

@@ -36,6 +36,8 @@ inline constexpr size_t kTotalsPerMonth = kCodeSlots * 4 * 2;
 // once, at their full size, and never move (untouched pages cost no memory).
 class Run {
  public:
+  static constexpr size_t kRecordBytesMax = 1 + kClaimIdBytesMax + kClaimValueBytes;
+  static constexpr size_t kCapacityMax = UINT32_MAX / kRecordBytesMax;  // 32-bit offsets
   explicit Run(size_t capacity);
   ~Run();
   Run(const Run&) = delete;
@@ -79,7 +81,6 @@ class Run {
   size_t common_prefix = 0;
 
  private:
-  static constexpr size_t kRecordBytesMax = 1 + kClaimIdBytesMax + kClaimValueBytes;
   size_t capacity_;
   size_t arena_bytes_;
   char* arena_ = nullptr;  // mmap'ed
@@ -170,6 +171,13 @@ class RunWriter {
   std::vector<EarlierRun> earlier_;
   std::vector<uint64_t> earlier_hashes_;  // sorted: hashes of the new claims of earlier runs
   std::vector<uint64_t> earlier_held_;    // sorted: hashes whose short key an earlier run took
+  struct EarlierDuplicate {               // a claim of an earlier run already recorded
+    uint64_t hash;
+    std::string id;
+    uint64_t row;
+    auto operator<=>(const EarlierDuplicate&) const = default;
+  };
+  std::vector<EarlierDuplicate> earlier_duplicates_;  // sorted by hash
 };
 
 }  // namespace xclear::declarations_internal

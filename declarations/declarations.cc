@@ -167,6 +167,9 @@ Declarations::Declarations(Ledger& ledger, const Config& config, const Clock& cl
     limits_.run_claims_max =
         (Fen(INT64_MAX) / config.rules.claim_amount_max.fen()).convert_to<uint64_t>();
   }
+  // A run's records are addressed by 32-bit offsets into its arena.
+  limits_.run_claims_max = std::min<uint64_t>(limits_.run_claims_max, Run::kCapacityMax);
+  limits_.run_claims_max = std::max<uint64_t>(limits_.run_claims_max, 1);
 }
 
 Result<DeclarationReport> Declarations::DeclareCsvFile(uint32_t treatment,
@@ -279,8 +282,8 @@ class Worker final : public RunWriter::Helper {
   }
   // Queues `task`; returns its ticket for WaitFor.
   uint64_t Post(std::function<Status()> task) {
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     tasks_.push_back(std::move(task));
     changed_.notify_all();
     return ++posted_;
@@ -291,8 +294,18 @@ class Worker final : public RunWriter::Helper {
     changed_.wait(lock, [&] { return done_ >= ticket; });
     return failure_;
   }
-  Status WaitAll() { return WaitFor(posted_); }
-  bool started() const { return thread_.joinable(); }
+  Status WaitAll() {
+    uint64_t posted = 0;
+    {
+      std::lock_guard lock(mutex_);
+      posted = posted_;
+    }
+    return WaitFor(posted);
+  }
+  bool started() {
+    std::lock_guard lock(mutex_);
+    return thread_.joinable();
+  }
   bool failed() {
     std::lock_guard lock(mutex_);
     return !failure_.ok();
@@ -320,7 +333,14 @@ class Worker final : public RunWriter::Helper {
       tasks_.pop_front();
       const bool skip = !failure_.ok();
       lock.unlock();
-      Status status = skip ? Status::Ok() : task();
+      Status status = Status::Ok();
+      try {
+        if (!skip) status = task();
+      } catch (const std::bad_alloc&) {
+        status = Status::Internal("out of memory while declaring");
+      } catch (const std::exception& e) {
+        status = Status::Internal(std::string("declaring failed: ") + e.what());
+      }
       lock.lock();
       if (!status.ok() && failure_.ok()) failure_ = std::move(status);
       ++done_;
@@ -384,8 +404,9 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   // the ledger, a chunk each in turn (the lookups are most of the work once the ledger holds
   // many declarations), and the first writes the claims half of a Finish. While reading, the
   // reading thread shares the two cores with them; then they have both.
-  Worker digests;
+  // Declared before `digests`, so destroyed after it: a queued Finish on `digests` waits on them.
   std::array<Worker, 2> lookups;
+  Worker digests;
   size_t handed = 0;  // records of `run` handed to the workers
   size_t next_lookup = 0;
   const auto hand_over = [&] {

@@ -949,7 +949,9 @@ class SstTableFileWriter final : public TableFileWriter {
       RemoveQuietly(path_);
       return TableFile{table_, {}, 0};
     }
-    XCLEAR_RETURN_IF_ERROR(FromRocks(writer_.Finish(), "finishing " + path_.string()));
+    const rocksdb::Status finished = writer_.Finish();
+    if (!finished.ok()) RemoveQuietly(path_);
+    XCLEAR_RETURN_IF_ERROR(FromRocks(finished, "finishing " + path_.string()));
     return TableFile{table_, path_, records_};
   }
 

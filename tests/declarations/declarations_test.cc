@@ -590,3 +590,50 @@ TEST_F(DeclarationsTest, VerifyFindsAClaimIndexEntryAlteredBehindTheLedgersBack)
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// The index half and the claims half of a run are written side by side on two threads once a
+// declaration is large enough to start them: an id given twice must still be a row error there.
+TEST_F(DeclarationsTest, AnIdGivenTwiceIsARowErrorOnTheThreadedPathToo) {
+  std::string rows;
+  for (int i = 0; i < 70'000; ++i) rows += Row("W" + std::to_string(i), "2026-09-15");
+  rows += Row("W3", "2026-09-15");  // row 70 002, the same claim as row 5
+  const DeclarationReport one_run = Declare(rows);
+  EXPECT_FALSE(one_run.accepted);
+  ASSERT_EQ(one_run.errors.size(), 1u);
+  EXPECT_EQ(one_run.errors[0].row, 70'002u);
+  EXPECT_NE(one_run.errors[0].reason.find("also row 5"), std::string::npos);
+  EXPECT_EQ(ledger_->Head().sequence, 0u);
+
+  DeclarationLimits limits;
+  limits.run_claims_max = 1000;
+  limits.write_batch_claims_max = 500;
+  Open(limits);
+  std::string in_one_run;  // both copies in the first (full) run, finished on a worker
+  for (int i = 0; i < 1500; ++i) in_one_run += Row("V" + std::to_string(i), "2026-09-15");
+  in_one_run.insert(0, Row("V700", "2026-09-15"));
+  const DeclarationReport refused = Declare(in_one_run);
+  EXPECT_FALSE(refused.accepted);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].row, 703u);
+  EXPECT_NE(refused.errors[0].reason.find("also row 2"), std::string::npos);
+
+  // A claim already recorded, given twice in different runs, is refused as within a run.
+  std::string recorded;
+  for (int i = 0; i < 10; ++i) recorded += Row("P" + std::to_string(i), "2026-09-15");
+  ASSERT_EQ(Declare(recorded).recorded, 10u);
+  std::string across = Row("P3", "2026-09-15");
+  for (int i = 0; i < 1500; ++i) across += Row("Q" + std::to_string(i), "2026-09-15");
+  across += Row("P3", "2026-09-15");
+  const DeclarationReport twice = Declare(across);
+  EXPECT_FALSE(twice.accepted);
+  ASSERT_EQ(twice.errors.size(), 1u);
+  EXPECT_EQ(twice.errors[0].row, 1503u);
+  EXPECT_NE(twice.errors[0].reason.find("also row 2"), std::string::npos);
+  ExpectVerified();
+}
+
+}  // namespace
+}  // namespace xclear
