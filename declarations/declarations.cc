@@ -38,7 +38,6 @@ using namespace declarations_internal;
 
 namespace {
 
-
 std::string ExplanationPrefix(uint32_t treatment) {
   return treatment == 0 ? "explanation:" : "explanation:" + std::to_string(treatment) + ":";
 }
