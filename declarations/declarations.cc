@@ -77,6 +77,9 @@ class Declarations::RowSource {
   virtual bool national() const { return false; }
   virtual uint64_t bytes() const { return 0; }
   virtual uint64_t bytes_total() const { return 0; }
+  // At least as many claims as the source can hold (0: unknown), so that a small declaration
+  // does not reserve a run for millions.
+  virtual uint64_t claims_max() const { return 0; }
   uint64_t rows() const { return rows_; }  // data rows read so far, well-formed or not
   std::string name;
 
@@ -121,6 +124,10 @@ class CsvRowSource final : public Declarations::RowSource {
   bool national() const override { return map_.national; }
   uint64_t bytes() const override { return reader_->bytes_consumed(); }
   uint64_t bytes_total() const override { return reader_->bytes_total(); }
+  // A claim's row has 7 fields, each at least one character, and 6 commas: 13 bytes.
+  uint64_t claims_max() const override {
+    return reader_->bytes_total() == 0 ? 0 : reader_->bytes_total() / 13 + 1;
+  }
 
  private:
   std::unique_ptr<CsvReader> reader_;
@@ -148,6 +155,8 @@ class VectorRowSource final : public Declarations::RowSource {
     }
     return false;
   }
+
+  uint64_t claims_max() const override { return input_.size(); }
 
  private:
   const std::vector<std::vector<std::string>>& input_;
@@ -396,7 +405,10 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   std::array<std::unique_ptr<Run>, 2> runs;
   std::array<uint64_t, 2> finish_ticket{0, 0};
   size_t current = 0;
-  runs[0] = std::make_unique<Run>(limits_.run_claims_max);
+  const uint64_t run_capacity =
+      source.claims_max() == 0 ? limits_.run_claims_max
+                               : std::min<uint64_t>(limits_.run_claims_max, source.claims_max());
+  runs[0] = std::make_unique<Run>(run_capacity);
   Run* run = runs[0].get();
   // Workers: one digests the handed-over claims (and finishes full runs); two look them up in
   // the ledger, a chunk each in turn (the lookups are most of the work once the ledger holds
@@ -451,7 +463,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
         });
         current ^= 1;
         if (!runs[current]) {
-          runs[current] = std::make_unique<Run>(limits_.run_claims_max);
+          runs[current] = std::make_unique<Run>(run_capacity);
         } else if (!digests.WaitFor(finish_ticket[current]).ok()) {
           break;
         }

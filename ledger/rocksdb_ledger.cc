@@ -49,6 +49,7 @@ namespace xclear::ledger_internal {
 namespace {
 
 constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kSortedRunsMax = 64;  // level-0 files a table may have before a commit merges it
 const char* const kFormatKey = "meta:format";
 const char* const kHeadKey = "meta:head";
 const char* const kColumnFamilyNames[] = {rocksdb::kDefaultColumnFamilyName.c_str(),
@@ -122,7 +123,8 @@ std::vector<Posting> Negated(const std::vector<Posting>& postings) {
 // - history: keys grow within an account, so the hint is kept per account (9-byte prefix);
 // - idempotency, fact_keys, claims: point lookups of mostly absent keys, so whole-key bloom
 //   filters in the memtable and in the SST files answer "not there" without a search.
-rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::Options& base) {
+rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::Options& base,
+                                           bool background_compaction) {
   rocksdb::ColumnFamilyOptions options(base);
   switch (family) {
     case kJournal:
@@ -152,6 +154,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
       options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
       options.memtable_whole_key_filtering = true;
       options.memtable_prefix_bloom_size_ratio = 0.05;
+      if (family == kClaimIndex) {
+        // Every declaration's index file spans the whole hash range and lands in level 0.
+        // Merging goes straight to the last level (one sorted run when done), and level-0 files
+        // may pile up between merges without stalling a declaration: CompactTable bounds them.
+        options.level_compaction_dynamic_level_bytes = true;
+        options.disable_auto_compactions = !background_compaction;
+        options.level0_slowdown_writes_trigger = 1000;
+        options.level0_stop_writes_trigger = 1000;
+      }
       break;
     }
     case kMeta:
@@ -237,11 +248,13 @@ rocksdb::Options DatabaseOptions(const LedgerOptions& ledger) {
   return options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const rocksdb::Options& options) {
+std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const rocksdb::Options& options,
+                                                               bool background_compaction) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (size_t family = 0; family < kColumnFamilyCount; ++family) {
-    families.emplace_back(kColumnFamilyNames[family],
-                          FamilyOptions(static_cast<ColumnFamily>(family), options));
+    families.emplace_back(
+        kColumnFamilyNames[family],
+        FamilyOptions(static_cast<ColumnFamily>(family), options, background_compaction));
   }
   return families;
 }
@@ -265,9 +278,11 @@ Status CreateAtomically(const LedgerOptions& options) {
   db_options.create_if_missing = true;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  XCLEAR_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, staging.string(),
-                                                     FamilyDescriptors(db_options), &handles, &raw),
-                                   "cannot create a ledger in " + staging.string()));
+  XCLEAR_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, staging.string(),
+                                  FamilyDescriptors(db_options, options.background_compaction),
+                                  &handles, &raw),
+                "cannot create a ledger in " + staging.string()));
   std::unique_ptr<rocksdb::DB> db(raw);
   std::string format;
   PutFixed32(format, kFormatVersion);
@@ -304,9 +319,9 @@ Result<std::unique_ptr<Ledger>> RocksLedger::Open(const LedgerOptions& options,
   const rocksdb::Options db_options = DatabaseOptions(options);
   std::unique_ptr<RocksLedger> ledger(new RocksLedger(options, participants, clock));
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened =
-      rocksdb::DB::Open(db_options, options.data_dir.string(), FamilyDescriptors(db_options),
-                        &ledger->handles_, &raw);
+  const rocksdb::Status opened = rocksdb::DB::Open(
+      db_options, options.data_dir.string(),
+      FamilyDescriptors(db_options, options.background_compaction), &ledger->handles_, &raw);
   if (!opened.ok()) {
     if (opened.IsIOError() && opened.ToString().find("lock") != std::string::npos) {
       return Status::FailedPrecondition("the ledger in " + options.data_dir.string() +
@@ -506,7 +521,23 @@ Status RocksLedger::IngestStaged(PendingBatch& pending, const std::vector<TableF
   }
   const rocksdb::Status ingested = db_->IngestExternalFiles(args);
   cleanup();  // after a move only the extra links are left; after a failure, the files
-  return FromRocks(ingested, "the commit failed; nothing was recorded");
+  XCLEAR_RETURN_IF_ERROR(FromRocks(ingested, "the commit failed; nothing was recorded"));
+  // Without background merging (a CLI process), a table whose ingested files overlap — the claim
+  // index — gains a sorted run per commit; past kSortedRunsMax they are merged here, after the
+  // commit is durable, so that a lookup never probes more.
+  if (!options_.background_compaction) {
+    for (const auto& arg : args) {
+      rocksdb::ColumnFamilyMetaData meta;
+      db_->GetColumnFamilyMetaData(arg.column_family, &meta);
+      if (!meta.levels.empty() && meta.levels[0].files.size() > kSortedRunsMax) {
+        rocksdb::CompactRangeOptions compact;
+        compact.exclusive_manual_compaction = false;
+        XCLEAR_RETURN_IF_ERROR(FromRocks(
+            db_->CompactRange(compact, arg.column_family, nullptr, nullptr), "merging a table"));
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status RocksLedger::StageDraft(const EntryDraft& draft, PendingBatch& pending,
@@ -1067,3 +1098,26 @@ Result<std::unique_ptr<Ledger>> OpenLedger(const LedgerOptions& options,
 }
 
 }  // namespace xclear
+
+namespace xclear::ledger_internal {
+
+Result<uint64_t> RocksLedger::TableRuns(Table table) const {
+  rocksdb::ColumnFamilyMetaData meta;
+  db_->GetColumnFamilyMetaData(cf(FamilyOf(table)), &meta);
+  uint64_t runs = 0;
+  for (const rocksdb::LevelMetaData& level : meta.levels) {
+    if (level.files.empty()) continue;
+    runs += level.level == 0 ? level.files.size() : 1;
+  }
+  return runs;
+}
+
+Status RocksLedger::CompactTable(Table table) {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kIfHaveCompactionFilter;
+  options.exclusive_manual_compaction = false;
+  return FromRocks(db_->CompactRange(options, cf(FamilyOf(table)), nullptr, nullptr),
+                   "compacting a table");
+}
+
+}  // namespace xclear::ledger_internal

@@ -83,6 +83,8 @@ class RocksLedger final : public Ledger {
   Result<TrialBalance> TrialBalanceAt(uint64_t as_of_sequence) const override;
   Result<VerifyReport> Verify() const override;
   Result<BackupInfo> Backup(const std::filesystem::path& backups_dir) override;
+  Result<uint64_t> TableRuns(Table table) const override;
+  Status CompactTable(Table table) override;
   const Participants& participants() const override { return participants_; }
 
  private:

@@ -171,6 +171,11 @@ struct LedgerOptions {
   // The storage environment; null means the operating system's. Tests pass an environment that
   // injects I/O errors (disk full) to show that a failed commit leaves nothing behind.
   rocksdb::Env* env = nullptr;
+  // Whether the store merges the sorted runs of the claim index in background threads. A
+  // long-running process (xcleard) does; a short one (the CLI) does not, because the work would
+  // be abandoned when it exits: the runs are merged by CompactTable instead (the month-end job,
+  // `xclear compact`, or a declaration that finds too many).
+  bool background_compaction = true;
 };
 
 // A consistent copy of a ledger made while it is in use (see Ledger::Backup): a directory with
@@ -265,6 +270,12 @@ class Ledger {
   // elsewhere), opens the copy and verifies it, and only then gives it its final name
   // (<UTC time>-seq<N>) with a synced manifest. A failed backup leaves no directory behind.
   virtual Result<BackupInfo> Backup(const std::filesystem::path& backups_dir) = 0;
+
+  // The sorted runs a lookup in `table` probes (files in level 0 plus non-empty lower levels).
+  virtual Result<uint64_t> TableRuns(Table table) const = 0;
+  // Merges `table` into one sorted run, in the calling thread (commits wait meanwhile only if
+  // they write that table).
+  virtual Status CompactTable(Table table) = 0;
 
   virtual const Participants& participants() const = 0;
 };

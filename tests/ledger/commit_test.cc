@@ -164,3 +164,45 @@ TEST_F(CommitTest, AnEntryRefusedInAFileCommitLeavesTheFilesUningested) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// A table whose ingested files overlap gains a sorted run per commit. Without background
+// merging (the CLI), CompactTable merges them, and a commit merges them itself past 64.
+TEST(TableRunsTest, OverlappingFilesAreMergedOnDemandAndPastTheBound) {
+  TempDir dir;
+  ManualClock clock(Instant::Parse("2026-10-15T09:00:00").value());
+  LedgerOptions options;
+  options.data_dir = dir.path();
+  options.create_if_missing = true;
+  options.background_compaction = false;
+  auto ledger = OpenLedger(options, Participants::Default(), clock).value();
+  const auto ingest = [&](int commit) {
+    auto writer = ledger->NewTableFile(Table::kClaimIndex);
+    ASSERT_TRUE(writer.ok());
+    // Every file spans the same range, as every declaration's index file does.
+    ASSERT_TRUE((*writer)->Put("a" + std::to_string(1000 + commit), "first").ok());
+    ASSERT_TRUE((*writer)->Put("z" + std::to_string(1000 + commit), "last").ok());
+    CommitRequest request;
+    request.files = {(*writer)->Finish().value()};
+    ASSERT_TRUE(ledger->Commit(request).ok());
+  };
+  for (int commit = 0; commit < 5; ++commit) ingest(commit);
+  EXPECT_GE(ledger->TableRuns(Table::kClaimIndex).value(), 4u);
+  ASSERT_TRUE(ledger->CompactTable(Table::kClaimIndex).ok());
+  EXPECT_EQ(ledger->TableRuns(Table::kClaimIndex).value(), 1u);
+  EXPECT_EQ(ledger->Get(Table::kClaimIndex, "a1002").value().value_or(""), "first");
+  uint64_t most = 0;
+  for (int commit = 5; commit < 80; ++commit) {
+    ingest(commit);
+    most = std::max(most, ledger->TableRuns(Table::kClaimIndex).value());
+  }
+  EXPECT_LE(most, 65u);  // 64 level-0 files and the merged run below them
+  EXPECT_GE(most, 60u);  // and they did pile up: nothing merged them in the background
+  EXPECT_EQ(ledger->Get(Table::kClaimIndex, "z1079").value().value_or(""), "last");
+  EXPECT_EQ(ledger->Get(Table::kClaimIndex, "a1000").value().value_or(""), "first");
+}
+
+}  // namespace
+}  // namespace xclear

@@ -218,6 +218,9 @@ check "pay-return" 0 "^ICBC returned 50.00 of payment S5 \(130000 -> 110000, sta
 check "settlement after the return" 0 "130000 -> 110000: owed 1200.00, paid 1150.00" -- run settlement --month 2026-09 --now 2027-01-06T10:00:00
 check "balance after the return" 0 "^130000:payable:110000 -50.00 " -- run balance 130000:payable:110000
 check "verify after the return" 0 "control accounts against their records: ok" -- run verify --now 2027-01-06T10:00:00
+check "compact" 0 "^claim index: [0-9]+ sorted run\(s\) merged into [01] in [0-9.]+ s$" -- run compact --actor operator/ops
+check "a province may not compact" 1 "the province role may not administer" -- run compact --actor province:110000/clerk
+check "verify after compact" 0 "control accounts against their records: ok" -- run verify --now 2027-01-06T10:00:00
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

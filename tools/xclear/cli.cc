@@ -51,6 +51,8 @@ Result<std::unique_ptr<Ledger>> Context::OpenLedger(bool create_if_missing) cons
   options.create_if_missing = create_if_missing;
   options.storage = config.storage;
   options.limits = config.limits;
+  // A command lives for seconds: merges it started in the background would be abandoned at exit.
+  options.background_compaction = false;
   return xclear::OpenLedger(options, config.participants, *clock);
 }
 
@@ -129,16 +131,16 @@ Status StreamReport(const Context& context,
 
 Operation CommandOperation(const std::string& command) {
   static const std::map<std::string, Operation> kOperations = {
-      {"init", Operation::kAdminister},          {"restore", Operation::kAdminister},
-      {"token-issue", Operation::kAdminister},   {"token-list", Operation::kAdminister},
-      {"token-revoke", Operation::kAdminister},  {"backup", Operation::kBackup},
-      {"post", Operation::kPostManual},          {"reverse", Operation::kPostManual},
-      {"declare", Operation::kActForProvince},   {"explain", Operation::kActForProvince},
-      {"confirm", Operation::kActForProvince},   {"pay", Operation::kActForProvince},
-      {"pay-return", Operation::kRecordPayment}, {"clear", Operation::kRunClearing},
-      {"month-end", Operation::kRunClearing},    {"adjust", Operation::kRunAdjustment},
-      {"topup", Operation::kRequestTopUp},       {"topup-check", Operation::kRunTopUpCheck},
-      {"journal", Operation::kReadNational},
+      {"init", Operation::kAdminister},           {"restore", Operation::kAdminister},
+      {"token-issue", Operation::kAdminister},    {"token-list", Operation::kAdminister},
+      {"token-revoke", Operation::kAdminister},   {"backup", Operation::kBackup},
+      {"compact", Operation::kAdminister},        {"post", Operation::kPostManual},
+      {"reverse", Operation::kPostManual},        {"declare", Operation::kActForProvince},
+      {"explain", Operation::kActForProvince},    {"confirm", Operation::kActForProvince},
+      {"pay", Operation::kActForProvince},        {"pay-return", Operation::kRecordPayment},
+      {"clear", Operation::kRunClearing},         {"month-end", Operation::kRunClearing},
+      {"adjust", Operation::kRunAdjustment},      {"topup", Operation::kRequestTopUp},
+      {"topup-check", Operation::kRunTopUpCheck}, {"journal", Operation::kReadNational},
   };
   const auto found = kOperations.find(command);
   return found == kOperations.end() ? Operation::kRead : found->second;
