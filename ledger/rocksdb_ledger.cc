@@ -13,9 +13,10 @@
 //                "meta:facts_head"        -> sequence:fixed64 hash:32 recorded_ms:fixed64
 //   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
 //   fact_keys    key:bytes                -> sequence:fixed64
-//   claims, claims_by_month, claim_aggregates, declarations, statements, notices, responses: the
-//                domain tables of ledger.h (encodings in declarations/claim_codec.cc, clearing.h,
-//                prepayments.h, service/idempotency.cc)
+//   claims (format 1 only), claims_by_month, claim_aggregates, declarations, statements, notices,
+//   responses, claim_index, late_aggregates: the domain tables of ledger.h (encodings in
+//                declarations/claim_codec.cc and claim_index.cc, clearing.h, prepayments.h,
+//                service/idempotency.cc)
 //
 // A commit with table files is made visible by one IngestExternalFiles call across all the
 // column families it touches instead of a WriteBatch: the ledger's own records are written into

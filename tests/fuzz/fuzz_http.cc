@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -146,9 +147,14 @@ std::string Exchange(uint16_t port, std::string_view bytes, std::chrono::millise
   closed = false;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd wait{fd, static_cast<short>(POLLIN | (sent < bytes.size() ? POLLOUT : 0)), 0};
-    if (::poll(&wait, 1, 50) < 0) break;
+    // libFuzzer's timeout watchdog is a SIGALRM a second: an interrupted call is retried, not
+    // taken for the end of the exchange (which read as "the service did not close").
+    const int ready = ::poll(&wait, 1, 50);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
     if ((wait.revents & POLLOUT) != 0 && sent < bytes.size()) {
       const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       if (n > 0) sent += static_cast<size_t>(n);
       if (n < 0) sent = bytes.size();  // the service closed its side: stop sending
       if (sent == bytes.size()) ::shutdown(fd, SHUT_WR);
@@ -156,6 +162,7 @@ std::string Exchange(uint16_t port, std::string_view bytes, std::chrono::millise
     if ((wait.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
       char buffer[65536];
       const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         closed = true;
         break;
