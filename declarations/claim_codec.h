@@ -66,6 +66,7 @@ struct Aggregate {
   Digest digest_sum{};  // Σ ClaimDigest mod 2^256: order-independent, so it can be kept up to date
   void Add(uint64_t fund, uint64_t total, const Digest& digest);
   void Add(const Aggregate& other);
+  bool operator==(const Aggregate&) const = default;
 };
 std::string EncodeAggregateKey(const AggregateKey& key);
 bool DecodeAggregateKey(std::string_view bytes, AggregateKey& out);

@@ -50,6 +50,13 @@ uint64_t SortPrefix(std::string_view id, size_t skip) {
   return prefix;
 }
 
+// The error of a claim id given a second time in one declaration (row), first at `first_row`.
+RowError RepeatedIdError(uint64_t row, std::string_view id, uint64_t first_row) {
+  return {row, "claim_id",
+          "claim_id \"" + std::string(id) + "\" appears twice in this declaration (also row " +
+              std::to_string(first_row) + ")"};
+}
+
 // Sorted union of two sorted vectors.
 void MergeInto(std::vector<uint64_t>& into, std::vector<uint64_t>& more) {
   std::sort(more.begin(), more.end());
@@ -268,10 +275,8 @@ Status RunWriter::CheckAgainstEarlierRuns(const Run& run, size_t record, bool& r
         continue;
       }
       repeated = true;
-      index_errors_.push_back({run.RowAt(record), "claim_id",
-                               "claim_id \"" + std::string(id) +
-                                   "\" appears twice in this declaration (also row " +
-                                   std::to_string(ClaimValueView(claims->value()).row()) + ")"});
+      index_errors_.push_back(
+          RepeatedIdError(run.RowAt(record), id, ClaimValueView(claims->value()).row()));
       return Status::Ok();
     }
     XCLEAR_RETURN_IF_ERROR(index->status());
@@ -325,10 +330,8 @@ Status RunWriter::WriteIndex(const Run& run, bool checks_only, bool as_writes) {
         --first;
       }
       entry.state = kRepeated;
-      index_errors_.push_back({run.RowAt(entry.record), "claim_id",
-                               "claim_id \"" + std::string(run.IdAt(entry.record)) +
-                                   "\" appears twice in this declaration (also row " +
-                                   std::to_string(run.RowAt(order[first].record)) + ")"});
+      index_errors_.push_back(RepeatedIdError(run.RowAt(entry.record), run.IdAt(entry.record),
+                                              run.RowAt(order[first].record)));
       continue;
     }
     if (entry.state == kDuplicate && !earlier_duplicates_.empty()) {
@@ -339,10 +342,7 @@ Status RunWriter::WriteIndex(const Run& run, bool checks_only, bool as_writes) {
       for (auto it = same; it != earlier_duplicates_.end() && it->hash == entry.hash; ++it) {
         if (it->id != id) continue;
         entry.state = kRepeated;
-        index_errors_.push_back({run.RowAt(entry.record), "claim_id",
-                                 "claim_id \"" + std::string(id) +
-                                     "\" appears twice in this declaration (also row " +
-                                     std::to_string(it->row) + ")"});
+        index_errors_.push_back(RepeatedIdError(run.RowAt(entry.record), id, it->row));
         break;
       }
       continue;

@@ -723,30 +723,6 @@ Status Declarations::ForEachClaim(const YearMonth& month, uint32_t treatment, ui
 
 namespace xclear {
 
-Status Declarations::ScanMonth(const YearMonth& month,
-                               const std::function<Status(const ClaimView&)>& visit) const {
-  auto cursor = ledger_.NewCursor(Table::kClaimsByMonth, MonthKeyPrefix(month),
-                                  MonthKeyPrefix(month.AddMonths(1)));
-  ClaimView view;
-  for (; cursor->Valid(); cursor->Next()) {
-    if (cursor->value().size() != kClaimValueBytes) {
-      return Status::Corruption("a claims_by_month record is malformed");
-    }
-    const ClaimValueView claim(cursor->value());
-    view.claim_id = ClaimIdOfMonthKey(cursor->key());
-    view.treatment = claim.treatment();
-    view.insured = claim.insured();
-    view.category = claim.category();
-    view.total_fen = claim.total_fen();
-    view.fund_fen = claim.fund_fen();
-    view.late = claim.late();
-    view.declaration_id = claim.declaration_id();
-    view.digest_fields = cursor->value().substr(0, kClaimDigestFieldBytes);
-    XCLEAR_RETURN_IF_ERROR(visit(view));
-  }
-  return cursor->status();
-}
-
 Result<std::vector<YearMonth>> Declarations::MonthsWithClaims() const {
   std::vector<YearMonth> months;
   std::string lower;

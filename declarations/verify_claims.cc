@@ -191,9 +191,7 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
       return std::string("a claim aggregate record is malformed");
     }
     const auto it = expected.aggregates.find(key);
-    if (it == expected.aggregates.end() || it->second.count != stored.count ||
-        it->second.fund_fen != stored.fund_fen || it->second.total_fen != stored.total_fen ||
-        it->second.digest_sum != stored.digest_sum) {
+    if (it == expected.aggregates.end() || it->second != stored) {
       return "the aggregate of " + key.month.ToString() + " " + std::to_string(key.treatment) +
              "→" + std::to_string(key.insured) + " " + std::string(CategoryName(key.category)) +
              (key.late ? " (late)" : "") + " differs from its claims";
@@ -213,9 +211,7 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
       return std::string("a late claims aggregate record is malformed");
     }
     const auto it = expected.late.find({key, declaration});
-    if (it == expected.late.end() || it->second.count != stored.count ||
-        it->second.fund_fen != stored.fund_fen || it->second.total_fen != stored.total_fen ||
-        it->second.digest_sum != stored.digest_sum) {
+    if (it == expected.late.end() || it->second != stored) {
       return "the late claims of declaration " + DeclarationIdToHex(declaration) + " (" +
              key.month.ToString() + " " + std::to_string(key.treatment) + "→" +
              std::to_string(key.insured) + " " + std::string(CategoryName(key.category)) +

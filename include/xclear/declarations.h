@@ -129,21 +129,6 @@ class Declarations {
                       const std::function<Status(const ClaimRecord&)>& visit,
                       std::string_view after = {}) const;
 
-  // A claim as stored, without copying: valid only during the visit.
-  struct ClaimView {
-    std::string_view claim_id;
-    uint32_t treatment = 0;
-    uint32_t insured = 0;
-    Category category = Category::kOutpatient;
-    uint64_t total_fen = 0;
-    uint64_t fund_fen = 0;
-    bool late = false;
-    uint64_t declaration_id = 0;
-    std::string_view digest_fields;  // the bytes after claim_id ‖ 0x00 in ClaimDigest
-  };
-  // Every claim of `month` in the month index's order (treatment, insured, claim_id), streamed.
-  Status ScanMonth(const YearMonth& month,
-                   const std::function<Status(const ClaimView&)>& visit) const;
   // The aggregates kept at declaration time: one group of a month's claims per (treatment,
   // insured, category), with its count, sums and Σ ClaimDigest mod 2^256 (AddDigest).
   struct ClaimGroup {
