@@ -20,16 +20,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <set>
 #include <thread>
 
 #include "claim_codec.h"
 #include "claim_index.h"
 #include "declaration_runs.h"
+#include "json_claim_reader.h"
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
 #include "xclear/encoding.h"
-#include "xclear/json.h"
 #include "xclear/text.h"
 
 namespace xclear {
@@ -163,6 +162,27 @@ class VectorRowSource final : public Declarations::RowSource {
   size_t next_ = 0;
 };
 
+// The JSON API's array of claim objects, read as it streams (json_claim_reader.h).
+class JsonRowSource final : public Declarations::RowSource {
+ public:
+  explicit JsonRowSource(std::string_view text) : reader_(text) {}
+  bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
+            std::vector<RowError>& errors) override {
+    const bool read = reader_.Next(fields, row, errors);
+    rows_ = reader_.elements();
+    return read;
+  }
+  Status status() const override { return reader_.status(); }
+  uint64_t bytes() const override { return reader_.bytes_consumed(); }
+  uint64_t bytes_total() const override { return reader_.bytes_total(); }
+  // A claim object names its seven keys (83 bytes), quotes them and their values (28),
+  // separates them (13) and has its braces (2): at least 126 bytes.
+  uint64_t claims_max() const override { return reader_.bytes_total() / 126 + 1; }
+
+ private:
+  JsonClaimReader reader_;
+};
+
 }  // namespace
 
 Declarations::Declarations(Ledger& ledger, const Config& config, const Clock& clock,
@@ -200,63 +220,12 @@ Result<DeclarationReport> Declarations::DeclareCsvText(uint32_t treatment, std::
 Result<DeclarationReport> Declarations::DeclareJson(uint32_t treatment, std::string_view json_text,
                                                     const std::string& actor,
                                                     const std::string& source_name) {
-  auto read = ParseJson(json_text);
-  if (!read.ok()) return read.status().WithContext("the claims");
-  const Poco::Dynamic::Var parsed = *read;
-  if (parsed.type() != typeid(Poco::JSON::Array::Ptr)) {
-    return Status::InvalidArgument("the claims must be a JSON array of objects");
-  }
-  const Poco::JSON::Array::Ptr array = parsed.extract<Poco::JSON::Array::Ptr>();
-  std::vector<std::vector<std::string>> rows;
-  std::vector<RowError> shape_errors;
-  std::set<uint64_t> misshapen;
-  for (size_t i = 0; i < array->size(); ++i) {
-    const uint64_t row = i + 2;
-    const size_t errors_before = shape_errors.size();
-    const Poco::JSON::Object::Ptr object = array->getObject(static_cast<unsigned>(i));
-    std::vector<std::string> fields(7);
-    if (!object) {
-      shape_errors.push_back({row, "", "is not a JSON object"});
-    } else {
-      for (const auto& member : *object) {
-        const std::string& key = member.first;
-        const Poco::Dynamic::Var& value = member.second;
-        const auto known = std::find_if(std::begin(kClaimFields), std::end(kClaimFields),
-                                        [&key](const char* field) { return key == field; });
-        if (known == std::end(kClaimFields)) {
-          shape_errors.push_back({row, key, "is not a claim field"});
-        } else if (!value.isString()) {
-          shape_errors.push_back({row, key, "must be a JSON string (amounts as \"12.34\")"});
-        } else {
-          fields[static_cast<size_t>(known - std::begin(kClaimFields))] =
-              value.extract<std::string>();
-        }
-      }
-      for (size_t field = 0; field < 7; ++field) {
-        if (!object->has(kClaimFields[field])) {
-          shape_errors.push_back({row, kClaimFields[field], "is missing"});
-        }
-      }
-    }
-    // A misshapen element goes in with the wrong number of fields, so that validation refuses
-    // the declaration whatever its other fields hold; its reported errors are the shape errors.
-    if (shape_errors.size() > errors_before) {
-      misshapen.insert(row);
-      fields.pop_back();
-    }
-    rows.push_back(std::move(fields));
-  }
-  XCLEAR_ASSIGN_OR_RETURN(DeclarationReport report,
-                          DeclareRows(treatment, rows, actor, source_name));
-  if (misshapen.empty()) return report;
-  assert(!report.accepted && "a misshapen row must refuse the declaration");
-  std::erase_if(report.errors,
-                [&misshapen](const RowError& e) { return misshapen.count(e.row) > 0; });
-  report.error_count -= misshapen.size();  // one field-count error each, replaced below
-  report.errors.insert(report.errors.end(), shape_errors.begin(), shape_errors.end());
-  std::stable_sort(report.errors.begin(), report.errors.end(),
-                   [](const RowError& a, const RowError& b) { return a.row < b.row; });
-  report.error_count += shape_errors.size();
+  JsonRowSource source(json_text);
+  source.name = source_name;
+  XCLEAR_ASSIGN_OR_RETURN(DeclarationReport report, Declare(treatment, source, actor, {}));
+  // Text that is not a JSON array of objects refuses the request itself, not rows of it (the
+  // declaration was refused whole: nothing was recorded).
+  if (!source.status().ok()) return source.status();
   return report;
 }
 

@@ -24,7 +24,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(fuzz_money fuzz_claims_csv fuzz_json_bodies fuzz_config fuzz_http)
+((${#targets[@]})) || targets=(fuzz_money fuzz_claims_csv fuzz_json_bodies fuzz_json_claims fuzz_config fuzz_http)
 artifacts="$build_dir/fuzz-artifacts"
 mkdir -p "$artifacts"
 work=$(mktemp -d)

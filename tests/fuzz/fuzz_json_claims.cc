@@ -1,0 +1,76 @@
+// libFuzzer target: the streaming reader of JSON declarations (declarations/json_claim_reader.h)
+// against Poco's JSON parser, the one it replaced. Whatever the input: no crash or sanitizer
+// report; when the reader accepts the text, Poco parses it too, as an array with as many
+// elements, and every claim the reader returned has, field by field, the strings Poco read; an
+// element the reader called misshapen is one that Poco's reading shows is not a claim object.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../../declarations/json_claim_reader.h"
+#include "fuzz_check.h"
+#include "xclear/json.h"
+
+using xclear::fuzzing::Check;
+
+namespace {
+
+// Poco's reading of element `i`: its seven fields when it is a claim object, or nothing.
+bool PocoClaim(const Poco::JSON::Array& array, unsigned i, std::array<std::string, 7>& fields) {
+  const Poco::JSON::Object::Ptr object = array.getObject(i);
+  if (!object || object->size() != 7) return false;
+  for (size_t field = 0; field < 7; ++field) {
+    if (!object->has(xclear::kClaimFields[field])) return false;
+    const Poco::Dynamic::Var value = object->get(xclear::kClaimFields[field]);
+    if (!value.isString()) return false;
+    fields[field] = value.extract<std::string>();
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  xclear::declarations_internal::JsonClaimReader reader(text);
+  std::vector<std::pair<uint64_t, std::array<std::string, 7>>> claims;
+  std::vector<xclear::RowError> errors;
+  std::array<std::string_view, 7> fields;
+  uint64_t row = 0;
+  while (reader.Next(fields, row, errors)) {
+    std::array<std::string, 7> copy;
+    for (size_t i = 0; i < 7; ++i) copy[i] = std::string(fields[i]);
+    claims.emplace_back(row, copy);
+  }
+  Check(claims.size() <= reader.bytes_total() / 126 + 1, "more claims than the bytes can hold");
+  if (!reader.status().ok()) return 0;
+  const auto parsed = xclear::ParseJson(text);
+  Check(parsed.ok(), "the reader accepted a text that Poco refuses");
+  Check(parsed->type() == typeid(Poco::JSON::Array::Ptr), "accepted a text that is not an array");
+  const auto array = parsed->extract<Poco::JSON::Array::Ptr>();
+  Check(array->size() == reader.elements(), "the element counts differ");
+  std::set<uint64_t> returned;
+  for (const auto& [claim_row, claim_fields] : claims) {
+    std::array<std::string, 7> poco;
+    Check(PocoClaim(*array, static_cast<unsigned>(claim_row - 2), poco),
+          "returned an element that is not a claim object");
+    Check(poco == claim_fields, "a field differs from Poco's reading");
+    returned.insert(claim_row);
+  }
+  std::set<uint64_t> flagged;
+  for (const xclear::RowError& error : errors) flagged.insert(error.row);
+  for (unsigned i = 0; i < array->size(); ++i) {
+    std::array<std::string, 7> poco;
+    const uint64_t element_row = i + 2;
+    Check(returned.count(element_row) + flagged.count(element_row) == 1,
+          "an element was neither returned nor flagged, or both");
+    Check(PocoClaim(*array, i, poco) == (returned.count(element_row) == 1),
+          "a claim object was flagged, or a misshapen one returned");
+  }
+  return 0;
+}
