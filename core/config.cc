@@ -270,14 +270,28 @@ Status ParseLimits(const Object& limits, LimitConfig& out) {
 Status ParseService(const Object& service, const std::filesystem::path& config_dir,
                     ServiceConfig& out) {
   const std::string s = "service";
-  XCLEAR_RETURN_IF_ERROR(CheckKeys(
-      service,
-      {"listen_address", "port", "threads_max", "queue_max", "request_body_bytes_max",
-       "request_bodies_bytes_max", "head_seconds_max", "body_seconds_max", "timeout_seconds",
-       "connections_max", "connections_per_client_max", "keep_alive_seconds",
-       "keep_alive_requests_max", "shutdown_seconds_max", "claims_page_max", "token_file",
-       "log_file", "tls_certificate_file", "tls_private_key_file"},
-      s));
+  XCLEAR_RETURN_IF_ERROR(CheckKeys(service,
+                                   {"listen_address",
+                                    "port",
+                                    "threads_max",
+                                    "queue_max",
+                                    "request_body_bytes_max",
+                                    "request_bodies_bytes_max",
+                                    "head_seconds_max",
+                                    "body_seconds_max",
+                                    "timeout_seconds",
+                                    "connections_max",
+                                    "connections_per_client_max",
+                                    "keep_alive_seconds",
+                                    "keep_alive_requests_max",
+                                    "shutdown_seconds_max",
+                                    "claims_page_max",
+                                    "view_cache_bytes_max",
+                                    "token_file",
+                                    "log_file",
+                                    "tls_certificate_file",
+                                    "tls_private_key_file"},
+                                   s));
   XCLEAR_RETURN_IF_ERROR(ReadString(service, "listen_address", s, out.listen_address));
   if (out.listen_address.empty())
     return Status::InvalidArgument("service.listen_address: must not be empty");
@@ -311,6 +325,8 @@ Status ParseService(const Object& service, const std::filesystem::path& config_d
       read_u32("keep_alive_requests_max", 1, 10'000'000, out.keep_alive_requests_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("shutdown_seconds_max", 1, 3600, out.shutdown_seconds_max));
   XCLEAR_RETURN_IF_ERROR(read_u32("claims_page_max", 1, 1'000'000, out.claims_page_max));
+  XCLEAR_RETURN_IF_ERROR(
+      ReadUint(service, "view_cache_bytes_max", s, 0, 64ull << 30, out.view_cache_bytes_max));
   std::string path;
   XCLEAR_RETURN_IF_ERROR(ReadString(service, "token_file", s, path));
   if (!path.empty()) out.token_file = config_dir / path;

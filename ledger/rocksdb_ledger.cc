@@ -156,6 +156,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
       options.memtable_whole_key_filtering = true;
       options.memtable_prefix_bloom_size_ratio = 0.05;
       if (family == kClaimIndex) {
+        options.memtable_insert_with_hint_prefix_extractor.reset(
+            rocksdb::NewFixedPrefixTransform(1));
         // Every declaration's index file spans the whole hash range and lands in level 0.
         // Merging goes straight to the last level (one sorted run when done), and level-0 files
         // may pile up between merges without stalling a declaration: CompactTable bounds them.
@@ -428,6 +430,7 @@ Result<CommitResult> RocksLedger::Commit(const CommitRequest& request) {
   head_ = pending.head;
   facts_head_ = pending.facts_head;
   for (auto& [account, balance] : pending.balances) balances_[account] = balance;
+  version_.fetch_add(1, std::memory_order_release);
   return result;
 }
 
@@ -696,6 +699,8 @@ Status RocksLedger::ForEachEntry(uint64_t first, uint64_t last,
   }
   return FromRocks(it->status(), "reading the journal");
 }
+
+uint64_t RocksLedger::Version() const { return version_.load(std::memory_order_acquire); }
 
 LedgerHead RocksLedger::Head() const {
   std::lock_guard lock(mutex_);

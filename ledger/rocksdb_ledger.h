@@ -78,6 +78,7 @@ class RocksLedger final : public Ledger {
   Status ForEachEntry(uint64_t first, uint64_t last,
                       const std::function<Status(const JournalEntry&)>& visit) const override;
   LedgerHead Head() const override;
+  uint64_t Version() const override;
   Result<uint64_t> SequenceAt(const Instant& instant) const override;
   Result<Money> Balance(const AccountId& account, uint64_t as_of_sequence) const override;
   Result<TrialBalance> TrialBalanceAt(uint64_t as_of_sequence) const override;
@@ -111,7 +112,8 @@ class RocksLedger final : public Ledger {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  mutable std::mutex mutex_;  // guards everything below; held for the whole of Append
+  std::atomic<uint64_t> version_{0};  // Version(): bumped by Commit under mutex_, read without
+  mutable std::mutex mutex_;          // guards everything below; held for the whole of Append
   LedgerHead head_;
   LedgerHead facts_head_;              // the facts chain's head (same shape as the journal's)
   std::map<AccountId, Fen> balances_;  // current balances: the state after head_

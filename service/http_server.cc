@@ -40,6 +40,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "tls.h"
+#include "view_cache.h"
 #include "xclear/json.h"
 #include "xclear/service.h"
 #include "xclear/text.h"
@@ -234,6 +235,7 @@ struct Service::State {
   service::Metrics metrics;
   std::unique_ptr<Domain> domain;
   std::unique_ptr<service::IdempotencyStore> idempotency;
+  std::unique_ptr<service::ViewCache> views;
   std::vector<CompiledRoute> routes;
   std::unique_ptr<service::TlsContext> tls;
   service::HttpLimits limits;
@@ -296,6 +298,7 @@ struct Service::State {
   void Work(Connection& connection);
   Response Answer(Connection& connection);
   Response WithIdempotency(const CompiledRoute& route, Request& request);
+  Response View(const CompiledRoute& route, const Request& request);
   bool WriteAll(Connection& connection, std::string_view data, SteadyClock::time_point deadline);
   void Log(const Connection& connection, const Response& response, double seconds);
   Response Health() const;
@@ -952,7 +955,29 @@ Response Service::State::Answer(Connection& connection) {
     return response;
   }
   if (request.method == "POST") return WithIdempotency(*connection.route, request);
-  return connection.route->route.handler(request, *domain);
+  return View(*connection.route, request);
+}
+
+// A GET: a view kept at the ledger's version (and CST date) is answered again; anything else is
+// computed. The version and the date are read before the handler runs, so that an answer kept
+// under them is never older than they are.
+Response Service::State::View(const CompiledRoute& route, const Request& request) {
+  const service::ViewCaching caching = route.route.caching;
+  if (caching == service::ViewCaching::kNone || config().view_cache_bytes_max == 0)
+    return route.route.handler(request, *domain);
+  const std::string key = service::ViewCache::KeyOf(request);
+  const uint64_t version = dependencies.ledger->Version();
+  const int64_t day = caching == service::ViewCaching::kLedgerAndDay
+                          ? dependencies.clock->Now().CstDate().days_since_epoch()
+                          : 0;
+  if (const auto kept = views->Find(key, version, day)) {
+    metrics.CountView(true);
+    return *kept;
+  }
+  metrics.CountView(false);
+  Response response = route.route.handler(request, *domain);
+  views->Store(key, version, day, response);
+  return response;
 }
 
 Response Service::State::WithIdempotency(const CompiledRoute& route, Request& request) {
@@ -1067,6 +1092,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceDependencies& depen
       std::make_unique<Domain>(*dependencies.ledger, *dependencies.config, *dependencies.calendar,
                                *dependencies.clock, state->metrics);
   state->idempotency = std::make_unique<service::IdempotencyStore>(*dependencies.ledger);
+  state->views = std::make_unique<service::ViewCache>(state->config().view_cache_bytes_max);
   for (Route& route : service::AllRoutes()) {
     // A pattern is split like a request target ({names} hold no '%', so nothing is decoded).
     std::vector<std::string> segments = service::ParseTarget(route.pattern).value().segments;

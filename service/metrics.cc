@@ -97,6 +97,13 @@ std::string Metrics::Render(uint64_t ledger_sequence, size_t in_flight) const {
     out += "# HELP " + metric + " Client connections " + help + ".\n# TYPE " + metric +
            " counter\n" + metric + " " + std::to_string(value) + "\n";
   }
+  out +=
+      "# HELP xclear_http_views_total Cacheable read views answered: from the view cache "
+      "(kept) or computed.\n"
+      "# TYPE xclear_http_views_total counter\n"
+      "xclear_http_views_total{source=\"kept\"} " +
+      std::to_string(views_kept_.load()) + "\nxclear_http_views_total{source=\"computed\"} " +
+      std::to_string(views_computed_.load()) + "\n";
   return out;
 }
 

@@ -29,6 +29,8 @@ class Metrics {
   void CountConnectionRefused() { ++connections_refused_; }
   void CountConnectionEvicted() { ++connections_evicted_; }
   void CountConnectionTimedOut() { ++connections_timed_out_; }
+  // Read views answered from the view cache, and computed (and kept when they could be).
+  void CountView(bool kept) { ++(kept ? views_kept_ : views_computed_); }
   // The exposition text (text/plain; version=0.0.4).
   std::string Render(uint64_t ledger_sequence, size_t in_flight) const;
 
@@ -48,6 +50,8 @@ class Metrics {
   std::atomic<uint64_t> connections_refused_{0};
   std::atomic<uint64_t> connections_evicted_{0};
   std::atomic<uint64_t> connections_timed_out_{0};
+  std::atomic<uint64_t> views_kept_{0};
+  std::atomic<uint64_t> views_computed_{0};
 };
 
 }  // namespace xclear::service

@@ -144,8 +144,9 @@ Response GetAdjustment(const Request& request, Domain& domain) {
 
 std::vector<Route> PrepaymentRoutes() {
   return {
-      {"GET", "/v1/provinces/{province}/positions", Operation::kRead, ProvincePositions},
-      {"GET", "/v1/positions", Operation::kReadNational, AllPositions},
+      {"GET", "/v1/provinces/{province}/positions", Operation::kRead, ProvincePositions,
+       ViewCaching::kLedger},
+      {"GET", "/v1/positions", Operation::kReadNational, AllPositions, ViewCaching::kLedger},
       {"GET", "/v1/provinces/{province}/notices", Operation::kRead, ListNotices},
       {"GET", "/v1/notices/{id}", Operation::kRead, GetNotice},
       {"POST", "/v1/notices/{id}/payments", Operation::kPayNotice, PayNotice},

@@ -72,11 +72,20 @@ struct Domain {
 
 using Handler = std::function<Response(const Request&, Domain&)>;
 
+// Whether a GET answer may be kept and served again (view_cache.h): only for answers computed
+// from the ledger alone, or from the ledger and the CST date.
+enum class ViewCaching {
+  kNone,          // computed afresh every time (point lookups, streams, pages)
+  kLedger,        // holds while the ledger's version is the same
+  kLedgerAndDay,  // holds while the ledger's version and the CST date are the same
+};
+
 struct Route {
   std::string method;   // "GET" or "POST"
   std::string pattern;  // "/v1/provinces/{province}/claims": also the metrics label
   Operation operation = Operation::kRead;  // who may call it: Permits(role, operation)
   Handler handler;
+  ViewCaching caching = ViewCaching::kNone;
 };
 
 // Every route of the service, in the order they are documented (docs/openapi.yaml).

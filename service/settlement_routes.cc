@@ -195,14 +195,17 @@ Response RunClearing(const Request& request, Domain& domain) {
 
 std::vector<Route> SettlementRoutes() {
   return {
-      {"GET", "/v1/months/{month}/statements", Operation::kRead, ListStatements},
+      {"GET", "/v1/months/{month}/statements", Operation::kRead, ListStatements,
+       ViewCaching::kLedger},
       {"POST", "/v1/months/{month}/statements/{round}/confirmations", Operation::kConfirm, Confirm},
-      {"GET", "/v1/months/{month}/settlement", Operation::kRead, ShowSettlement},
-      {"GET", "/v1/months/{month}/payments", Operation::kRead, ListPayments},
+      {"GET", "/v1/months/{month}/settlement", Operation::kRead, ShowSettlement,
+       ViewCaching::kLedger},
+      {"GET", "/v1/months/{month}/payments", Operation::kRead, ListPayments, ViewCaching::kLedger},
       {"POST", "/v1/payments", Operation::kRecordPayment, RecordPayment},
       {"POST", "/v1/payments/returns", Operation::kRecordPayment, ReturnPayment},
-      {"GET", "/v1/provinces/{province}/deadlines", Operation::kRead, ProvinceDeadlines},
-      {"GET", "/v1/deadlines", Operation::kReadNational, AllDeadlines},
+      {"GET", "/v1/provinces/{province}/deadlines", Operation::kRead, ProvinceDeadlines,
+       ViewCaching::kLedgerAndDay},
+      {"GET", "/v1/deadlines", Operation::kReadNational, AllDeadlines, ViewCaching::kLedgerAndDay},
       {"POST", "/v1/jobs/clearing", Operation::kRunClearing, RunClearing},
   };
 }

@@ -100,6 +100,7 @@ struct ServiceConfig {
   uint32_t keep_alive_requests_max = 10'000;         // requests on one connection
   uint32_t shutdown_seconds_max = 30;                // SIGTERM: wait this long for in-flight work
   uint32_t claims_page_max = 10'000;                 // claims in one JSON page
+  uint64_t view_cache_bytes_max = 64ull << 20;       // answers of read views kept (0: none kept)
   std::filesystem::path token_file = "tokens.json";  // relative paths: against the config dir
   std::filesystem::path log_file;                    // empty: standard output
   // HTTPS (both set): PEM files; TLS 1.2 or later. Without them the service listens only on a

@@ -249,6 +249,11 @@ class Ledger {
                               const std::function<Status(const JournalEntry&)>& visit) const = 0;
 
   virtual LedgerHead Head() const = 0;
+  // Commits this process has made to the ledger since it opened it: advances with every commit
+  // that records anything (entries, facts, claims, table writes), after it is visible to
+  // readers and before Commit returns. A view read at version N holds while Version() is N.
+  // Lock-free: a reader never waits for a commit to ask.
+  virtual uint64_t Version() const = 0;
   // The last sequence number recorded at or before `instant` (0 when none was).
   virtual Result<uint64_t> SequenceAt(const Instant& instant) const = 0;
 

@@ -14,10 +14,12 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "../../service/routes.h"
+#include "../../service/view_cache.h"
 #include "../test_support.h"
 #include "service_fixture.h"
 #include "xclear/declarations.h"
@@ -593,6 +595,147 @@ TEST_F(ServiceTest, StopFinishesInFlightRequestsAndRefusesNewOnes) {
   Client late(port);
   EXPECT_ANY_THROW(late.Get("/healthz", ""));
   EXPECT_NE(Log().find("stopping: 1 request(s) in flight"), std::string::npos) << Log();
+}
+
+}  // namespace
+}  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// The outstanding amount of pair (insured, treatment) in a positions answer.
+std::string Outstanding(const Reply& reply, const std::string& insured,
+                        const std::string& treatment) {
+  const auto positions = reply.Json()->getArray("positions");
+  for (unsigned i = 0; i < positions->size(); ++i) {
+    const auto position = positions->getObject(i);
+    if (position->getValue<std::string>("insured") == insured &&
+        position->getValue<std::string>("treatment") == treatment)
+      return position->getValue<std::string>("outstanding");
+  }
+  return "absent";
+}
+
+uint64_t ViewsKept(Client& client) {
+  const std::string metrics = client.Get("/metrics", "").body;
+  const std::string name = "xclear_http_views_total{source=\"kept\"} ";
+  const size_t at = metrics.find(name);
+  return at == std::string::npos ? UINT64_MAX : std::stoull(metrics.substr(at + name.size()));
+}
+
+// SPEC §12: a view computed at ledger version N holds until N + 1, and one that counts days
+// until the CST date turns. Each check looks at what the answer holds, not only its status.
+TEST_F(ServiceTest, ReadViewsAreKeptUntilTheLedgerMovesOrTheDayTurns) {
+  Client client = NewClient();
+  const std::string declarations = "/v1/provinces/110000/declarations";
+  const std::string positions = "/v1/provinces/110000/positions";
+  ASSERT_EQ(client
+                .Post(declarations, Token(110000),
+                      "[" + ClaimJson("V1", 110000, 130000, "2026-09-03", "100.00") + "]", "v1")
+                .status,
+            200);
+  const uint64_t kept_before = ViewsKept(client);
+  const Reply first = client.Get(positions, Token(110000));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(Outstanding(first, "130000", "110000"), "100.00");
+  const Reply again = client.Get(positions, Token(110000));
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(ViewsKept(client), kept_before + 1);
+  // Another caller never gets the kept answer: a province not party to it is refused, and the
+  // operator's own answer is computed for it.
+  const Reply foreign = client.Get(positions, Token(130000));
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_EQ(foreign.body.find("\"positions\""), std::string::npos) << foreign.body;
+  EXPECT_EQ(client.Get(positions, operator_).status, 200);
+  EXPECT_EQ(ViewsKept(client), kept_before + 1);
+  // A query is part of the view: the position as of entry 0 is not today's.
+  const Reply as_of = client.Get(positions + "?as_of=0", Token(110000));
+  ASSERT_EQ(as_of.status, 200);
+  EXPECT_EQ(Outstanding(as_of, "130000", "110000"), "0.00");
+
+  // A commit moves the ledger: the next answer is computed and shows it.
+  ASSERT_EQ(client
+                .Post(declarations, Token(110000),
+                      "[" + ClaimJson("V2", 110000, 130000, "2026-09-04", "50.00") + "]", "v2")
+                .status,
+            200);
+  EXPECT_EQ(Outstanding(client.Get(positions, Token(110000)), "130000", "110000"), "150.00");
+  // A commit that records no journal entry (a claim of 0.00 fund) moves the version too.
+  const std::string deadlines = "/v1/provinces/110000/deadlines";
+  const Reply before_zero = client.Get(deadlines, Token(110000));
+  clock_.Advance(1);  // an answer computed now says so in its as_of
+  EXPECT_EQ(client.Get(deadlines, Token(110000)).body, before_zero.body);  // kept: the same as_of
+  ASSERT_EQ(client
+                .Post(declarations, Token(110000),
+                      "[" + ClaimJson("V3", 110000, 310000, "2026-09-05", "0.00") + "]", "v3")
+                .status,
+            200);
+  const Reply after_zero = client.Get(deadlines, Token(110000));
+  EXPECT_NE(after_zero.body.find("\"as_of\""), std::string::npos);
+  EXPECT_NE(before_zero.body, after_zero.body);  // computed afresh: its as_of is 1 ms later
+
+  // Deadlines count days overdue: kept within a day, computed again when the CST date turns.
+  const auto month_overdue = [&](const Reply& reply) -> int64_t {
+    const auto items = reply.Json()->getArray("items");
+    for (unsigned i = 0; i < items->size(); ++i) {
+      const auto item = items->getObject(i);
+      if (item->getValue<std::string>("kind") == "month" && item->has("days_overdue"))
+        return item->getValue<int64_t>("days_overdue");
+    }
+    return -1;
+  };
+  clock_.Set(At("2026-12-02T10:00:00+08:00"));
+  const Reply day_one = client.Get(deadlines, Token(110000));
+  ASSERT_EQ(day_one.status, 200);
+  EXPECT_EQ(month_overdue(day_one), 2) << day_one.body;
+  clock_.Set(At("2026-12-02T23:59:59.999+08:00"));
+  EXPECT_EQ(client.Get(deadlines, Token(110000)).body, day_one.body);
+  clock_.Set(At("2026-12-03T00:00:00+08:00"));
+  EXPECT_EQ(month_overdue(client.Get(deadlines, Token(110000))), 3);
+}
+
+TEST(ViewCacheTest, KeepsTheNewestAnswerWithinItsBoundAndOnlyWhole200s) {
+  service::ViewCache cache(4096);
+  service::Response ok;
+  ok.body = std::string(100, 'a');
+  cache.Store("k", 5, 0, ok);
+  ASSERT_TRUE(cache.Find("k", 5, 0));
+  EXPECT_FALSE(cache.Find("k", 6, 0));
+  EXPECT_FALSE(cache.Find("k", 5, 1));
+  // An answer computed at an older version never replaces a newer one.
+  service::Response older = ok;
+  older.body = "older";
+  cache.Store("k", 4, 0, older);
+  EXPECT_EQ(cache.Find("k", 5, 0)->body, ok.body);
+  service::Response refused = ok;
+  refused.status = 403;
+  cache.Store("r", 5, 0, refused);
+  EXPECT_FALSE(cache.Find("r", 5, 0));
+  service::Response streamed = ok;
+  streamed.stream = [](const service::BodySink&) { return Status::Ok(); };
+  cache.Store("s", 5, 0, streamed);
+  EXPECT_FALSE(cache.Find("s", 5, 0));
+  // Past the bound, the oldest go first.
+  for (int i = 0; i < 20; ++i) cache.Store("n" + std::to_string(i), 5, 0, ok);
+  EXPECT_LE(cache.bytes(), 4096u);
+  EXPECT_FALSE(cache.Find("n0", 5, 0));
+  EXPECT_TRUE(cache.Find("n19", 5, 0));
+  // Requests that differ in path, query, Accept or caller have different keys.
+  service::Request a;
+  a.method = "GET";
+  a.path = "/v1/positions";
+  service::Request b = a;
+  b.query["as_of"] = "3";
+  service::Request c = a;
+  c.accept = "text/csv";
+  service::Request d = a;
+  d.principal.role = Role::kOperator;
+  service::Request e = a;
+  e.principal.province = 110000;
+  const std::set<std::string> keys = {service::ViewCache::KeyOf(a), service::ViewCache::KeyOf(b),
+                                      service::ViewCache::KeyOf(c), service::ViewCache::KeyOf(d),
+                                      service::ViewCache::KeyOf(e)};
+  EXPECT_EQ(keys.size(), 5u);
 }
 
 }  // namespace
