@@ -9,13 +9,17 @@
 //     batch); prints claims/s.
 // (b) reads: `readers` threads GET /v1/provinces/P/positions `reads` times in all; prints
 //     requests/s and the p50 / p99 / max latency.
+// (c) the same for GET /v1/claims/{id}: random claims of those declared in (a), each asked by
+//     its treatment province; an answer that does not hold the claim's id counts as an error.
 // TOKENS: lines "CODE TOKEN" (the province tokens bench/api_bench.sh issued).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -144,37 +148,58 @@ int main(int argc, char** argv) {
       format.c_str(), clients, batches, batch_claims, claims, declare_seconds,
       claims / declare_seconds, clients * batches / declare_seconds, errors.load());
 
-  // (b) reads of one province's positions.
-  std::vector<std::vector<double>> latencies(static_cast<size_t>(readers));
+  // (b) reads of one province's positions, (c) reads of one claim each (a random one of those
+  // declared, as its treatment province; the answer must name it).
   std::atomic<int> read_errors{0};
-  threads.clear();
-  const auto read_start = Clock::now();
-  for (int r = 0; r < readers; ++r) {
-    threads.emplace_back([&, r] {
-      Session session(port);
-      const int count = reads / readers + (r < reads % readers ? 1 : 0);
-      for (int i = 0; i < count; ++i) {
-        const auto start = Clock::now();
-        const int status = session.Send("GET", "/v1/provinces/" + read_province + "/positions",
-                                        tokens[read_province], "", "", "");
-        latencies[static_cast<size_t>(r)].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        if (status != 200) ++read_errors;
-      }
+  const auto read_load = [&](const std::string& what,
+                             const std::function<int(Session&, std::mt19937_64&)>& request) {
+    std::vector<std::vector<double>> latencies(static_cast<size_t>(readers));
+    threads.clear();
+    const auto read_start = Clock::now();
+    for (int r = 0; r < readers; ++r) {
+      threads.emplace_back([&, r] {
+        Session session(port);
+        std::mt19937_64 random(static_cast<uint64_t>(r) + 1);
+        const int count = reads / readers + (r < reads % readers ? 1 : 0);
+        for (int i = 0; i < count; ++i) {
+          const auto start = Clock::now();
+          const int status = request(session, random);
+          latencies[static_cast<size_t>(r)].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          if (status != 200) ++read_errors;
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
+    std::vector<double> all;
+    for (const auto& list : latencies) all.insert(all.end(), list.begin(), list.end());
+    std::sort(all.begin(), all.end());
+    const auto percentile = [&](double p) {
+      return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+    };
+    std::printf(
+        "reads: %s x %zu from %d clients in %.2f s -> %.0f requests/s; latency p50 %.2f ms, "
+        "p99 %.2f ms, max %.2f ms; %d non-200 so far\n",
+        what.c_str(), all.size(), readers, read_seconds, all.size() / read_seconds,
+        percentile(0.50), percentile(0.99), all.empty() ? 0.0 : all.back(), read_errors.load());
+  };
+  read_load("GET /v1/provinces/" + read_province + "/positions",
+            [&](Session& session, std::mt19937_64&) {
+              return session.Send("GET", "/v1/provinces/" + read_province + "/positions",
+                                  tokens[read_province], "", "", "");
+            });
+  if (batches > 0 && batch_claims > 0) {
+    read_load("GET /v1/claims/{id}", [&](Session& session, std::mt19937_64& random) {
+      const size_t c = random() % static_cast<size_t>(clients);
+      const std::string id = "R" + run + "-" + std::to_string(c) + "-" +
+                             std::to_string(random() % static_cast<uint64_t>(batches)) + "-" +
+                             std::to_string(random() % static_cast<uint64_t>(batch_claims));
+      const auto answer =
+          session.http.Send("GET", "/v1/claims/" + id, tokens[codes[c]], "", "", "");
+      if (answer.body.find("\"" + id + "\"") == std::string::npos) return 0;  // not the claim
+      return answer.status;
     });
   }
-  for (std::thread& thread : threads) thread.join();
-  const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
-  std::vector<double> all;
-  for (const auto& list : latencies) all.insert(all.end(), list.begin(), list.end());
-  std::sort(all.begin(), all.end());
-  const auto percentile = [&](double p) {
-    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
-  };
-  std::printf(
-      "reads: GET /v1/provinces/%s/positions x %zu from %d clients in %.2f s -> %.0f "
-      "requests/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; %d non-200\n",
-      read_province.c_str(), all.size(), readers, read_seconds, all.size() / read_seconds,
-      percentile(0.50), percentile(0.99), all.empty() ? 0.0 : all.back(), read_errors.load());
   return errors.load() == 0 && read_errors.load() == 0 ? 0 : 1;
 }

@@ -299,6 +299,7 @@ struct Service::State {
   Response Answer(Connection& connection);
   Response WithIdempotency(const CompiledRoute& route, Request& request);
   Response View(const CompiledRoute& route, const Request& request);
+  bool LastOnConnection(const Connection& connection) const;
   bool WriteAll(Connection& connection, std::string_view data, SteadyClock::time_point deadline);
   void Log(const Connection& connection, const Response& response, double seconds);
   Response Health() const;
@@ -662,7 +663,8 @@ void Service::State::FinishInput(Connection& connection) {
 void Service::State::Refuse(Connection& connection, Response response, bool close) {
   if (connection.request.request_id.empty()) connection.request.request_id = NewRequestId();
   if (connection.request.method.empty()) connection.request.method = "-";
-  connection.keep_alive = connection.keep_alive && !close && !stopping.load();
+  connection.keep_alive =
+      connection.keep_alive && !close && !stopping.load() && !LastOnConnection(connection);
   const auto now = SteadyClock::now();
   connection.output += ResponseHead(response, connection.request.request_id, response.body.size(),
                                     connection.keep_alive, connection.minor_version);
@@ -736,6 +738,13 @@ bool Service::State::ReserveBody(Connection& connection, uint64_t bytes) {
 void Service::State::ReleaseBody(Connection& connection) {
   bodies_reserved -= connection.body_reserved;
   connection.body_reserved = 0;
+}
+
+// The connection's last request (keep_alive_requests_max): its answer says "Connection: close",
+// so that a client does not send the next one into a connection about to be closed (RFC 9112
+// §9.6).
+bool Service::State::LastOnConnection(const Connection& connection) const {
+  return connection.requests + 1 >= config().keep_alive_requests_max;
 }
 
 // Ready for the next request on a kept-alive connection (possibly already in the input).
@@ -887,7 +896,7 @@ void Service::State::Work(Connection& connection) {
     response.internal_detail = std::string("exception: ") + error.what();
   }
   --in_flight;
-  if (stopping.load()) connection.keep_alive = false;
+  if (stopping.load() || LastOnConnection(connection)) connection.keep_alive = false;
   // Logged and counted when the answer is ready, before it is written: a client that has its
   // answer finds its request in the log and the metrics.
   Log(connection, response,

@@ -1,6 +1,7 @@
 // libFuzzer target: the streaming reader of JSON declarations (declarations/json_claim_reader.h)
 // against Poco's JSON parser, the one it replaced. Whatever the input: no crash or sanitizer
-// report; when the reader accepts the text, Poco parses it too, as an array with as many
+// report; when the reader accepts the text, Poco parses it too (with its numbers written as 0:
+// Poco refuses numbers beyond 64 bits, which JSON allows), as an array with as many
 // elements, and every claim the reader returned has, field by field, the strings Poco read; an
 // element the reader called misshapen is one that Poco's reading shows is not a claim object.
 #include <Poco/JSON/Array.h>
@@ -33,6 +34,36 @@ bool PocoClaim(const Poco::JSON::Array& array, unsigned i, std::array<std::strin
   return true;
 }
 
+// `text` with every number outside a string written as 0. Poco refuses numbers beyond 64 bits
+// (and some beyond a double's range), which RFC 8259 allows: such a text is JSON, and the
+// reader, which only skips numbers, rightly accepts it.
+std::string NumbersAsZero(std::string_view text) {
+  std::string out;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < text.size()) {
+        out.push_back(text[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      while (i + 1 < text.size() &&
+             std::string_view("0123456789+-.eE").find(text[i + 1]) != std::string_view::npos)
+        ++i;
+      out.push_back('0');
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -49,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(claims.size() <= reader.bytes_total() / 126 + 1, "more claims than the bytes can hold");
   if (!reader.status().ok()) return 0;
-  const auto parsed = xclear::ParseJson(text);
+  auto parsed = xclear::ParseJson(text);
+  if (!parsed.ok()) parsed = xclear::ParseJson(NumbersAsZero(text));
   Check(parsed.ok(), "the reader accepted a text that Poco refuses");
   Check(parsed->type() == typeid(Poco::JSON::Array::Ptr), "accepted a text that is not an array");
   const auto array = parsed->extract<Poco::JSON::Array::Ptr>();

@@ -801,3 +801,34 @@ TEST(ServiceStart, PlainHttpOnANonLoopbackAddressIsRefused) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+class KeepAliveLimitTest : public HttpFramingTest {
+ protected:
+  void Configure() override {
+    HttpFramingTest::Configure();
+    config_.service.keep_alive_requests_max = 3;
+  }
+};
+
+// The connection's last answer says so: a client that keeps connections alive (Poco's does)
+// otherwise sent its next request into a connection the service was closing, and lost it.
+TEST_F(KeepAliveLimitTest, TheLastAnswerOnAConnectionSaysConnectionClose) {
+  RawSocket socket = Connect();
+  const std::string get = Positions(110000);
+  ASSERT_TRUE(socket.Send(get + get + get + get));  // the fourth is never read
+  bool closed = false;
+  const std::string answers = socket.ReadUntilClose(kShort, &closed);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(CountAnswers(answers), 3u) << answers;
+  const size_t last = answers.rfind("HTTP/1.1 200");
+  ASSERT_NE(last, std::string::npos);
+  const std::string last_head = answers.substr(last, answers.find("\r\n\r\n", last) - last);
+  EXPECT_NE(last_head.find("Connection: close"), std::string::npos) << last_head;
+  EXPECT_EQ(answers.substr(0, last).find("Connection: close"), std::string::npos) << answers;
+}
+
+}  // namespace
+}  // namespace xclear
