@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -112,6 +113,10 @@ class RocksLedger final : public Ledger {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
+  // HistoricalBalances of sequences below the head, the newest kHistoricalKept.
+  static constexpr size_t kHistoricalKept = 16;
+  mutable std::mutex historical_mutex_;
+  mutable std::deque<std::pair<uint64_t, std::map<AccountId, Fen>>> historical_;
   std::atomic<uint64_t> version_{0};  // Version(): bumped by Commit under mutex_, read without
   mutable std::mutex mutex_;          // guards everything below; held for the whole of Append
   LedgerHead head_;

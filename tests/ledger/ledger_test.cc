@@ -247,6 +247,39 @@ TEST_F(LedgerTest, TrialBalanceSumsToZeroPerProvinceAndOverall) {
   EXPECT_EQ(now->accounts.size(), 12u);
 }
 
+// Balances after an entry below the head are kept once read (they never change): what is
+// answered again after later commits — to accounts already posted and to new ones — is what a
+// fresh process reads, for each sequence, more sequences than are kept.
+TEST_F(LedgerTest, KeptHistoricalBalancesStayThoseOfTheirSequence) {
+  std::vector<TrialBalance> first;
+  for (int i = 0; i < 20; ++i) {
+    Append(ClaimEntry(kBeijing, i % 2 ? kHebei : kShanghai, 100 + i, "k" + std::to_string(i)));
+  }
+  for (uint64_t sequence = 1; sequence < 20; ++sequence)
+    first.push_back(ledger_->TrialBalanceAt(sequence).value());
+  Append(ClaimEntry(kHainan, kBeijing, 333, "later-1"));
+  Append(PaymentEntry(kHebei, kBeijing, 50, "later-2"));
+  const auto same = [](const TrialBalance& a, const TrialBalance& b) {
+    if (a.as_of_sequence != b.as_of_sequence || a.accounts.size() != b.accounts.size())
+      return false;
+    for (size_t i = 0; i < a.accounts.size(); ++i) {
+      if (a.accounts[i].account != b.accounts[i].account ||
+          a.accounts[i].balance != b.accounts[i].balance)
+        return false;
+    }
+    return true;
+  };
+  for (uint64_t sequence = 1; sequence < 20; ++sequence) {
+    EXPECT_TRUE(same(ledger_->TrialBalanceAt(sequence).value(), first[sequence - 1])) << sequence;
+  }
+  Open(false);
+  for (uint64_t sequence = 1; sequence < 20; ++sequence) {
+    EXPECT_TRUE(same(ledger_->TrialBalanceAt(sequence).value(), first[sequence - 1])) << sequence;
+  }
+  EXPECT_EQ(ledger_->TrialBalanceAt(21)->accounts.size(),
+            ledger_->TrialBalanceAt(20)->accounts.size() + 4);  // Hainan's books came later
+}
+
 TEST_F(LedgerTest, ReopeningGivesTheSameState) {
   Append(ClaimEntry(kBeijing, kHebei, 1000, "a"));
   Append(PaymentEntry(kHebei, kBeijing, 400, "b"));
