@@ -115,6 +115,8 @@ class RocksLedger final : public Ledger {
 
   // HistoricalBalances of sequences below the head, the newest kHistoricalKept.
   static constexpr size_t kHistoricalKept = 16;
+  // HistoricalBalances of a sequence at most this far below the head walk back from the head.
+  static constexpr uint64_t kWalkBackEntriesMax = 64;
   mutable std::mutex historical_mutex_;
   mutable std::deque<std::pair<uint64_t, std::map<AccountId, Fen>>> historical_;
   std::atomic<uint64_t> version_{0};  // Version(): bumped by Commit under mutex_, read without
