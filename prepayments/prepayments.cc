@@ -299,16 +299,24 @@ Result<Position> Prepayments::PositionOf(uint32_t insured, uint32_t treatment,
                                    std::to_string(treatment) +
                                    ": both must be configured provinces, and different");
   }
-  Position position;
-  position.insured = insured;
-  position.treatment = treatment;
   XCLEAR_ASSIGN_OR_RETURN(
       const Money held,
       ledger_.Balance(AccountId::PrepaymentHeld(treatment, insured), as_of_sequence));
-  position.prepayment = -held;  // a credit balance
   XCLEAR_ASSIGN_OR_RETURN(
-      position.outstanding,
+      const Money receivable,
       ledger_.Balance(AccountId::Receivable(treatment, insured), as_of_sequence));
+  return PositionFrom(insured, treatment, held, receivable);
+}
+
+// The pair's position from T's two balances: prepayment_held:I (a credit balance) and
+// receivable:I.
+Position Prepayments::PositionFrom(uint32_t insured, uint32_t treatment, const Money& held,
+                                   const Money& receivable) const {
+  Position position;
+  position.insured = insured;
+  position.treatment = treatment;
+  position.prepayment = -held;  // a credit balance
+  position.outstanding = receivable;
   position.warning = WarningOf(position.outstanding, position.prepayment, config_.rules);
   position.usage_percent = UsagePercent(position.outstanding, position.prepayment);
   return position;
@@ -320,11 +328,22 @@ Result<std::vector<Position>> Prepayments::Positions(uint64_t as_of_sequence,
     return Status::InvalidArgument("province " + std::to_string(*province) +
                                    " is not a configured participant");
   }
+  // One snapshot of every balance at the sequence, rather than two balance reads per pair: all
+  // pairs are then of the same instant, and 992 pairs do not wait 1 984 times for commits.
+  XCLEAR_ASSIGN_OR_RETURN(const TrialBalance trial, ledger_.TrialBalanceAt(as_of_sequence));
+  std::map<AccountId, Money> balances;
+  for (const AccountBalance& balance : trial.accounts)
+    balances.emplace(balance.account, balance.balance);
+  const auto balance_of = [&balances](const AccountId& account) {
+    const auto found = balances.find(account);
+    return found == balances.end() ? Money::Zero() : found->second;
+  };
   std::vector<Position> out;
   for (const auto& [insured, treatment] : AllPairs(config_.participants)) {
     if (province && *province != insured && *province != treatment) continue;
-    XCLEAR_ASSIGN_OR_RETURN(Position position, PositionOf(insured, treatment, as_of_sequence));
-    out.push_back(std::move(position));
+    out.push_back(PositionFrom(insured, treatment,
+                               balance_of(AccountId::PrepaymentHeld(treatment, insured)),
+                               balance_of(AccountId::Receivable(treatment, insured))));
   }
   return out;
 }

@@ -192,6 +192,8 @@ class Prepayments {
   Status CollectRecordedEntries(std::set<uint64_t>& out) const;
 
  private:
+  Position PositionFrom(uint32_t insured, uint32_t treatment, const Money& held,
+                        const Money& receivable) const;
   Result<Adjustment> LoadAdjustment(const Fact& fact) const;
   Result<uint64_t> CountNoticePayments() const;
   // The checks and the fact of a top-up of `position`'s pair requested by `actor`.
