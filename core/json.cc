@@ -4,6 +4,7 @@
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -27,6 +28,7 @@ class StrictHandler final : public Poco::JSON::ParseHandler {
   void key(const std::string& k) override {
     if (!keys_.empty() && !keys_.back().insert(k).second) {
       duplicate_ = k;
+      has_duplicate_ = true;
       throw Poco::JSON::JSONException("duplicate key");
     }
     ParseHandler::key(k);
@@ -34,13 +36,18 @@ class StrictHandler final : public Poco::JSON::ParseHandler {
   void reset() override {
     keys_.clear();
     duplicate_.clear();
+    has_duplicate_ = false;
     ParseHandler::reset();
   }
-  const std::string& duplicate() const { return duplicate_; }
+  // The key given twice (it may be the empty key "").
+  const std::optional<std::string> duplicate() const {
+    return has_duplicate_ ? std::optional<std::string>(duplicate_) : std::nullopt;
+  }
 
  private:
   std::vector<std::set<std::string>> keys_;
   std::string duplicate_;
+  bool has_duplicate_ = false;
 };
 
 }  // namespace
@@ -52,8 +59,8 @@ Result<Poco::Dynamic::Var> ParseJson(std::string_view text) {
   try {
     return parser.parse(std::string(text));
   } catch (const Poco::Exception& error) {
-    if (!strict.duplicate().empty()) {
-      return Status::InvalidArgument("duplicate key " + QuoteText(strict.duplicate(), 64) +
+    if (const auto duplicate = strict.duplicate()) {
+      return Status::InvalidArgument("duplicate key " + QuoteText(*duplicate, 64) +
                                      " in one object; each key may appear once");
     }
     return Status::InvalidArgument("not valid JSON: " + ReplaceInvalidUtf8(error.message()));

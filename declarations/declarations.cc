@@ -398,12 +398,22 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     handed = end;
   };
   const auto lookups_failed = [&] { return lookups[0].failed() || lookups[1].failed(); };
-  std::vector<RowError> errors;  // found while reading
+  std::vector<RowError> errors;  // found while reading, in row order
+  // Errors found while reading beyond errors_listed_max are counted, not kept: they come in row
+  // order, so those kept are the first rows, which is what the report lists (a body of 30
+  // million misshapen rows must not hold 30 million errors).
+  uint64_t errors_dropped = 0;
+  const auto bound_errors = [&] {
+    if (errors.size() <= limits_.errors_listed_max) return;
+    errors_dropped += errors.size() - limits_.errors_listed_max;
+    errors.resize(limits_.errors_listed_max);
+  };
   std::array<std::string_view, 7> fields;
   uint64_t row = 0;
   declarations_internal::ValidRow valid;
   std::string value;
   while (source.Next(fields, row, errors)) {
+    bound_errors();
     if (source.rows() > limits_.claims_max) {
       errors.push_back(
           {row, "",
@@ -422,7 +432,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
       }
       if (run->full()) {
         hand_over();
-        const bool refused = !errors.empty();
+        const bool refused = !errors.empty() || errors_dropped > 0;
         const std::array<uint64_t, 2> looked_up{lookups[0].Post([] { return Status::Ok(); }),
                                                 lookups[1].Post([] { return Status::Ok(); })};
         finish_ticket[current] = digests.Post([&writer, &lookups, run, refused, looked_up] {
@@ -461,9 +471,10 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   if (finished.ok() && read.code() == ErrorCode::kIoError) finished = read;
   if (!read.ok() && read.code() != ErrorCode::kIoError)
     errors.push_back({row + 1, "", read.message()});
+  bound_errors();
   if (finished.ok()) {
-    finished =
-        writer.Finish(*run, true, !errors.empty(), lookups[0].started() ? &lookups[0] : nullptr);
+    finished = writer.Finish(*run, true, !errors.empty() || errors_dropped > 0,
+                             lookups[0].started() ? &lookups[0] : nullptr);
   }
   if (!finished.ok()) {
     writer.DiscardFiles();
@@ -471,9 +482,10 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   }
   if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
   RunResults& results = writer.results();
+  // The run's errors (any rows) join the first rows read; sorted, the first listed are kept.
   errors.insert(errors.end(), results.errors.begin(), results.errors.end());
-  report.error_count = errors.size();
-  if (!errors.empty()) {
+  report.error_count = errors.size() + errors_dropped;
+  if (report.error_count > 0) {
     writer.DiscardFiles();
     std::stable_sort(errors.begin(), errors.end(),
                      [](const RowError& a, const RowError& b) { return a.row < b.row; });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include "xclear/text.h"
 
@@ -9,6 +10,7 @@ namespace xclear::declarations_internal {
 namespace {
 
 constexpr size_t kKeyBytesShown = 64;
+constexpr size_t kOtherKeysListed = 16;  // unknown keys named per element; the rest are counted
 
 // The length of the UTF-8 sequence starting at text[at] (a byte ≥ 0x80), or 0 when it is not
 // well-formed (overlong forms, surrogates and code points above U+10FFFF are not).
@@ -214,7 +216,7 @@ bool JsonClaimReader::ReadString(std::string_view& plain, std::pair<size_t, size
       }
       default:
         position_ -= 1;
-        return Fail("\\" + std::string(1, kind) + " is not an escape sequence of JSON");
+        return Fail("\\" + CharacterAt(text_, position_) + " is not an escape sequence of JSON");
     }
   }
   return Fail("a string's closing quote should be");
@@ -328,7 +330,8 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
   std::array<bool, 7> seen{};
   std::array<bool, 7> is_decoded{};
   std::array<std::pair<size_t, size_t>, 7> decoded_at{};
-  std::vector<std::string> other_keys;  // keys that are not claim fields, for duplicates
+  std::unordered_set<std::string> other_keys;  // keys that are not claim fields, for duplicates
+  size_t other_keys_listed = 0;
   bool misshapen = false;
   SkipSpace();
   if (position_ < text_.size() && text_[position_] == '}') {
@@ -352,8 +355,7 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
       SkipSpace();
       const int field = ClaimFieldIndex(key);
       const bool twice =
-          field >= 0 ? seen[static_cast<size_t>(field)]
-                     : std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end();
+          field >= 0 ? seen[static_cast<size_t>(field)] : !other_keys.emplace(key).second;
       if (twice) {
         status_ = Status::InvalidArgument("duplicate key " + QuoteText(key, kKeyBytesShown) +
                                           " in one object (row " + std::to_string(row) +
@@ -362,9 +364,10 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
         return false;
       }
       if (field < 0) {
-        other_keys.emplace_back(key);
         if (!SkipValue()) return false;
-        errors.push_back({row, KeyShown(key), "is not a claim field"});
+        // An object of a million unknown keys is one row's error, not a million.
+        if (++other_keys_listed <= kOtherKeysListed)
+          errors.push_back({row, KeyShown(key), "is not a claim field"});
         misshapen = true;
       } else {
         const size_t index = static_cast<size_t>(field);
@@ -389,6 +392,11 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
       if (!Expect('}', "a ',' or '}' should follow a member of a claim object")) return false;
       break;
     }
+  }
+  if (other_keys_listed > kOtherKeysListed) {
+    errors.push_back({row, "",
+                      "has " + std::to_string(other_keys_listed - kOtherKeysListed) +
+                          " more keys that are not claim fields"});
   }
   for (size_t field = 0; field < 7; ++field) {
     if (!seen[field]) {

@@ -14,20 +14,22 @@ uint64_t BytesOf(const std::string& key, const Response& response) {
 }  // namespace
 
 std::string ViewCache::KeyOf(const Request& request) {
-  // Fields are separated by a byte no path, query or header can hold (the parser refuses
-  // control characters there), so that two requests never share a key.
-  std::string key = request.method;
-  key += '\x1f';
-  key += request.path;
+  // Each field is written with its length first, so that no path or query value, whatever
+  // bytes its percent-encoding decodes to, can make two requests share a key.
+  std::string key;
+  const auto field = [&key](std::string_view text) {
+    key += std::to_string(text.size());
+    key += ':';
+    key += text;
+  };
+  field(request.method);
+  field(request.path);
+  key += std::to_string(request.query.size());
   for (const auto& [name, value] : request.query) {  // a map: in name order
-    key += '\x1f';
-    key += name;
-    key += '=';
-    key += value;
+    field(name);
+    field(value);
   }
-  key += '\x1e';
-  key += request.accept;
-  key += '\x1e';
+  field(request.accept);
   key += std::to_string(static_cast<int>(request.principal.role));
   key += '/';
   key += std::to_string(request.principal.province);

@@ -34,6 +34,11 @@ TEST(Json, RefusesADuplicateKeyNamingIt) {
   EXPECT_FALSE(ParseJson(R"([{"a":1},{"b":{"c":1,"c":2}}])").ok());
   EXPECT_FALSE(ParseJson(R"({"a":1,"b":2,"a":1})").ok());
   EXPECT_TRUE(ParseJson(R"({"a":1,"b":{"a":1}})").ok());
+  // The empty key is a key too: given twice, it is named, not called invalid JSON.
+  const auto empty = ParseJson(R"({"":1,"":2})");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("duplicate key \"\""), std::string::npos)
+      << empty.status().message();
 }
 
 TEST(Json, ParseErrorsAndOutputAreValidUtf8) {

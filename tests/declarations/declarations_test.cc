@@ -493,6 +493,26 @@ namespace {
 // all the weight, within a run, across runs, against the ledger and on the small-write path.
 uint64_t FourHashes(std::string_view id) { return static_cast<uint64_t>(id.back()) % 4; }
 
+// Errors beyond errors_listed_max are counted while reading, not kept (a body of millions of
+// misshapen rows held millions of errors until the end); the first rows are listed, including a
+// low row whose error is found only when the run is checked.
+TEST_F(DeclarationsTest, ErrorsBeyondTheListAreCountedAndTheFirstRowsListed) {
+  DeclarationLimits limits;
+  limits.errors_listed_max = 5;
+  Open(limits);
+  std::string rows = Row("L0", "2026-09-03", "1.00") + Row("L0", "2026-09-03", "2.00");  // row 3
+  for (int i = 0; i < 27; ++i) rows += Row("B" + std::to_string(i), "2026-09-03", "1.001");
+  const DeclarationReport report = Declare(rows);
+  EXPECT_FALSE(report.accepted);
+  EXPECT_EQ(report.error_count, 28u);
+  ASSERT_EQ(report.errors.size(), 5u);
+  std::vector<uint64_t> listed;
+  for (const RowError& error : report.errors) listed.push_back(error.row);
+  EXPECT_EQ(listed, (std::vector<uint64_t>{3, 4, 5, 6, 7}));
+  EXPECT_EQ(report.errors[0].field, "claim_id");
+  EXPECT_FALSE(declarations_->FindClaim("L0")->has_value());
+}
+
 class CollidingHashesTest : public DeclarationsTest {
  protected:
   void SetUp() override {

@@ -732,10 +732,25 @@ TEST(ViewCacheTest, KeepsTheNewestAnswerWithinItsBoundAndOnlyWhole200s) {
   d.principal.role = Role::kOperator;
   service::Request e = a;
   e.principal.province = 110000;
+  // A value that decodes to any bytes cannot pose as two parameters (%1F%1E… are not refused).
+  service::Request f = a;
+  f.query["a"] = "b";
+  f.query["as_of"] = "5";
+  service::Request g = a;
+  g.query["a"] =
+      "b\x1f"
+      "as_of=5";
+  service::Request h = a;
+  h.query["a"] = std::string(
+                     "b\0"
+                     "1:",
+                     4) +
+                 "5:as_of1:5";
   const std::set<std::string> keys = {service::ViewCache::KeyOf(a), service::ViewCache::KeyOf(b),
                                       service::ViewCache::KeyOf(c), service::ViewCache::KeyOf(d),
-                                      service::ViewCache::KeyOf(e)};
-  EXPECT_EQ(keys.size(), 5u);
+                                      service::ViewCache::KeyOf(e), service::ViewCache::KeyOf(f),
+                                      service::ViewCache::KeyOf(g), service::ViewCache::KeyOf(h)};
+  EXPECT_EQ(keys.size(), 8u);
 }
 
 }  // namespace
