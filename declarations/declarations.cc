@@ -408,6 +408,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     errors_dropped += errors.size() - limits_.errors_listed_max;
     errors.resize(limits_.errors_listed_max);
   };
+  const auto any_errors = [&] { return !errors.empty() || errors_dropped > 0; };
   std::array<std::string_view, 7> fields;
   uint64_t row = 0;
   declarations_internal::ValidRow valid;
@@ -432,7 +433,7 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
       }
       if (run->full()) {
         hand_over();
-        const bool refused = !errors.empty() || errors_dropped > 0;
+        const bool refused = any_errors();
         const std::array<uint64_t, 2> looked_up{lookups[0].Post([] { return Status::Ok(); }),
                                                 lookups[1].Post([] { return Status::Ok(); })};
         finish_ticket[current] = digests.Post([&writer, &lookups, run, refused, looked_up] {
@@ -473,8 +474,8 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     errors.push_back({row + 1, "", read.message()});
   bound_errors();
   if (finished.ok()) {
-    finished = writer.Finish(*run, true, !errors.empty() || errors_dropped > 0,
-                             lookups[0].started() ? &lookups[0] : nullptr);
+    finished =
+        writer.Finish(*run, true, any_errors(), lookups[0].started() ? &lookups[0] : nullptr);
   }
   if (!finished.ok()) {
     writer.DiscardFiles();

@@ -156,68 +156,46 @@ bool JsonClaimReader::ReadString(std::string_view& plain, std::pair<size_t, size
     }
     const char kind = text_[position_ + 1];
     position_ += 2;
-    switch (kind) {
-      case '"':
-        scratch_.push_back('"');
-        break;
-      case '\\':
-        scratch_.push_back('\\');
-        break;
-      case '/':
-        scratch_.push_back('/');
-        break;
-      case 'b':
-        scratch_.push_back('\b');
-        break;
-      case 'f':
-        scratch_.push_back('\f');
-        break;
-      case 'n':
-        scratch_.push_back('\n');
-        break;
-      case 'r':
-        scratch_.push_back('\r');
-        break;
-      case 't':
-        scratch_.push_back('\t');
-        break;
-      case 'u': {
-        const auto hex4 = [&](uint32_t& value) {
-          if (position_ + 4 > text_.size()) {
-            position_ = text_.size();
-            return Fail("four hexadecimal digits of a \\u escape should be");
-          }
-          value = 0;
-          for (int i = 0; i < 4; ++i) {
-            const int digit = HexValue(text_[position_ + static_cast<size_t>(i)]);
-            if (digit < 0) return Fail("a \\u escape needs four hexadecimal digits");
-            value = value << 4 | static_cast<uint32_t>(digit);
-          }
-          position_ += 4;
-          return true;
-        };
-        uint32_t code_point = 0;
-        if (!hex4(code_point)) return false;
-        if (code_point >= 0xDC00 && code_point <= 0xDFFF)
-          return Fail("a \\u escape holds a low surrogate without a high one before it");
-        if (code_point >= 0xD800 && code_point <= 0xDBFF) {
-          if (position_ + 1 >= text_.size() || text_[position_] != '\\' ||
-              text_[position_ + 1] != 'u')
-            return Fail("a high surrogate \\u escape must be followed by a low one");
-          position_ += 2;
-          uint32_t low = 0;
-          if (!hex4(low)) return false;
-          if (low < 0xDC00 || low > 0xDFFF)
-            return Fail("a high surrogate \\u escape must be followed by a low one");
-          code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
-        }
-        AppendUtf8(scratch_, code_point);
-        break;
-      }
-      default:
-        position_ -= 1;
-        return Fail("\\" + CharacterAt(text_, position_) + " is not an escape sequence of JSON");
+    // The one-letter escapes and the characters they stand for.
+    constexpr std::string_view kEscapes = "\"\\/bfnrt";
+    constexpr std::string_view kEscaped = "\"\\/\b\f\n\r\t";
+    if (const size_t at = kEscapes.find(kind); at != std::string_view::npos) {
+      scratch_.push_back(kEscaped[at]);
+      continue;
     }
+    if (kind != 'u') {
+      position_ -= 1;
+      return Fail("\\" + CharacterAt(text_, position_) + " is not an escape sequence of JSON");
+    }
+    const auto hex4 = [&](uint32_t& value) {
+      if (position_ + 4 > text_.size()) {
+        position_ = text_.size();
+        return Fail("four hexadecimal digits of a \\u escape should be");
+      }
+      value = 0;
+      for (int i = 0; i < 4; ++i) {
+        const int digit = HexValue(text_[position_ + static_cast<size_t>(i)]);
+        if (digit < 0) return Fail("a \\u escape needs four hexadecimal digits");
+        value = value << 4 | static_cast<uint32_t>(digit);
+      }
+      position_ += 4;
+      return true;
+    };
+    uint32_t code_point = 0;
+    if (!hex4(code_point)) return false;
+    if (code_point >= 0xDC00 && code_point <= 0xDFFF)
+      return Fail("a \\u escape holds a low surrogate without a high one before it");
+    if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+      if (position_ + 1 >= text_.size() || text_[position_] != '\\' || text_[position_ + 1] != 'u')
+        return Fail("a high surrogate \\u escape must be followed by a low one");
+      position_ += 2;
+      uint32_t low = 0;
+      if (!hex4(low)) return false;
+      if (low < 0xDC00 || low > 0xDFFF)
+        return Fail("a high surrogate \\u escape must be followed by a low one");
+      code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+    }
+    AppendUtf8(scratch_, code_point);
   }
   return Fail("a string's closing quote should be");
 }

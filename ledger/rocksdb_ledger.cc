@@ -144,13 +144,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
       options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
       break;
     case kHistory:
-      options.memtable_insert_with_hint_prefix_extractor.reset(
-          rocksdb::NewFixedPrefixTransform(kAccountKeyBytes));
-      break;
     case kBalances:
       options.memtable_insert_with_hint_prefix_extractor.reset(
           rocksdb::NewFixedPrefixTransform(kAccountKeyBytes));
-      options.write_buffer_size = kRewrittenBufferBytes;
+      if (family == kBalances) options.write_buffer_size = kRewrittenBufferBytes;
       break;
     case kFacts:
     case kClaimsByMonth:
@@ -804,12 +801,14 @@ Result<std::map<AccountId, Fen>> RocksLedger::HistoricalBalances(uint64_t sequen
   // accounts they opened left out.
   std::map<AccountId, Fen> current;
   uint64_t head = 0;
+  bool walk_back = false;
   {
     std::lock_guard lock(mutex_);
     head = head_.sequence;
-    if (head >= sequence && head - sequence <= kWalkBackEntriesMax) current = balances_;
+    walk_back = head >= sequence && head - sequence <= kWalkBackEntriesMax;
+    if (walk_back) current = balances_;
   }
-  if (head >= sequence && head - sequence <= kWalkBackEntriesMax) {
+  if (walk_back) {
     std::set<AccountId> touched;
     for (uint64_t later = head; later > sequence; --later) {
       XCLEAR_ASSIGN_OR_RETURN(const JournalEntry entry, Entry(later));

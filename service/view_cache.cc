@@ -40,11 +40,8 @@ std::shared_ptr<const Response> ViewCache::Find(const std::string& key, uint64_t
                                                 int64_t day) {
   std::lock_guard lock(mutex_);
   const auto found = entries_.find(key);
-  if (found == entries_.end() || found->second.version != version || found->second.day != day) {
-    ++misses_;
+  if (found == entries_.end() || found->second.version != version || found->second.day != day)
     return nullptr;
-  }
-  ++hits_;
   return found->second.response;
 }
 
@@ -79,16 +76,6 @@ void ViewCache::EvictOldest() {
     entries_.erase(found);
   }
   order_.pop_front();
-}
-
-uint64_t ViewCache::hits() const {
-  std::lock_guard lock(mutex_);
-  return hits_;
-}
-
-uint64_t ViewCache::misses() const {
-  std::lock_guard lock(mutex_);
-  return misses_;
 }
 
 uint64_t ViewCache::bytes() const {

@@ -31,8 +31,6 @@ class ViewCache {
   // the answer was computed.
   void Store(const std::string& key, uint64_t version, int64_t day, const Response& response);
 
-  uint64_t hits() const;
-  uint64_t misses() const;
   uint64_t bytes() const;
 
  private:
@@ -49,8 +47,6 @@ class ViewCache {
   std::unordered_map<std::string, Entry> entries_;
   std::deque<std::string> order_;  // keys in the order stored (one each)
   uint64_t bytes_ = 0;
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
 };
 
 }  // namespace xclear::service
