@@ -8,10 +8,13 @@
 // facts in one atomic ledger commit.
 //
 // Control digest of a round: SHA-256 over the concatenation, for every (treatment, insured,
-// category) group with claims in (treatment, insured, category) order, of
-//   treatment:u32 ‖ insured:u32 ‖ category:u8 ‖ count:u64 ‖ total_fen:u64 ‖ fund_fen:u64 ‖
+// category) group with claims or reversals in (treatment, insured, category) order, of its
+// claims' record and then its reversals' record (each only when it has any):
+//   treatment:u32 ‖ insured:u32 ‖ kind:u8 ‖ count:u64 ‖ total_fen:u64 ‖ fund_fen:u64 ‖
 //   digest_sum:32 bytes
-// (big-endian), where digest_sum = Σ ClaimDigest of the group's claims mod 2^256.
+// (big-endian), where kind is the category's number (1–4) for claims and 0x80 + that number
+// for reversals, and digest_sum = Σ ClaimDigest of the group's records mod 2^256. A month
+// without reversals has the digest it had before reversals existed.
 //
 // statements table: key := month:fixed32 round:fixed32, value := the statement's canonical JSON.
 #include "xclear/clearing.h"
@@ -29,6 +32,8 @@ namespace {
 
 constexpr size_t kCodeSlots = 100;  // provincial codes by their first two digits
 constexpr size_t kCategoryCount = 4;
+constexpr size_t kKinds = 2;  // claims, reversals
+constexpr uint8_t kReversalKind = 0x80;
 
 std::string StatementKey(const YearMonth& month, uint32_t round) {
   std::string key;
@@ -44,11 +49,11 @@ std::string FactKey(const YearMonth& month, uint32_t round) {
 // One round's claims, per (treatment, insured, category) group, in a fixed table.
 class RoundAccumulator {
  public:
-  RoundAccumulator() : groups_(kCodeSlots * kCodeSlots * kCategoryCount) {}
+  RoundAccumulator() : groups_(kCodeSlots * kCodeSlots * kCategoryCount * kKinds) {}
 
-  // A group as kept at declaration time.
+  // A group as kept at declaration time (of claims, or of reversals).
   void AddGroup(const Declarations::ClaimGroup& claims) {
-    Group& group = GroupOf(claims.treatment, claims.insured, claims.category);
+    Group& group = GroupOf(claims.treatment, claims.insured, claims.category, claims.reversal);
     group.count += claims.count;
     group.fund += claims.fund_fen;
     group.total += claims.total_fen;
@@ -62,14 +67,13 @@ class RoundAccumulator {
     declarations_.insert(late.declaration_id);
   }
 
-  uint64_t count() const { return count_; }
+  uint64_t count() const { return count_; }  // claims and reversals
 
   Result<Statement> Build(const YearMonth& month, uint32_t round,
                           const Participants& participants) const {
     Statement statement;
     statement.month = month;
     statement.round = round;
-    statement.claim_count = count_;
     std::map<uint32_t, StatementProvince> provinces;
     for (const Participant& unit : participants.units()) provinces[unit.code].province = unit.code;
     std::map<std::pair<uint32_t, uint32_t>, StatementPair> pairs;  // by insured, then treatment
@@ -78,9 +82,11 @@ class RoundAccumulator {
     for (size_t index = 0; index < groups_.size(); ++index) {
       const Group& group = groups_[index];
       if (group.count == 0) continue;
-      const auto treatment = static_cast<uint32_t>(index / (kCodeSlots * kCategoryCount) * 10000);
-      const auto insured = static_cast<uint32_t>(index / kCategoryCount % kCodeSlots * 10000);
-      const size_t category = index % kCategoryCount;
+      const bool reversal = index % kKinds == 1;
+      const size_t cell = index / kKinds;
+      const auto treatment = static_cast<uint32_t>(cell / (kCodeSlots * kCategoryCount) * 10000);
+      const auto insured = static_cast<uint32_t>(cell / kCategoryCount % kCodeSlots * 10000);
+      const size_t category = cell % kCategoryCount;
       if (group.fund > Fen(UINT64_MAX) || group.total > Fen(UINT64_MAX)) {
         return Status::Overflow("the claims of " + std::to_string(insured) + " treated in " +
                                 std::to_string(treatment) + " sum beyond 64-bit fen");
@@ -88,7 +94,7 @@ class RoundAccumulator {
       record.clear();
       encoding::PutFixed32(record, treatment);
       encoding::PutFixed32(record, insured);
-      record += static_cast<char>(category + 1);
+      record += static_cast<char>((reversal ? kReversalKind : 0) + category + 1);
       encoding::PutFixed64(record, group.count);
       encoding::PutFixed64(record, static_cast<uint64_t>(group.total));
       encoding::PutFixed64(record, static_cast<uint64_t>(group.fund));
@@ -99,21 +105,37 @@ class RoundAccumulator {
       StatementPair& pair = pairs[{insured, treatment}];
       pair.insured = insured;
       pair.treatment = treatment;
-      pair.claim_count += group.count;
       const Money fund = Money::FromFen(group.fund);
-      pair.fund_amount += fund;
-      pair.count_by_category[category] = group.count;
-      pair.fund_by_category[category] = fund;
-      statement.total_amount += Money::FromFen(group.total);
+      if (reversal) {
+        pair.reversal_count += group.count;
+        pair.reversed_fund += fund;
+        pair.reversals_by_category[category] = group.count;
+        pair.reversed_by_category[category] = fund;
+        statement.reversal_count += group.count;
+        statement.reversed_total += Money::FromFen(group.total);
+      } else {
+        pair.claim_count += group.count;
+        pair.fund_amount += fund;
+        pair.count_by_category[category] = group.count;
+        pair.fund_by_category[category] = fund;
+        statement.claim_count += group.count;
+        statement.total_amount += Money::FromFen(group.total);
+      }
     }
     statement.claims_digest = digest.Finish();
     for (auto& [key, pair] : pairs) {
+      pair.amount = pair.fund_amount - pair.reversed_fund;
       statement.fund_amount += pair.fund_amount;
-      provinces[pair.insured].payable += pair.fund_amount;
-      provinces[pair.treatment].receivable += pair.fund_amount;
-      if (pair.fund_amount.is_positive()) {
+      statement.reversed_fund += pair.reversed_fund;
+      statement.amount += pair.amount;
+      // A negative pair is owed by its treatment province to its insured province.
+      const bool owed_back = pair.amount.is_negative();
+      const Money owed = owed_back ? -pair.amount : pair.amount;
+      provinces[owed_back ? pair.treatment : pair.insured].payable += owed;
+      provinces[owed_back ? pair.insured : pair.treatment].receivable += owed;
+      if (!owed.is_zero()) {
         ++statement.gross.payments;
-        statement.gross.moved += pair.fund_amount;
+        statement.gross.moved += owed;
       }
       statement.pairs.push_back(std::move(pair));
     }
@@ -134,9 +156,10 @@ class RoundAccumulator {
     Fen total = 0;
     Digest digest_sum{};
   };
-  Group& GroupOf(uint32_t treatment, uint32_t insured, Category category) {
-    return groups_[(treatment / 10000 * kCodeSlots + insured / 10000) * kCategoryCount +
-                   static_cast<size_t>(category) - 1];
+  Group& GroupOf(uint32_t treatment, uint32_t insured, Category category, bool reversal) {
+    const size_t cell = (treatment / 10000 * kCodeSlots + insured / 10000) * kCategoryCount +
+                        static_cast<size_t>(category) - 1;
+    return groups_[cell * kKinds + (reversal ? 1 : 0)];
   }
   std::vector<Group> groups_;
   uint64_t count_ = 0;
@@ -170,11 +193,14 @@ EntryDraft NettingEntry(const Statement& statement, const std::string& actor, co
                std::to_string(statement.round) +
                " statement: pair obligations move to the national clearing account";
   for (const StatementPair& pair : statement.pairs) {
-    if (!pair.fund_amount.is_positive()) continue;
-    draft.postings.push_back(
-        {AccountId::Payable(pair.insured, pair.treatment), Side::kDebit, pair.fund_amount});
-    draft.postings.push_back(
-        {AccountId::Receivable(pair.treatment, pair.insured), Side::kCredit, pair.fund_amount});
+    if (pair.amount.is_zero()) continue;
+    // A negative pair (T owes I) moves the other way: I: Cr payable:T, T: Dr receivable:I.
+    const bool owed_back = pair.amount.is_negative();
+    const Money owed = owed_back ? -pair.amount : pair.amount;
+    draft.postings.push_back({AccountId::Payable(pair.insured, pair.treatment),
+                              owed_back ? Side::kCredit : Side::kDebit, owed});
+    draft.postings.push_back({AccountId::Receivable(pair.treatment, pair.insured),
+                              owed_back ? Side::kDebit : Side::kCredit, owed});
   }
   for (const StatementProvince& province : statement.provinces) {
     if (province.net.is_positive()) {
@@ -193,6 +219,11 @@ EntryDraft NettingEntry(const Statement& statement, const std::string& actor, co
 }
 
 }  // namespace
+
+bool MovesMoney(const Statement& statement) {
+  return std::any_of(statement.pairs.begin(), statement.pairs.end(),
+                     [](const StatementPair& pair) { return !pair.amount.is_zero(); });
+}
 
 Clearing::Clearing(Ledger& ledger, const Config& config, const Clock& clock)
     : ledger_(ledger), config_(config), clock_(clock) {}
@@ -259,7 +290,7 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
   XCLEAR_ASSIGN_OR_RETURN(const auto late, declarations.MonthTotals(month, true));
   uint64_t late_covered = 0;
   for (const Statement& statement : statements) {
-    if (statement.round > 0) late_covered += statement.claim_count;
+    if (statement.round > 0) late_covered += statement.claim_count + statement.reversal_count;
   }
   if (late.first > late_covered) {
     // The late claims of the declarations no round covers, from their groups: no claim is read.
@@ -287,7 +318,7 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
                              DigestToHex(statement.statement_hash)});
     request.writes.push_back(
         {Table::kStatements, StatementKey(month, statement.round), std::move(json)});
-    if (statement.mode == SettlementMode::kNet && statement.fund_amount.is_positive()) {
+    if (statement.mode == SettlementMode::kNet && MovesMoney(statement)) {
       request.entries.push_back(NettingEntry(statement, actor, now.CstDate()));
     }
   }
@@ -298,7 +329,8 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
 
 Result<std::string> Clearing::Verify(uint64_t* checked) const {
   uint64_t statements = 0;
-  std::tuple<YearMonth, uint64_t, Fen> month_late;  // Σ count and fund of a month's supplements
+  // Σ records, claims' fund and reversals' fund of a month's supplementary rounds
+  std::tuple<YearMonth, uint64_t, Fen, Fen> month_late;
   auto cursor = ledger_.NewCursor(Table::kStatements, "", "");
   for (; cursor->Valid(); cursor->Next(), ++statements) {
     auto statement = StatementFromJson(cursor->value());
@@ -326,17 +358,27 @@ Result<std::string> Clearing::Verify(uint64_t* checked) const {
       if (expected.claims_digest != statement->claims_digest ||
           expected.claim_count != statement->claim_count ||
           expected.fund_amount != statement->fund_amount ||
-          expected.total_amount != statement->total_amount) {
+          expected.total_amount != statement->total_amount ||
+          expected.reversal_count != statement->reversal_count ||
+          expected.reversed_fund != statement->reversed_fund) {
         return "statement " + key.substr(10) + " disagrees with the on-time claims of its month (" +
                std::to_string(expected.claim_count) + " claims, " +
                expected.fund_amount.ToString() + " fund now)";
       }
-      month_late = {statement->month, 0, Fen(0)};
+      month_late = {statement->month, 0, Fen(0), Fen(0)};
     } else if (std::get<0>(month_late) == statement->month) {
-      std::get<1>(month_late) += statement->claim_count;
+      std::get<1>(month_late) += statement->claim_count + statement->reversal_count;
       std::get<2>(month_late) += statement->fund_amount.fen();
-      XCLEAR_ASSIGN_OR_RETURN(const auto late, declarations.MonthTotals(statement->month, true));
-      if (std::get<1>(month_late) > late.first || std::get<2>(month_late) > late.second) {
+      std::get<3>(month_late) += statement->reversed_fund.fen();
+      XCLEAR_ASSIGN_OR_RETURN(const auto groups, declarations.MonthGroups(statement->month, true));
+      uint64_t count = 0;
+      Fen fund = 0, reversed = 0;
+      for (const Declarations::ClaimGroup& group : groups) {
+        count += group.count;
+        (group.reversal ? reversed : fund) += group.fund_fen;
+      }
+      if (std::get<1>(month_late) > count || std::get<2>(month_late) > fund ||
+          std::get<3>(month_late) > reversed) {
         return "the supplementary rounds of " + statement->month.ToString() +
                " cover more than the late claims of the month";
       }

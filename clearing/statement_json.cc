@@ -49,6 +49,13 @@ Result<StatementPair> PairFromJson(const Object& object) {
   pair.treatment = CodeField(object, "treatment_province");
   pair.claim_count = object.getValue<uint64_t>("claim_count");
   XCLEAR_ASSIGN_OR_RETURN(pair.fund_amount, AmountField(object, "fund_amount"));
+  // Statements issued before reversals existed have no reversal fields: none were cleared.
+  const bool reversals = object.has("reversal_count");
+  if (reversals) {
+    pair.reversal_count = object.getValue<uint64_t>("reversal_count");
+    XCLEAR_ASSIGN_OR_RETURN(pair.reversed_fund, AmountField(object, "reversed_fund"));
+  }
+  pair.amount = pair.fund_amount - pair.reversed_fund;
   const Object::Ptr categories = object.getObject("by_category");
   if (!categories) return Status::Corruption("statement pair lacks by_category");
   for (const Category category : kCategories) {
@@ -57,6 +64,11 @@ Result<StatementPair> PairFromJson(const Object& object) {
     const size_t index = static_cast<size_t>(category) - 1;
     pair.count_by_category[index] = line->getValue<uint64_t>("claim_count");
     XCLEAR_ASSIGN_OR_RETURN(pair.fund_by_category[index], AmountField(*line, "fund_amount"));
+    if (reversals) {
+      pair.reversals_by_category[index] = line->getValue<uint64_t>("reversal_count");
+      XCLEAR_ASSIGN_OR_RETURN(pair.reversed_by_category[index],
+                              AmountField(*line, "reversed_fund"));
+    }
   }
   return pair;
 }
@@ -75,6 +87,10 @@ std::string StatementToJson(const Statement& statement, const Participants& part
   control->set("claim_count", static_cast<Poco::UInt64>(statement.claim_count));
   control->set("fund_amount", statement.fund_amount.ToString());
   control->set("total_amount", statement.total_amount.ToString());
+  control->set("reversal_count", static_cast<Poco::UInt64>(statement.reversal_count));
+  control->set("reversed_fund", statement.reversed_fund.ToString());
+  control->set("reversed_total", statement.reversed_total.ToString());
+  control->set("amount", statement.amount.ToString());
   control->set("claims_digest", DigestToHex(statement.claims_digest));
   root->set("control", control);
   root->set("gross", ViewToJson(statement.gross));
@@ -86,12 +102,17 @@ std::string StatementToJson(const Statement& statement, const Participants& part
     item->set("treatment_province", std::to_string(pair.treatment));
     item->set("claim_count", static_cast<Poco::UInt64>(pair.claim_count));
     item->set("fund_amount", pair.fund_amount.ToString());
+    item->set("reversal_count", static_cast<Poco::UInt64>(pair.reversal_count));
+    item->set("reversed_fund", pair.reversed_fund.ToString());
+    item->set("amount", pair.amount.ToString());
     auto categories = NewObject();
     for (const Category category : kCategories) {
       const size_t index = static_cast<size_t>(category) - 1;
       auto line = NewObject();
       line->set("claim_count", static_cast<Poco::UInt64>(pair.count_by_category[index]));
       line->set("fund_amount", pair.fund_by_category[index].ToString());
+      line->set("reversal_count", static_cast<Poco::UInt64>(pair.reversals_by_category[index]));
+      line->set("reversed_fund", pair.reversed_by_category[index].ToString());
       categories->set(std::string(CategoryName(category)), line);
     }
     item->set("by_category", categories);
@@ -136,6 +157,12 @@ Result<Statement> StatementFromJson(std::string_view json) {
     statement.claim_count = control->getValue<uint64_t>("claim_count");
     XCLEAR_ASSIGN_OR_RETURN(statement.fund_amount, AmountField(*control, "fund_amount"));
     XCLEAR_ASSIGN_OR_RETURN(statement.total_amount, AmountField(*control, "total_amount"));
+    if (control->has("reversal_count")) {
+      statement.reversal_count = control->getValue<uint64_t>("reversal_count");
+      XCLEAR_ASSIGN_OR_RETURN(statement.reversed_fund, AmountField(*control, "reversed_fund"));
+      XCLEAR_ASSIGN_OR_RETURN(statement.reversed_total, AmountField(*control, "reversed_total"));
+    }
+    statement.amount = statement.fund_amount - statement.reversed_fund;
     if (!DigestFromHex(control->getValue<std::string>("claims_digest"), statement.claims_digest)) {
       return Status::Corruption("statement digest is malformed");
     }

@@ -166,7 +166,7 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
       {"declaration_deadline_day", "year_end_cutoff", "settle_within_months",
        "confirmation_working_days", "payment_working_days", "usage_yellow_line", "usage_red_line",
        "prepayment_months", "topup_target_usage", "topup_payment_working_days", "settlement_mode",
-       "claim_amount_max", "med_type_categories"},
+       "claim_amount_max", "med_type_categories", "national_reversal_column"},
       s));
   XCLEAR_RETURN_IF_ERROR(
       ReadInt(rules, "declaration_deadline_day", s, 1, 28, out.declaration_deadline_day));
@@ -212,6 +212,15 @@ Status ParseRules(const Object& rules, RuleConfig& out) {
                                      Money::FromFen(Fen(1) << 56).ToString() + " CNY");
     }
     out.claim_amount_max = *max;
+  }
+  XCLEAR_RETURN_IF_ERROR(
+      ReadString(rules, "national_reversal_column", s, out.national_reversal_column));
+  if (out.national_reversal_column.empty() ||
+      out.national_reversal_column.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    return Status::InvalidArgument("rules.national_reversal_column: \"" +
+                                   out.national_reversal_column +
+                                   "\" is not a column name (letters, digits and '_')");
   }
   if (rules.has("med_type_categories")) {
     auto map = rules.getObject("med_type_categories");

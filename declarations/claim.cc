@@ -56,7 +56,8 @@ std::string DeclarationIdToHex(uint64_t declaration_id) {
 bool Claim::SameFieldsAs(const Claim& other) const {
   return claim_id == other.claim_id && treatment == other.treatment && insured == other.insured &&
          settled_on == other.settled_on && category == other.category &&
-         total_amount == other.total_amount && fund_amount == other.fund_amount;
+         total_amount == other.total_amount && fund_amount == other.fund_amount &&
+         reversal_of == other.reversal_of;
 }
 
 Digest ClaimDigest(const Claim& claim) {

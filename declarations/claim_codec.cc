@@ -2,15 +2,19 @@
 //
 //   claims            claim_id                          -> claim_value
 //   claims_by_month   month:fixed32 treatment:fixed32 insured:fixed32 claim_id -> claim_value
-//   claim_aggregates  month:fixed32 treatment:fixed32 insured:fixed32 category:u8 late:u8
+//   claim_aggregates  month:fixed32 treatment:fixed32 insured:fixed32 category:u8 flags:u8
 //                                                       -> aggregate
-//   declarations      declaration_id:fixed64            -> declaration (declarations.cc)
+//   declarations      declaration_id:fixed64            -> declaration (declaration_record.cc)
 //   late_aggregates   month:fixed32 declaration_id:fixed64 treatment:fixed32 insured:fixed32
-//                     category:u8                       -> aggregate (of the late claims only)
+//                     category:u8 [0x01: reversals]     -> aggregate (of the late claims only)
 //   claim_index       see claim_index.cc
+//   claim_links       see claim_links.cc
 //
 //   claim_value := treatment:fixed32 insured:fixed32 settled_days:fixed32 category:u8
-//                  total_fen:fixed64 fund_fen:fixed64 late:u8 declaration_id:fixed64 row:fixed64
+//                  total_fen:fixed64 fund_fen:fixed64 flags:u8 declaration_id:fixed64 row:fixed64
+//   flags       := bit 0 late (accepted through an explanation), bit 1 reversal (the record is a
+//                  reversal of the claim its claim_links record names). A ledger written before
+//                  reversals holds flags 0 and 1 only, which mean what they meant.
 //   aggregate   := count:fixed64 fund:amount total:amount digest_sum:32
 //   amount      := sign:u8 magnitude:fixed128 (as in the ledger)
 //
@@ -36,12 +40,14 @@ constexpr auto Get64 = encoding::DecodeFixed64;
 void EncodeClaimValue(const ClaimRecord& claim, std::string& out) {
   EncodeClaimValueRaw(claim.treatment, claim.insured, claim.settled_on, claim.category,
                       claim.total_amount.fen().convert_to<uint64_t>(),
-                      claim.fund_amount.fen().convert_to<uint64_t>(), claim.late,
+                      claim.fund_amount.fen().convert_to<uint64_t>(),
+                      static_cast<uint8_t>((claim.late ? kClaimLate : 0) |
+                                           (claim.is_reversal() ? kClaimReversal : 0)),
                       claim.declaration_id, claim.row, out);
 }
 
 void EncodeClaimValueRaw(uint32_t treatment, uint32_t insured, const Date& settled_on,
-                         Category category, uint64_t total_fen, uint64_t fund_fen, bool late,
+                         Category category, uint64_t total_fen, uint64_t fund_fen, uint8_t flags,
                          uint64_t declaration_id, uint64_t row, std::string& out) {
   Put32(out, treatment);
   Put32(out, insured);
@@ -49,7 +55,7 @@ void EncodeClaimValueRaw(uint32_t treatment, uint32_t insured, const Date& settl
   out += static_cast<char>(category);
   Put64(out, total_fen);
   Put64(out, fund_fen);
-  out += static_cast<char>(late ? 1 : 0);
+  out += static_cast<char>(flags);
   Put64(out, declaration_id);
   Put64(out, row);
 }
@@ -66,7 +72,11 @@ bool DecodeClaimValue(std::string_view claim_id, std::string_view value, ClaimRe
   out.category = static_cast<Category>(category);
   out.total_amount = Money::FromFen(Fen(Get64(p + 13)));
   out.fund_amount = Money::FromFen(Fen(Get64(p + 21)));
-  out.late = p[29] != 0;
+  const uint8_t flags = static_cast<uint8_t>(p[29]);
+  if (flags > (kClaimLate | kClaimReversal)) return false;
+  out.late = (flags & kClaimLate) != 0;
+  // The original's id is in claim_links; a decoded reversal names it once that is read.
+  if ((flags & kClaimReversal) == 0) out.reversal_of.clear();
   out.declaration_id = Get64(p + 30);
   out.row = Get64(p + 38);
   return true;
@@ -122,7 +132,7 @@ std::string EncodeAggregateKey(const AggregateKey& key) {
   Put32(out, key.treatment);
   Put32(out, key.insured);
   out += static_cast<char>(key.category);
-  out += static_cast<char>(key.late ? 1 : 0);
+  out += static_cast<char>((key.late ? kClaimLate : 0) | (key.reversal ? kClaimReversal : 0));
   return out;
 }
 
@@ -134,7 +144,10 @@ bool DecodeAggregateKey(std::string_view bytes, AggregateKey& out) {
   const uint8_t category = static_cast<uint8_t>(bytes[12]);
   if (category < 1 || category > 4) return false;
   out.category = static_cast<Category>(category);
-  out.late = bytes[13] != 0;
+  const uint8_t flags = static_cast<uint8_t>(bytes[13]);
+  if (flags > (kClaimLate | kClaimReversal)) return false;
+  out.late = (flags & kClaimLate) != 0;
+  out.reversal = (flags & kClaimReversal) != 0;
   return true;
 }
 
@@ -171,11 +184,12 @@ std::string EncodeLateAggregateKey(const AggregateKey& key, uint64_t declaration
   Put32(out, key.treatment);
   Put32(out, key.insured);
   out += static_cast<char>(key.category);
+  if (key.reversal) out += '\x01';
   return out;
 }
 
 bool DecodeLateAggregateKey(std::string_view bytes, AggregateKey& out, uint64_t& declaration_id) {
-  if (bytes.size() != 21) return false;
+  if (bytes.size() != 21 && !(bytes.size() == 22 && bytes[21] == '\x01')) return false;
   out.month = YearMonth::FromOrdinal(static_cast<int32_t>(Get32(bytes.data())));
   declaration_id = Get64(bytes.data() + 4);
   out.treatment = Get32(bytes.data() + 12);
@@ -184,6 +198,7 @@ bool DecodeLateAggregateKey(std::string_view bytes, AggregateKey& out, uint64_t&
   if (category < 1 || category > 4) return false;
   out.category = static_cast<Category>(category);
   out.late = true;
+  out.reversal = bytes.size() == 22;
   return true;
 }
 

@@ -13,11 +13,14 @@
 namespace xclear::declarations_internal {
 
 inline constexpr size_t kClaimValueBytes = 46;
+// The flags byte of a claim value and of an aggregate key.
+inline constexpr uint8_t kClaimLate = 1;      // accepted late through an explanation
+inline constexpr uint8_t kClaimReversal = 2;  // a reversal of another claim (claim_links.h)
 
 // claims table value, and the value of claims_by_month.
 void EncodeClaimValue(const ClaimRecord& claim, std::string& out);
 void EncodeClaimValueRaw(uint32_t treatment, uint32_t insured, const Date& settled_on,
-                         Category category, uint64_t total_fen, uint64_t fund_fen, bool late,
+                         Category category, uint64_t total_fen, uint64_t fund_fen, uint8_t flags,
                          uint64_t declaration_id, uint64_t row, std::string& out);
 
 // Reads the fields of an encoded claim value in place (the value must be kClaimValueBytes).
@@ -30,7 +33,9 @@ class ClaimValueView {
   Category category() const { return static_cast<Category>(static_cast<uint8_t>(bytes_[12])); }
   uint64_t total_fen() const { return Get64(13); }
   uint64_t fund_fen() const { return Get64(21); }
-  bool late() const { return bytes_[29] != 0; }
+  uint8_t flags() const { return static_cast<uint8_t>(bytes_[29]); }
+  bool late() const { return (flags() & kClaimLate) != 0; }
+  bool reversal() const { return (flags() & kClaimReversal) != 0; }
   uint64_t declaration_id() const { return Get64(30); }
   uint64_t row() const { return Get64(38); }
 
@@ -50,13 +55,14 @@ std::string MonthKeyPrefix(const YearMonth& month, uint32_t treatment);
 std::string MonthKeyPrefix(const YearMonth& month, uint32_t treatment, uint32_t insured);
 std::string_view ClaimIdOfMonthKey(std::string_view key);
 
-// claim_aggregates: per (month, treatment, insured, category, late).
+// claim_aggregates: per (month, treatment, insured, category, late, reversal).
 struct AggregateKey {
   YearMonth month;
   uint32_t treatment = 0;
   uint32_t insured = 0;
   Category category = Category::kOutpatient;
   bool late = false;
+  bool reversal = false;  // the group of the month's reversals, kept apart from its claims
   auto operator<=>(const AggregateKey&) const = default;
 };
 struct Aggregate {
@@ -75,7 +81,8 @@ bool DecodeAggregate(std::string_view bytes, Aggregate& out);
 
 std::string DeclarationKey(uint64_t declaration_id);
 
-// late_aggregates: per (month, declaration, treatment, insured, category) of late claims.
+// late_aggregates: per (month, declaration, treatment, insured, category[, reversal]) of late
+// claims and late reversals.
 std::string EncodeLateAggregateKey(const AggregateKey& key, uint64_t declaration_id);
 bool DecodeLateAggregateKey(std::string_view bytes, AggregateKey& out, uint64_t& declaration_id);
 

@@ -35,9 +35,9 @@ namespace {
 
 constexpr size_t kLookupGroup = 8192;
 
-size_t TotalsIndex(size_t slot, uint32_t insured, Category category, bool late) {
-  return slot * kTotalsPerMonth + insured / 10000 * 8 + (static_cast<size_t>(category) - 1) * 2 +
-         (late ? 1 : 0);
+size_t TotalsIndex(size_t slot, uint32_t insured, Category category, uint8_t flags) {
+  return slot * kTotalsPerMonth + insured / 10000 * (4 * kFlagValues) +
+         (static_cast<size_t>(category) - 1) * kFlagValues + flags;
 }
 
 // The 8 bytes of `id` after `skip` bytes, big-endian, zero-padded: ids compare as these first.
@@ -145,7 +145,8 @@ Status RunWriter::Digest(Run& run, size_t begin, size_t end) {
     size_t same = 0;
     while (same < run.common_prefix && same < id.size() && id[same] == run.first_id[same]) ++same;
     run.common_prefix = same;
-    RunTotals& sum = run.totals[TotalsIndex(slot, claim.insured(), claim.category(), claim.late())];
+    RunTotals& sum =
+        run.totals[TotalsIndex(slot, claim.insured(), claim.category(), claim.flags())];
     ++sum.count;
     sum.fund += claim.fund_fen();
     sum.total += claim.total_fen();
@@ -225,8 +226,11 @@ Status RunWriter::LookUpInLedger(Run& run, const std::vector<uint32_t>& records)
     if (!recorded) continue;
     const std::string_view ours = run.ValueAt(record);
     const std::string_view id = run.IdAt(record);
+    // The same fields, and a claim again a claim, a reversal again a reversal (what it reverses
+    // is compared in reversals.cc).
     if (recorded->size() == kClaimValueBytes &&
-        recorded->compare(0, kClaimDigestFieldBytes, ours.substr(0, kClaimDigestFieldBytes)) == 0) {
+        recorded->compare(0, kClaimDigestFieldBytes, ours.substr(0, kClaimDigestFieldBytes)) == 0 &&
+        ClaimValueView(*recorded).reversal() == ClaimValueView(ours).reversal()) {
       run.states[record] = kDuplicate;
       std::lock_guard lock(results_mutex_);  // lookups of the next run may run beside a Finish
       ++results_.duplicates;
@@ -459,8 +463,8 @@ void RunWriter::Fold(Run& run) {
   for (size_t record = 0; record < run.size(); ++record) {
     if (run.states[record] != kDuplicate) continue;
     const ClaimValueView claim(run.ValueAt(record));
-    RunTotals& sum =
-        run.totals[TotalsIndex(run.slots[record], claim.insured(), claim.category(), claim.late())];
+    RunTotals& sum = run.totals[TotalsIndex(run.slots[record], claim.insured(), claim.category(),
+                                            claim.flags())];
     --sum.count;
     sum.fund -= claim.fund_fen();
     sum.total -= claim.total_fen();
@@ -470,20 +474,26 @@ void RunWriter::Fold(Run& run) {
     for (size_t index = 0; index < kTotalsPerMonth; ++index) {
       const RunTotals& sum = run.totals[slot * kTotalsPerMonth + index];
       if (sum.count == 0) continue;
-      const uint32_t insured = static_cast<uint32_t>(index / 8 * 10000);
-      const AggregateKey key{YearMonth::FromOrdinal(run.months[slot]), treatment_, insured,
-                             static_cast<Category>(index % 8 / 2 + 1), index % 2 == 1};
+      const uint32_t insured = static_cast<uint32_t>(index / (4 * kFlagValues) * 10000);
+      const auto flags = static_cast<uint8_t>(index % kFlagValues);
+      const AggregateKey key{YearMonth::FromOrdinal(run.months[slot]),
+                             treatment_,
+                             insured,
+                             static_cast<Category>(index % (4 * kFlagValues) / kFlagValues + 1),
+                             (flags & kClaimLate) != 0,
+                             (flags & kClaimReversal) != 0};
       const Aggregate group{sum.count, Fen(sum.fund), Fen(sum.total), sum.digest};
       results_.aggregates[key].Add(group);
+      KindTotals& kind = key.reversal ? results_.reversals : results_.claims;
       if (key.late) {
         results_.late_aggregates[key].Add(group);
-        results_.late += sum.count;
+        kind.late += sum.count;
       }
-      results_.fund_by_insured[insured] += group.fund_fen;
-      AddDigest(results_.digest, sum.digest);
-      results_.fund += group.fund_fen;
-      results_.total += group.total_fen;
-      results_.recorded += sum.count;
+      kind.fund_by_insured[insured] += group.fund_fen;
+      AddDigest(kind.digest, sum.digest);
+      kind.fund += group.fund_fen;
+      kind.total += group.total_fen;
+      kind.recorded += sum.count;
     }
   }
 }
@@ -551,6 +561,41 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
   Reset();
   XCLEAR_RETURN_IF_ERROR(index);
   return claims;
+}
+
+Result<std::optional<std::string>> RunWriter::FindNewClaim(std::string_view claim_id) {
+  if (!results_.writes.empty() || earlier_.empty()) {  // a small declaration: plain writes
+    if (!written_claims_built_) {
+      for (const TableWrite& write : results_.writes) {
+        if (write.table != Table::kClaimsByMonth) continue;
+        written_claims_.emplace(ClaimIdOfMonthKey(write.key), write.value);
+      }
+      written_claims_built_ = true;
+    }
+    const auto found = written_claims_.find(claim_id);
+    if (found == written_claims_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(found->second));
+  }
+  // Runs written as files: the id's entry in a run's index file, then its claim.
+  std::string prefix;
+  EncodeIndexKey(ClaimIdHash(claim_id), prefix);
+  for (const EarlierRun& earlier : earlier_) {
+    if (earlier.index.records == 0) continue;
+    XCLEAR_ASSIGN_OR_RETURN(auto index, ledger_.OpenTableFile(earlier.index));
+    for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
+      const std::string_view other = index->key().substr(8);
+      if (!other.empty() && other != claim_id) continue;
+      XCLEAR_ASSIGN_OR_RETURN(auto claims, ledger_.OpenTableFile(earlier.claims));
+      const std::string key = std::string(index->value()) + std::string(claim_id);
+      claims->Seek(key);
+      if (claims->Valid() && claims->key() == key) {
+        return std::optional<std::string>(std::string(claims->value()));
+      }
+      XCLEAR_RETURN_IF_ERROR(claims->status());
+    }
+    XCLEAR_RETURN_IF_ERROR(index->status());
+  }
+  return std::optional<std::string>();
 }
 
 void RunWriter::Reset() {

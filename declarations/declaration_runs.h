@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "claim_codec.h"
@@ -28,7 +29,8 @@ struct RunTotals {
 };
 
 inline constexpr size_t kCodeSlots = 100;  // provincial codes by their first two digits
-inline constexpr size_t kTotalsPerMonth = kCodeSlots * 4 * 2;
+inline constexpr size_t kFlagValues = 4;   // kClaimLate | kClaimReversal
+inline constexpr size_t kTotalsPerMonth = kCodeSlots * 4 * kFlagValues;
 
 // Up to `capacity` validated claims in arrival order, and what the writer learns about each.
 // The reading thread appends; the writer's threads work on records the reader has handed over
@@ -89,21 +91,27 @@ class Run {
   size_t arena_used_ = 0;
 };
 
-// Everything the runs of one declaration add up to.
-struct RunResults {
-  std::vector<RowError> errors;  // duplicates within the declaration, conflicts with the ledger
+// The sums of one kind of record (claims, or reversals) of a declaration.
+struct KindTotals {
   uint64_t recorded = 0;
-  uint64_t duplicates = 0;
   uint64_t late = 0;
   Fen fund = 0;
   Fen total = 0;
   Digest digest{};
+  std::map<uint32_t, Fen> fund_by_insured;
+};
+
+// Everything the runs of one declaration add up to.
+struct RunResults {
+  std::vector<RowError> errors;  // duplicates within the declaration, conflicts with the ledger
+  uint64_t duplicates = 0;
+  KindTotals claims;
+  KindTotals reversals;
   std::vector<std::string> duplicate_ids;
   std::vector<TableFile> files;
   std::vector<TableWrite> writes;
   std::map<AggregateKey, Aggregate> aggregates;
   std::map<AggregateKey, Aggregate> late_aggregates;  // this declaration's late claims
-  std::map<uint32_t, Fen> fund_by_insured;
 };
 
 // Checks the runs of one declaration against each other and against the ledger, and turns their
@@ -136,6 +144,10 @@ class RunWriter {
   Status Finish(Run& run, bool last, bool refused, Helper* helper);
 
   RunResults& results() { return results_; }
+  // The value of a new claim of this declaration with id `claim_id`, after its last Finish (a
+  // reversal's original may come in the same declaration). Empty when it has none, or when the
+  // declaration was refused before its claims were written.
+  Result<std::optional<std::string>> FindNewClaim(std::string_view claim_id);
   // Removes the files written so far (the declaration was refused or its commit failed).
   void DiscardFiles();
 
@@ -178,6 +190,9 @@ class RunWriter {
     auto operator<=>(const EarlierDuplicate&) const = default;
   };
   std::vector<EarlierDuplicate> earlier_duplicates_;  // sorted by hash
+  // FindNewClaim over plain writes: claim id → value, built on the first call.
+  std::unordered_map<std::string_view, std::string_view> written_claims_;
+  bool written_claims_built_ = false;
 };
 
 }  // namespace xclear::declarations_internal

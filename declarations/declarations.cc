@@ -24,8 +24,10 @@
 
 #include "claim_codec.h"
 #include "claim_index.h"
+#include "claim_links.h"
 #include "declaration_runs.h"
 #include "json_claim_reader.h"
+#include "reversals.h"
 #include "row_validator.h"
 #include "xclear/csv_reader.h"
 #include "xclear/encoding.h"
@@ -70,8 +72,7 @@ class Declarations::RowSource {
   virtual ~RowSource() = default;
   // False at the end. Row-level problems (wrong field count, a bad header) go to `errors`;
   // a problem that ends reading (malformed quoting, I/O) is status().
-  virtual bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
-                    std::vector<RowError>& errors) = 0;
+  virtual bool Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors) = 0;
   virtual Status status() const { return Status::Ok(); }
   virtual bool national() const { return false; }
   virtual uint64_t bytes() const { return 0; }
@@ -90,14 +91,14 @@ namespace {
 
 class CsvRowSource final : public Declarations::RowSource {
  public:
-  explicit CsvRowSource(std::unique_ptr<CsvReader> reader) : reader_(std::move(reader)) {}
-  bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
-            std::vector<RowError>& errors) override {
+  CsvRowSource(std::unique_ptr<CsvReader> reader, std::string_view reversal_column)
+      : reader_(std::move(reader)), reversal_column_(reversal_column) {}
+  bool Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors) override {
     while (reader_->Next(record_)) {
       row = reader_->record_number();
       if (!header_read_) {
         header_read_ = true;
-        auto map = MapHeader(record_);
+        auto map = MapHeader(record_, reversal_column_);
         if (!map.ok()) {
           errors.push_back({row, "", map.status().message()});
           return false;
@@ -113,7 +114,10 @@ class CsvRowSource final : public Declarations::RowSource {
                               std::to_string(map_.columns)});
         continue;
       }
-      for (size_t field = 0; field < 7; ++field) fields[field] = record_[map_.index[field]];
+      for (size_t field = 0; field < kClaimFieldsAll; ++field) {
+        const size_t at = map_.index[field];
+        fields[field] = at == ColumnMap::kAbsent ? std::string_view() : record_[at];
+      }
       return true;
     }
     if (!header_read_ && reader_->status().ok()) errors.push_back({1, "", "the file is empty"});
@@ -130,6 +134,7 @@ class CsvRowSource final : public Declarations::RowSource {
 
  private:
   std::unique_ptr<CsvReader> reader_;
+  std::string_view reversal_column_;
   std::vector<std::string_view> record_;
   ColumnMap map_;
   bool header_read_ = false;
@@ -138,18 +143,19 @@ class CsvRowSource final : public Declarations::RowSource {
 class VectorRowSource final : public Declarations::RowSource {
  public:
   explicit VectorRowSource(const std::vector<std::vector<std::string>>& rows) : input_(rows) {}
-  bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
-            std::vector<RowError>& errors) override {
+  bool Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors) override {
     while (next_ < input_.size()) {
       const auto& values = input_[next_++];
       row = next_ + 1;
       ++rows_;
-      if (values.size() != 7) {
-        errors.push_back(
-            {row, "", "has " + std::to_string(values.size()) + " fields; 7 are needed"});
+      if (values.size() != kClaimFieldsRequired && values.size() != kClaimFieldsAll) {
+        errors.push_back({row, "",
+                          "has " + std::to_string(values.size()) +
+                              " fields; 7 are needed (8 with reversal_of)"});
         continue;
       }
-      for (size_t field = 0; field < 7; ++field) fields[field] = values[field];
+      fields[kReversalOfField] = {};
+      for (size_t field = 0; field < values.size(); ++field) fields[field] = values[field];
       return true;
     }
     return false;
@@ -166,8 +172,7 @@ class VectorRowSource final : public Declarations::RowSource {
 class JsonRowSource final : public Declarations::RowSource {
  public:
   explicit JsonRowSource(std::string_view text) : reader_(text) {}
-  bool Next(std::array<std::string_view, 7>& fields, uint64_t& row,
-            std::vector<RowError>& errors) override {
+  bool Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors) override {
     const bool read = reader_.Next(fields, row, errors);
     rows_ = reader_.elements();
     return read;
@@ -204,7 +209,7 @@ Result<DeclarationReport> Declarations::DeclareCsvFile(uint32_t treatment,
                                                        const std::string& actor,
                                                        const ProgressCallback& progress) {
   XCLEAR_ASSIGN_OR_RETURN(auto reader, CsvReader::OpenFile(file));
-  CsvRowSource source(std::move(reader));
+  CsvRowSource source(std::move(reader), config_.rules.national_reversal_column);
   source.name = file.filename().string();
   return Declare(treatment, source, actor, progress);
 }
@@ -212,7 +217,7 @@ Result<DeclarationReport> Declarations::DeclareCsvFile(uint32_t treatment,
 Result<DeclarationReport> Declarations::DeclareCsvText(uint32_t treatment, std::string_view text,
                                                        const std::string& actor,
                                                        const std::string& source_name) {
-  CsvRowSource source(CsvReader::FromString(text));
+  CsvRowSource source(CsvReader::FromString(text), config_.rules.national_reversal_column);
   source.name = source_name;
   return Declare(treatment, source, actor, {});
 }
@@ -409,7 +414,8 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     errors.resize(limits_.errors_listed_max);
   };
   const auto any_errors = [&] { return !errors.empty() || errors_dropped > 0; };
-  std::array<std::string_view, 7> fields;
+  ClaimFieldValues fields;
+  std::vector<PendingReversal> reversals;
   uint64_t row = 0;
   declarations_internal::ValidRow valid;
   std::string value;
@@ -423,10 +429,19 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     }
     if (validator.Validate(fields, source.national(), row, valid, errors)) {
       value.clear();
+      const bool reversal = !valid.reversal_of.empty();
+      const auto flags =
+          static_cast<uint8_t>((valid.late ? kClaimLate : 0) | (reversal ? kClaimReversal : 0));
       EncodeClaimValueRaw(treatment, valid.insured, valid.settled_on, valid.category,
-                          valid.total_fen, valid.fund_fen, valid.late, report.declaration_id, row,
+                          valid.total_fen, valid.fund_fen, flags, report.declaration_id, row,
                           value);
       run->Add(valid.claim_id, value);
+      // A reversal is a record like a claim (unique id, aggregates, files); what it cancels is
+      // checked once every claim of the declaration is known.
+      if (reversal) {
+        reversals.push_back(
+            {std::string(valid.claim_id), std::string(valid.reversal_of), row, value});
+      }
       if (run->size() - handed >= kObserveChunk) {
         hand_over();
         if (digests.failed() || lookups_failed()) break;
@@ -483,6 +498,16 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   }
   if (progress) progress(source.rows(), source.bytes(), source.bytes_total());
   RunResults& results = writer.results();
+  std::vector<TableWrite> links;
+  if (!reversals.empty()) {
+    const bool refused = any_errors() || !results.errors.empty();
+    const Status checked =
+        CheckReversals(ledger_, writer, treatment, refused, reversals, results.errors, links);
+    if (!checked.ok()) {
+      writer.DiscardFiles();
+      return checked;
+    }
+  }
   // The run's errors (any rows) join the first rows read; sorted, the first listed are kept.
   errors.insert(errors.end(), results.errors.begin(), results.errors.end());
   report.error_count = errors.size() + errors_dropped;
@@ -496,15 +521,20 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     return report;
   }
   report.accepted = true;
-  report.recorded = results.recorded;
+  report.recorded = results.claims.recorded;
   report.duplicates = results.duplicates;
-  report.late = results.late;
-  report.fund_amount = Money::FromFen(results.fund);
-  report.total_amount = Money::FromFen(results.total);
-  report.digest = results.digest;
+  report.late = results.claims.late + results.reversals.late;
+  report.fund_amount = Money::FromFen(results.claims.fund);
+  report.total_amount = Money::FromFen(results.claims.total);
+  report.digest = results.claims.digest;
+  report.reversals = results.reversals.recorded;
+  report.reversed_fund = Money::FromFen(results.reversals.fund);
+  report.reversed_total = Money::FromFen(results.reversals.total);
+  report.reversals_digest = results.reversals.digest;
   std::sort(results.duplicate_ids.begin(), results.duplicate_ids.end());
   report.duplicate_ids = std::move(results.duplicate_ids);
-  if (report.recorded == 0) return report;  // only duplicates: nothing to record
+  if (report.recorded + report.reversals == 0) return report;  // only duplicates: nothing new
+  std::move(links.begin(), links.end(), std::back_inserter(results.writes));
   const Status committed = CommitDeclaration(report, results, actor);
   if (!committed.ok()) {
     writer.DiscardFiles();
@@ -520,45 +550,63 @@ namespace {
 
 // declaration := treatment:fixed32 entry_sequence:fixed64 declared_ms:fixed64 rows:fixed64
 //                recorded:fixed64 duplicates:fixed64 late:fixed64 fund:fixed64 total:fixed64
-//                digest:32 actor:str source:str
-std::string EncodeDeclaration(const DeclarationReport& report, uint64_t entry_sequence,
-                              const Instant& declared_at, const std::string& actor) {
+//                digest:32 actor:str source:str [reversals]
+// reversals   := count:fixed64 fund:fixed64 total:fixed64 entry_sequence:fixed64 digest:32
+//                (written by every declaration since reversals exist; absent: none)
+std::string EncodeDeclaration(const DeclarationReport& report, const Instant& declared_at,
+                              const std::string& actor) {
   std::string out;
   const auto put64 = [&out](uint64_t value) { encoding::PutFixed64(out, value); };
+  const auto fen64 = [](const Money& money) { return money.fen().convert_to<uint64_t>(); };
   encoding::PutFixed32(out, report.treatment);
-  put64(entry_sequence);
+  put64(report.entry_sequence);
   put64(static_cast<uint64_t>(declared_at.unix_millis()));
   put64(report.rows);
   put64(report.recorded);
   put64(report.duplicates);
   put64(report.late);
-  put64(report.fund_amount.fen().convert_to<uint64_t>());
-  put64(report.total_amount.fen().convert_to<uint64_t>());
+  put64(fen64(report.fund_amount));
+  put64(fen64(report.total_amount));
   out.append(reinterpret_cast<const char*>(report.digest.data()), 32);
   PutString(out, actor);
   PutString(out, report.source);
+  put64(report.reversals);
+  put64(fen64(report.reversed_fund));
+  put64(fen64(report.reversed_total));
+  put64(report.reversal_entry_sequence);
+  out.append(reinterpret_cast<const char*>(report.reversals_digest.data()), 32);
   return out;
 }
 
-EntryDraft DeclarationEntry(const DeclarationReport& report,
+// The entry of a declaration's claims (kClaimsDeclared), or of its reversals (kClaimReversal:
+// the same postings with debit and credit swapped), per insured province.
+EntryDraft DeclarationEntry(const DeclarationReport& report, EntryKind kind,
                             const std::map<uint32_t, Fen>& by_insured, const Instant& now,
                             const std::string& actor) {
+  const bool reversal = kind == EntryKind::kClaimReversal;
+  const std::string id = DeclarationIdToHex(report.declaration_id);
   EntryDraft draft;
-  draft.kind = EntryKind::kClaimsDeclared;
+  draft.kind = kind;
   draft.effective_date = now.CstDate();
   draft.actor = actor;
-  draft.idempotency_key = "declaration:" + DeclarationIdToHex(report.declaration_id);
-  draft.source_reference = "declaration " + DeclarationIdToHex(report.declaration_id);
-  draft.memo = std::to_string(report.recorded) + " claims from " + report.source;
+  draft.idempotency_key = (reversal ? "declaration-reversals:" : "declaration:") + id;
+  draft.source_reference = "declaration " + id;
+  if (reversal) {
+    draft.memo = std::to_string(report.reversals) + " reversals from " + report.source;
+  } else {
+    draft.memo = std::to_string(report.recorded) + " claims from " + report.source;
+  }
   if (report.late > 0) draft.memo += ", " + std::to_string(report.late) + " late";
+  const Side dr = reversal ? Side::kCredit : Side::kDebit;
+  const Side cr = reversal ? Side::kDebit : Side::kCredit;
   const uint32_t treatment = report.treatment;
   for (const auto& [insured, fen] : by_insured) {
     if (fen == 0) continue;
     const Money amount = Money::FromFen(fen);
-    draft.postings.push_back({AccountId::Receivable(treatment, insured), Side::kDebit, amount});
-    draft.postings.push_back({AccountId::Bank(treatment), Side::kCredit, amount});
-    draft.postings.push_back({AccountId::Expense(insured), Side::kDebit, amount});
-    draft.postings.push_back({AccountId::Payable(insured, treatment), Side::kCredit, amount});
+    draft.postings.push_back({AccountId::Receivable(treatment, insured), dr, amount});
+    draft.postings.push_back({AccountId::Bank(treatment), cr, amount});
+    draft.postings.push_back({AccountId::Expense(insured), dr, amount});
+    draft.postings.push_back({AccountId::Payable(insured, treatment), cr, amount});
   }
   return draft;
 }
@@ -569,8 +617,19 @@ Status Declarations::CommitDeclaration(DeclarationReport& report, RunResults& re
                                        const std::string& actor) {
   const Instant now = clock_.Now();
   CommitRequest request;
-  EntryDraft entry = DeclarationEntry(report, results.fund_by_insured, now, actor);
-  if (!entry.postings.empty()) request.entries.push_back(std::move(entry));
+  int claims_entry = -1, reversals_entry = -1;
+  EntryDraft entry = DeclarationEntry(report, EntryKind::kClaimsDeclared,
+                                      results.claims.fund_by_insured, now, actor);
+  if (!entry.postings.empty()) {
+    claims_entry = static_cast<int>(request.entries.size());
+    request.entries.push_back(std::move(entry));
+  }
+  entry = DeclarationEntry(report, EntryKind::kClaimReversal, results.reversals.fund_by_insured,
+                           now, actor);
+  if (!entry.postings.empty()) {
+    reversals_entry = static_cast<int>(request.entries.size());
+    request.entries.push_back(std::move(entry));
+  }
   request.writes = std::move(results.writes);
   request.files = results.files;
   for (const auto& [key, late] : results.late_aggregates) {
@@ -580,9 +639,13 @@ Status Declarations::CommitDeclaration(DeclarationReport& report, RunResults& re
   }
   request.complete = [&](const std::vector<AppendResult>& entries,
                          std::vector<TableWrite>& writes) {
-    report.entry_sequence = entries.empty() ? 0 : entries.front().sequence;
+    const auto sequence_of = [&entries](int index) {
+      return index < 0 ? uint64_t{0} : entries[static_cast<size_t>(index)].sequence;
+    };
+    report.entry_sequence = sequence_of(claims_entry);
+    report.reversal_entry_sequence = sequence_of(reversals_entry);
     writes.push_back({Table::kDeclarations, DeclarationKey(report.declaration_id),
-                      EncodeDeclaration(report, report.entry_sequence, now, actor)});
+                      EncodeDeclaration(report, now, actor)});
     for (const auto& [key, delta] : results.aggregates) {
       const std::string encoded_key = EncodeAggregateKey(key);
       XCLEAR_ASSIGN_OR_RETURN(const auto stored, ledger_.Get(Table::kClaimAggregates, encoded_key));
@@ -675,6 +738,16 @@ Result<std::optional<ClaimRecord>> Declarations::FindClaim(std::string_view clai
   if (!DecodeClaimValue(claim_id, stored->value, record)) {
     return Status::Corruption("claim " + std::string(claim_id) + " is stored malformed");
   }
+  if (ClaimValueView(stored->value).reversal()) {
+    XCLEAR_ASSIGN_OR_RETURN(const auto original, FindReversalOf(ledger_, claim_id));
+    if (!original) {
+      return Status::Corruption("reversal " + std::string(claim_id) + " names no claim");
+    }
+    record.reversal_of = *original;
+  } else {
+    XCLEAR_ASSIGN_OR_RETURN(const auto reversal, FindReversedBy(ledger_, claim_id));
+    if (reversal) record.reversed_by = *reversal;
+  }
   return std::optional<ClaimRecord>(std::move(record));
 }
 
@@ -696,6 +769,11 @@ Status Declarations::ForEachClaim(const YearMonth& month, uint32_t treatment, ui
       return Status::Corruption("a claims_by_month record is malformed");
     }
     if (insured != 0 && record.insured != insured) continue;
+    if (ClaimValueView(cursor->value()).reversal()) {
+      XCLEAR_ASSIGN_OR_RETURN(const auto original, FindReversalOf(ledger_, record.claim_id));
+      if (!original) return Status::Corruption("reversal " + record.claim_id + " names no claim");
+      record.reversal_of = *original;
+    }
     XCLEAR_RETURN_IF_ERROR(visit(record));
   }
   return cursor->status();
@@ -735,8 +813,8 @@ Result<std::vector<Declarations::ClaimGroup>> Declarations::MonthGroups(const Ye
       return Status::Corruption("a claim aggregate record is malformed");
     }
     if (key.late != late) continue;
-    groups.push_back({key.treatment, key.insured, key.category, aggregate.count, aggregate.fund_fen,
-                      aggregate.total_fen, aggregate.digest_sum});
+    groups.push_back({key.treatment, key.insured, key.category, key.reversal, aggregate.count,
+                      aggregate.fund_fen, aggregate.total_fen, aggregate.digest_sum});
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
   return groups;
@@ -748,7 +826,7 @@ Result<std::pair<uint64_t, Fen>> Declarations::MonthTotals(const YearMonth& mont
   std::pair<uint64_t, Fen> totals{0, 0};
   for (const ClaimGroup& group : groups) {
     totals.first += group.count;
-    totals.second += group.fund_fen;
+    totals.second += group.reversal ? -group.fund_fen : group.fund_fen;
   }
   return totals;
 }
@@ -771,7 +849,7 @@ Result<std::vector<Declarations::LateGroup>> Declarations::LateGroups(
       return Status::Corruption("a late claims aggregate record is malformed");
     }
     groups.push_back({declaration_id,
-                      {key.treatment, key.insured, key.category, aggregate.count,
+                      {key.treatment, key.insured, key.category, key.reversal, aggregate.count,
                        aggregate.fund_fen, aggregate.total_fen, aggregate.digest_sum}});
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());

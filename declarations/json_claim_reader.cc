@@ -61,7 +61,7 @@ int HexValue(char c) {
 
 // The index of `key` in kClaimFields, or -1.
 int ClaimFieldIndex(std::string_view key) {
-  for (int field = 0; field < 7; ++field) {
+  for (int field = 0; field < static_cast<int>(kClaimFieldsAll); ++field) {
     if (key == kClaimFields[field]) return field;
   }
   return -1;
@@ -301,13 +301,14 @@ bool JsonClaimReader::SkipValue() {
   }
 }
 
-bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64_t row,
+bool JsonClaimReader::ReadObject(ClaimFieldValues& fields, uint64_t row,
                                  std::vector<RowError>& errors, bool& shaped) {
   ++position_;  // '{'
   scratch_.clear();
-  std::array<bool, 7> seen{};
-  std::array<bool, 7> is_decoded{};
-  std::array<std::pair<size_t, size_t>, 7> decoded_at{};
+  std::array<bool, kClaimFieldsAll> seen{};
+  std::array<bool, kClaimFieldsAll> is_decoded{};
+  std::array<std::pair<size_t, size_t>, kClaimFieldsAll> decoded_at{};
+  fields[kReversalOfField] = {};               // optional: absent is a claim
   std::unordered_set<std::string> other_keys;  // keys that are not claim fields, for duplicates
   size_t other_keys_listed = 0;
   bool misshapen = false;
@@ -376,7 +377,7 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
                       "has " + std::to_string(other_keys_listed - kOtherKeysListed) +
                           " more keys that are not claim fields"});
   }
-  for (size_t field = 0; field < 7; ++field) {
+  for (size_t field = 0; field < kClaimFieldsRequired; ++field) {
     if (!seen[field]) {
       errors.push_back({row, kClaimFields[field], "is missing"});
       misshapen = true;
@@ -384,7 +385,7 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
   }
   shaped = !misshapen;
   if (shaped) {
-    for (size_t field = 0; field < 7; ++field) {
+    for (size_t field = 0; field < kClaimFieldsAll; ++field) {
       if (is_decoded[field])
         fields[field] =
             std::string_view(scratch_).substr(decoded_at[field].first, decoded_at[field].second);
@@ -393,8 +394,7 @@ bool JsonClaimReader::ReadObject(std::array<std::string_view, 7>& fields, uint64
   return true;
 }
 
-bool JsonClaimReader::Next(std::array<std::string_view, 7>& fields, uint64_t& row,
-                           std::vector<RowError>& errors) {
+bool JsonClaimReader::Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors) {
   if (phase_ == Phase::kDone || !status_.ok()) return false;
   if (phase_ == Phase::kStart) {
     SkipSpace();

@@ -33,7 +33,8 @@ class JsonClaimReader {
   // returned: its errors go to `errors` and reading goes on. Returns false at the end of the
   // array, or when the text is not what the API accepts (status(): the byte, line and column).
   // `row` is the element's number counted as a CSV file's rows are: the first element is row 2.
-  bool Next(std::array<std::string_view, 7>& fields, uint64_t& row, std::vector<RowError>& errors);
+  // The optional reversal_of (kReversalOfField) is empty when the object does not have it.
+  bool Next(ClaimFieldValues& fields, uint64_t& row, std::vector<RowError>& errors);
 
   const Status& status() const { return status_; }
   uint64_t elements() const { return elements_; }  // array elements read so far
@@ -52,8 +53,8 @@ class JsonClaimReader {
   bool SkipValue();  // any JSON value
   bool SkipNumber();
   bool SkipLiteral();
-  bool ReadObject(std::array<std::string_view, 7>& fields, uint64_t row,
-                  std::vector<RowError>& errors, bool& shaped);
+  bool ReadObject(ClaimFieldValues& fields, uint64_t row, std::vector<RowError>& errors,
+                  bool& shaped);
 
   std::string_view text_;
   size_t position_ = 0;

@@ -33,10 +33,11 @@ Result<Date> ParseSettledOn(std::string_view text, bool national) {
 
 }  // namespace
 
-Result<ColumnMap> MapHeader(const std::vector<std::string_view>& header) {
+Result<ColumnMap> MapHeader(const std::vector<std::string_view>& header,
+                            std::string_view reversal_column) {
   ColumnMap map;
   map.columns = header.size();
-  const auto find = [&](const char* name) -> std::optional<size_t> {
+  const auto find = [&](std::string_view name) -> std::optional<size_t> {
     std::optional<size_t> found;
     for (size_t i = 0; i < header.size(); ++i) {
       if (header[i] == name) {
@@ -63,6 +64,13 @@ Result<ColumnMap> MapHeader(const std::vector<std::string_view>& header) {
     }
     map.index[field] = *position;
   }
+  const std::string_view reversal_name =
+      map.national ? reversal_column : std::string_view(kClaimFields[kReversalOfField]);
+  const auto reversal = find(reversal_name);
+  if (reversal && *reversal == header.size()) {
+    return Status::InvalidArgument("column " + std::string(reversal_name) + " appears twice");
+  }
+  map.index[kReversalOfField] = reversal ? *reversal : ColumnMap::kAbsent;
   if (!missing.empty()) {
     return Status::InvalidArgument("the header lacks the column(s) " + missing +
                                    " (expected claim_id, treatment_province, insured_province, "
@@ -133,8 +141,20 @@ const RowValidator::Admission& RowValidator::AdmissionOf(const YearMonth& month)
   return admissions_.emplace(month.Ordinal(), std::move(admission)).first->second;
 }
 
-bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool national,
-                            uint64_t row, ValidRow& out, std::vector<RowError>& errors) {
+bool RowValidator::ParseReversalAmount(std::string_view text, uint64_t& fen,
+                                       std::string& reason) const {
+  if (text.size() > 1 && text[0] == '-') {
+    if (!ParseAmount(text.substr(1), fen, reason)) {
+      reason = "as the negative of an amount, " + reason;
+      return false;
+    }
+    return true;
+  }
+  return ParseAmount(text, fen, reason);
+}
+
+bool RowValidator::Validate(const ClaimFieldValues& fields, bool national, uint64_t row,
+                            ValidRow& out, std::vector<RowError>& errors) {
   const size_t errors_before = errors.size();
   const auto fail = [&](const char* field, std::string reason) {
     errors.push_back({row, field, std::move(reason)});
@@ -143,6 +163,16 @@ bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool 
   const Status id_status = ValidateClaimId(id);
   if (!id_status.ok()) fail("claim_id", "claim_id " + Quote(id) + " " + id_status.message());
   out.claim_id = id;
+  out.reversal_of = fields[kReversalOfField];
+  const bool reversal = !out.reversal_of.empty();
+  if (reversal) {
+    const Status original = ValidateClaimId(out.reversal_of);
+    if (!original.ok()) {
+      fail("reversal_of", "reversal_of " + Quote(out.reversal_of) + " " + original.message());
+    } else if (out.reversal_of == id) {
+      fail("reversal_of", "a settlement cannot reverse itself");
+    }
+  }
 
   uint32_t treatment = 0;
   if (!ParseProvince(fields[1], national, treatment)) {
@@ -189,9 +219,14 @@ bool RowValidator::Validate(const std::array<std::string_view, 7>& fields, bool 
   }
 
   std::string reason;
-  const bool total_ok = ParseAmount(fields[5], out.total_fen, reason);
+  // National exports write a reversal's amounts as the original's or as their negatives.
+  const auto parse = [&](std::string_view text, uint64_t& fen) {
+    return national && reversal ? ParseReversalAmount(text, fen, reason)
+                                : ParseAmount(text, fen, reason);
+  };
+  const bool total_ok = parse(fields[5], out.total_fen);
   if (!total_ok) fail("total_amount", reason);
-  const bool fund_ok = ParseAmount(fields[6], out.fund_fen, reason);
+  const bool fund_ok = parse(fields[6], out.fund_fen);
   if (!fund_ok) fail("fund_amount", reason);
   if (total_ok && fund_ok && out.fund_fen > out.total_fen) {
     fail("fund_amount", "fund_amount " + std::string(fields[6]) + " exceeds total_amount " +

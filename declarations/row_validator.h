@@ -16,20 +16,25 @@
 
 namespace xclear::declarations_internal {
 
-// Where the seven claim fields are in a row, and how to read them.
+// Where the claim fields are in a row, and how to read them.
 struct ColumnMap {
-  std::array<size_t, 7> index{};  // position of each kClaimFields field in the record
+  static constexpr size_t kAbsent = SIZE_MAX;
+  std::array<size_t, kClaimFieldsAll> index{};  // position of each kClaimFields field, or kAbsent
+                                                // (only reversal_of may be absent)
   bool national =
       false;           // national platform names: codes below province level, setl_time, med_type
   size_t columns = 0;  // fields in the header
 };
 
-// Reads the header row. Fails with the missing or repeated column named.
-Result<ColumnMap> MapHeader(const std::vector<std::string_view>& header);
+// Reads the header row. Fails with the missing or repeated column named. `reversal_column` is the
+// national header's name for the reversal_of column (rules.national_reversal_column).
+Result<ColumnMap> MapHeader(const std::vector<std::string_view>& header,
+                            std::string_view reversal_column);
 
 // A validated claim, ready to store.
 struct ValidRow {
   std::string_view claim_id;
+  std::string_view reversal_of;  // empty for a claim
   uint32_t insured = 0;
   Date settled_on;
   Category category = Category::kOutpatient;
@@ -44,10 +49,11 @@ class RowValidator {
   RowValidator(uint32_t treatment, const Config& config, Instant now,
                std::map<int32_t, Instant> explanations);
 
-  // Validates one row given in canonical field order (`fields` has 7 entries) and either fills
-  // `out` or appends the errors of the row to `errors` and returns false.
-  bool Validate(const std::array<std::string_view, 7>& fields, bool national, uint64_t row,
-                ValidRow& out, std::vector<RowError>& errors);
+  // Validates one row given in canonical field order (reversal_of empty for a claim) and either
+  // fills `out` or appends the errors of the row to `errors` and returns false. What a reversal
+  // must share with its original is checked later (reversals.cc), once the original is known.
+  bool Validate(const ClaimFieldValues& fields, bool national, uint64_t row, ValidRow& out,
+                std::vector<RowError>& errors);
 
  private:
   // The admission of claims of a service month: regular, late, or refused with a reason.
@@ -59,6 +65,8 @@ class RowValidator {
   const Admission& AdmissionOf(const YearMonth& month);
   bool ParseProvince(std::string_view text, bool national, uint32_t& code) const;
   bool ParseAmount(std::string_view text, uint64_t& fen, std::string& reason) const;
+  // A reversal's amount in a national export, written as the original's or as its negative.
+  bool ParseReversalAmount(std::string_view text, uint64_t& fen, std::string& reason) const;
 
   uint32_t treatment_;
   const Config& config_;

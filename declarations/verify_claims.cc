@@ -10,6 +10,7 @@
 
 #include "claim_codec.h"
 #include "claim_index.h"
+#include "claim_links.h"
 #include "xclear/declarations.h"
 
 namespace xclear {
@@ -38,12 +39,15 @@ struct PairSum {
 };
 
 struct Recomputed {
-  uint64_t claims = 0;
-  PairSum pairs;  // of every claim's (hash of its id, locator)
+  uint64_t claims = 0;  // records: claims and reversals
+  PairSum pairs;        // of every record's (hash of its id, locator)
   std::map<AggregateKey, Aggregate> aggregates;
   std::map<std::pair<AggregateKey, uint64_t>, Aggregate> late;  // by declaration too
-  std::map<std::pair<uint32_t, uint32_t>, Fen> fund_by_pair;    // (treatment, insured)
-  Fen fund = 0;
+  std::map<std::pair<uint32_t, uint32_t>, Fen> fund_by_pair;    // (treatment, insured): net
+  Fen fund = 0;                                                 // of the claims
+  uint64_t reversals = 0;
+  Fen reversed_fund = 0;
+  std::vector<std::string> reversal_ids;  // every reversal, for the links' check
   std::string problem;
 
   void Add(Recomputed& other) {
@@ -53,6 +57,10 @@ struct Recomputed {
     for (const auto& [key, aggregate] : other.late) late[key].Add(aggregate);
     for (const auto& [pair, fen] : other.fund_by_pair) fund_by_pair[pair] += fen;
     fund += other.fund;
+    reversals += other.reversals;
+    reversed_fund += other.reversed_fund;
+    std::move(other.reversal_ids.begin(), other.reversal_ids.end(),
+              std::back_inserter(reversal_ids));
     if (problem.empty()) problem = std::move(other.problem);
   }
 };
@@ -77,14 +85,26 @@ Status ScanClaims(const Ledger& ledger, const std::string& lower, const std::str
           "claims_by_month files claim " + std::string(id) + " under the wrong month or pair";
       return Status::Ok();
     }
-    const AggregateKey group{month, claim.treatment(), claim.insured(), claim.category(),
-                             claim.late()};
+    if (claim.flags() > (kClaimLate | kClaimReversal)) {
+      out.problem = "claim " + std::string(id) + " is stored with unknown flags";
+      return Status::Ok();
+    }
+    const AggregateKey group{month,        claim.treatment(), claim.insured(), claim.category(),
+                             claim.late(), claim.reversal()};
     const Digest digest = ClaimDigestOfEncoded(id, cursor->value());
     out.aggregates[group].Add(claim.fund_fen(), claim.total_fen(), digest);
     if (claim.late())
       out.late[{group, claim.declaration_id()}].Add(claim.fund_fen(), claim.total_fen(), digest);
-    out.fund_by_pair[{claim.treatment(), claim.insured()}] += claim.fund_fen();
-    out.fund += claim.fund_fen();
+    Fen& pair = out.fund_by_pair[{claim.treatment(), claim.insured()}];
+    if (claim.reversal()) {
+      pair -= claim.fund_fen();
+      out.reversed_fund += claim.fund_fen();
+      ++out.reversals;
+      out.reversal_ids.emplace_back(id);
+    } else {
+      pair += claim.fund_fen();
+      out.fund += claim.fund_fen();
+    }
     out.pairs.Add(ClaimIdHash(id), cursor->key().substr(0, kLocatorBytes));
     ++out.claims;
   }
@@ -194,7 +214,8 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
     if (it == expected.aggregates.end() || it->second != stored) {
       return "the aggregate of " + key.month.ToString() + " " + std::to_string(key.treatment) +
              "→" + std::to_string(key.insured) + " " + std::string(CategoryName(key.category)) +
-             (key.late ? " (late)" : "") + " differs from its claims";
+             (key.late ? " (late)" : "") + (key.reversal ? " reversals" : "") +
+             " differs from its claims";
     }
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
@@ -224,37 +245,116 @@ Result<std::string> CheckAggregates(const Ledger& ledger, const Recomputed& expe
   return std::string();
 }
 
-// declaration := treatment:fixed32 entry_sequence:fixed64 … (declarations.cc)
-constexpr size_t kDeclarationEntryOffset = 4;
+// What CheckDeclarations and CollectRecordedEntries read of a declaration record.
+struct DeclarationTotals {
+  uint64_t entry = 0, recorded = 0, fund = 0;
+  uint64_t reversals = 0, reversed_fund = 0, reversal_entry = 0;
+};
+
+// declaration := treatment:fixed32 then eight fixed64 (entry, time, rows, recorded, duplicates,
+// late, fund, total), digest, actor and source strings, then the reversals' block (count, fund,
+// total, entry, digest) when the record has one — see declarations.cc.
+bool DecodeDeclarationTotals(std::string_view value, DeclarationTotals& out) {
+  constexpr size_t kFixed = 4 + 8 * 8 + 32;
+  if (value.size() < kFixed) return false;
+  const auto get64 = [&value](size_t at) { return encoding::DecodeFixed64(value.data() + at); };
+  out.entry = get64(4);
+  out.recorded = get64(4 + 8 * 3);
+  out.fund = get64(4 + 8 * 6);
+  size_t at = kFixed;
+  for (int string = 0; string < 2; ++string) {
+    if (value.size() < at + 4) return false;
+    at += 4 + encoding::DecodeFixed32(value.data() + at);
+  }
+  if (value.size() == at) return true;  // written before reversals existed
+  if (value.size() != at + 8 * 4 + 32) return false;
+  out.reversals = get64(at);
+  out.reversed_fund = get64(at + 8);
+  out.reversal_entry = get64(at + 24);
+  return true;
+}
 
 Result<std::string> CheckDeclarations(const Ledger& ledger, const Recomputed& expected) {
   auto cursor = ledger.NewCursor(Table::kDeclarations, "", "");
-  uint64_t recorded = 0;
-  Fen fund = 0;
+  uint64_t recorded = 0, reversals = 0;
+  Fen fund = 0, reversed = 0;
   for (; cursor->Valid(); cursor->Next()) {
-    const std::string_view value = cursor->value();
-    // declaration := treatment:fixed32 then eight fixed64 (entry, time, rows, recorded,
-    // duplicates, late, fund, total), digest, strings — see declarations.cc.
-    if (value.size() < 4 + 8 * 8 + 32) return std::string("a declaration record is malformed");
-    recorded += encoding::DecodeFixed64(value.data() + 4 + 8 * 3);
-    fund += encoding::DecodeFixed64(value.data() + 4 + 8 * 6);
+    DeclarationTotals totals;
+    if (!DecodeDeclarationTotals(cursor->value(), totals))
+      return std::string("a declaration record is malformed");
+    recorded += totals.recorded;
+    fund += totals.fund;
+    reversals += totals.reversals;
+    reversed += totals.reversed_fund;
   }
   XCLEAR_RETURN_IF_ERROR(cursor->status());
-  if (recorded != expected.claims || fund != expected.fund) {
+  const uint64_t claims = expected.claims - expected.reversals;
+  if (recorded != claims || fund != expected.fund) {
     return "the declaration records account for " + std::to_string(recorded) + " claims and " +
            Money::FromFen(fund).ToString() + " CNY; the claims table holds " +
-           std::to_string(expected.claims) + " and " + Money::FromFen(expected.fund).ToString();
+           std::to_string(claims) + " and " + Money::FromFen(expected.fund).ToString();
+  }
+  if (reversals != expected.reversals || reversed != expected.reversed_fund) {
+    return "the declaration records account for " + std::to_string(reversals) + " reversals and " +
+           Money::FromFen(reversed).ToString() + " CNY; the claims table holds " +
+           std::to_string(expected.reversals) + " and " +
+           Money::FromFen(expected.reversed_fund).ToString();
   }
   return std::string();
 }
 
-// Per pair, the receivable postings of claims_declared entries (net of their reversals) must
-// equal the claims' fund amounts.
+// Every reversal names a recorded claim of its treatment province with its insured province,
+// category and amounts, not settled after it, which names it back; every link belongs to one.
+Result<std::string> CheckLinks(const Ledger& ledger, const Recomputed& expected) {
+  const std::set<std::string> reversals(expected.reversal_ids.begin(), expected.reversal_ids.end());
+  uint64_t reversal_links = 0;
+  auto cursor = ledger.NewCursor(Table::kClaimLinks, "", "");
+  for (; cursor->Valid(); cursor->Next()) {
+    ClaimLink link;
+    if (!DecodeClaimLink(cursor->key(), cursor->value(), link))
+      return std::string("a claim link record is malformed");
+    const std::string from(link.from), to(link.to);
+    const std::string& reversal = link.reversal_of ? from : to;
+    const std::string& original = link.reversal_of ? to : from;
+    if (reversals.count(reversal) == 0) {
+      return "the claim links name " + reversal + " as a reversal, which is not recorded as one";
+    }
+    XCLEAR_ASSIGN_OR_RETURN(const auto back, link.reversal_of ? FindReversedBy(ledger, original)
+                                                              : FindReversalOf(ledger, reversal));
+    if (!back || *back != (link.reversal_of ? reversal : original)) {
+      return "the claim links of " + original + " and its reversal " + reversal +
+             " do not name each other";
+    }
+    if (!link.reversal_of) continue;
+    ++reversal_links;
+    XCLEAR_ASSIGN_OR_RETURN(const auto ours, FindStoredClaim(ledger, reversal));
+    XCLEAR_ASSIGN_OR_RETURN(const auto theirs, FindStoredClaim(ledger, original));
+    if (!ours || !theirs || theirs->value.size() != kClaimValueBytes) {
+      return "reversal " + reversal + " cancels " + original + ", which is not recorded";
+    }
+    const ClaimValueView r(ours->value), o(theirs->value);
+    if (o.reversal() || r.treatment() != o.treatment() || r.insured() != o.insured() ||
+        r.category() != o.category() || r.total_fen() != o.total_fen() ||
+        r.fund_fen() != o.fund_fen() || r.settled_on() < o.settled_on()) {
+      return "reversal " + reversal + " does not match the claim " + original + " it cancels";
+    }
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  if (reversal_links != expected.reversals) {
+    return std::to_string(expected.reversals) + " reversals are recorded but " +
+           std::to_string(reversal_links) + " name the claim they cancel";
+  }
+  return std::string();
+}
+
+// Per pair, the receivable postings of claims_declared and claim_reversal entries (net of their
+// generic reversals) must equal the claims' fund amounts less the reversals'.
 Result<std::string> CheckPostings(const Ledger& ledger, const Recomputed& expected) {
   std::map<std::pair<uint32_t, uint32_t>, Fen> posted;
   std::set<uint64_t> declared;
   XCLEAR_RETURN_IF_ERROR(ledger.ForEachEntry(1, UINT64_MAX, [&](const JournalEntry& entry) {
-    const bool declaration = entry.kind == EntryKind::kClaimsDeclared;
+    const bool declaration =
+        entry.kind == EntryKind::kClaimsDeclared || entry.kind == EntryKind::kClaimReversal;
     const bool reversal =
         entry.kind == EntryKind::kReversal && declared.count(entry.reverses_sequence) > 0;
     if (!declaration && !reversal) return Status::Ok();
@@ -298,6 +398,9 @@ Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckDeclarations(ledger_, recomputed));
   }
   if (problem.empty()) {
+    XCLEAR_ASSIGN_OR_RETURN(problem, CheckLinks(ledger_, recomputed));
+  }
+  if (problem.empty()) {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckPostings(ledger_, recomputed));
   }
   return problem;
@@ -306,11 +409,12 @@ Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
 Status Declarations::CollectRecordedEntries(std::set<uint64_t>& out) const {
   auto cursor = ledger_.NewCursor(Table::kDeclarations, "", "");
   for (; cursor->Valid(); cursor->Next()) {
-    const std::string_view value = cursor->value();
-    if (value.size() < kDeclarationEntryOffset + 8)
+    DeclarationTotals totals;
+    if (!DecodeDeclarationTotals(cursor->value(), totals))
       return Status::Corruption("a declaration record is malformed");
-    const uint64_t sequence = encoding::DecodeFixed64(value.data() + kDeclarationEntryOffset);
-    if (sequence != 0) out.insert(sequence);  // 0: only zero-fund claims, no entry
+    // 0: only zero-fund claims (or reversals), no entry
+    if (totals.entry != 0) out.insert(totals.entry);
+    if (totals.reversal_entry != 0) out.insert(totals.reversal_entry);
   }
   return cursor->status();
 }

@@ -18,6 +18,7 @@ constexpr KindName kKindNames[] = {
     {EntryKind::kReversal, "reversal"},
     {EntryKind::kManual, "manual"},
     {EntryKind::kPaymentReturned, "payment_returned"},
+    {EntryKind::kClaimReversal, "claim_reversal"},
     {EntryKind::kNetting, "netting"},
 };
 

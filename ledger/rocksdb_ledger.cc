@@ -14,9 +14,9 @@
 //   facts        sequence:fixed64         -> fact_value             (grammar in codec.cc)
 //   fact_keys    key:bytes                -> sequence:fixed64
 //   claims (format 1 only), claims_by_month, claim_aggregates, declarations, statements, notices,
-//   responses, claim_index, late_aggregates: the domain tables of ledger.h (encodings in
-//                declarations/claim_codec.cc and claim_index.cc, clearing.h, prepayments.h,
-//                service/idempotency.cc)
+//   responses, claim_index, late_aggregates, claim_links: the domain tables of ledger.h
+//                (encodings in declarations/claim_codec.cc, claim_index.cc, claim_links.cc,
+//                clearing.h, prepayments.h, service/idempotency.cc)
 //
 // A commit with table files is made visible by one IngestExternalFiles call across all the
 // column families it touches instead of a WriteBatch: the ledger's own records are written into
@@ -70,7 +70,8 @@ const char* const kColumnFamilyNames[] = {rocksdb::kDefaultColumnFamilyName.c_st
                                           "notices",
                                           "responses",
                                           "claim_index",
-                                          "late_aggregates"};
+                                          "late_aggregates",
+                                          "claim_links"};
 static_assert(std::size(kColumnFamilyNames) == kColumnFamilyCount,
               "every column family needs its name, in enum order");
 const char* const kFactsHeadKey = "meta:facts_head";
@@ -156,6 +157,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(ColumnFamily family, const rocksdb::O
     case kIdempotency:
     case kFactKeys:
     case kClaims:
+    case kClaimLinks:
     case kClaimIndex: {
       rocksdb::BlockBasedTableOptions table;
       // The claim index is probed once per claim per sorted run, and every declaration adds a
@@ -1111,6 +1113,8 @@ ColumnFamily FamilyOf(Table table) {
       return kClaimIndex;
     case Table::kLateAggregates:
       return kLateAggregates;
+    case Table::kClaimLinks:
+      return kClaimLinks;
     case Table::kTableCount:
       break;
   }

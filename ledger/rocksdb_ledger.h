@@ -35,6 +35,7 @@ enum ColumnFamily : size_t {
   kResponses,
   kClaimIndex,
   kLateAggregates,
+  kClaimLinks,
   kColumnFamilyCount,
 };
 

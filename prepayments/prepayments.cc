@@ -375,10 +375,19 @@ Result<Adjustment> Prepayments::PreviewAdjustment(int year) const {
     for (const bool late : {false, true}) {
       XCLEAR_ASSIGN_OR_RETURN(const auto groups, declarations.MonthGroups(service, late));
       for (const Declarations::ClaimGroup& group : groups) {
-        bases[{group.insured, group.treatment}] += Money::FromFen(group.fund_fen);
-        adjustment.claim_count += group.count;
+        // Reversals settled in Y−1 (their settled_on) come off the base (SPEC §13).
+        Money& base = bases[{group.insured, group.treatment}];
+        if (group.reversal) {
+          base -= Money::FromFen(group.fund_fen);
+        } else {
+          base += Money::FromFen(group.fund_fen);
+          adjustment.claim_count += group.count;
+        }
       }
     }
+  }
+  for (auto& [pair, base] : bases) {
+    if (base.is_negative()) base = Money();  // more reversed than claimed: no base
   }
   const uint64_t head = ledger_.Head().sequence;
   for (const auto& [insured, treatment] : AllPairs(config_.participants)) {

@@ -10,7 +10,7 @@
 namespace xclear {
 namespace {
 
-constexpr size_t kStatementColumns = 27;
+constexpr size_t kStatementColumns = 30;
 using StatementRow = std::array<std::string, kStatementColumns>;
 enum Column : size_t {
   kRecord,
@@ -24,6 +24,9 @@ enum Column : size_t {
   kClaimCount,
   kFund,
   kTotal,
+  kReversalCount,  // reversals (结算撤销) of the month: count, fund, and the pair's amount
+  kReversedFund,   // (claims − reversals)
+  kAmount,
   kFirstCategory,  // count, fund per category: 4 × 2 columns
   kPayable = kFirstCategory + 8,
   kReceivable,
@@ -38,7 +41,8 @@ static_assert(kAsOfHash + 1 == kStatementColumns);
 
 constexpr const char* kStatementHeader =
     "record,month,round,settlement_mode,code,name,counterpart_code,counterpart_name,claim_count,"
-    "fund_amount,total_amount,inpatient_count,inpatient_fund,outpatient_count,outpatient_fund,"
+    "fund_amount,total_amount,reversal_count,reversed_fund,amount,inpatient_count,inpatient_fund,"
+    "outpatient_count,outpatient_fund,"
     "chronic_count,chronic_fund,pharmacy_count,pharmacy_fund,payable,receivable,net,payments,"
     "moved,digest,as_of_sequence,as_of_hash\r\n";
 
@@ -55,12 +59,15 @@ void AppendRow(std::string& out, const StatementRow& row) {
 std::string RenderStatements(const std::vector<Statement>& statements,
                              const Participants& participants, const LedgerHead& head,
                              ReportFormat format) {
-  uint64_t claims = 0;
-  Money fund, total;
+  uint64_t claims = 0, reversals = 0;
+  Money fund, total, reversed, amount;
   for (const Statement& statement : statements) {
     claims += statement.claim_count;
     fund += statement.fund_amount;
     total += statement.total_amount;
+    reversals += statement.reversal_count;
+    reversed += statement.reversed_fund;
+    amount += statement.amount;
   }
   const std::string month = statements.empty() ? std::string() : statements[0].month.ToString();
   if (format == ReportFormat::kCsv || format == ReportFormat::kXlsx) {  // XLSX: from the CSV
@@ -76,6 +83,9 @@ std::string RenderStatements(const std::vector<Statement>& statements,
     row[kClaimCount] = std::to_string(claims);
     row[kFund] = fund.ToString();
     row[kTotal] = total.ToString();
+    row[kReversalCount] = std::to_string(reversals);
+    row[kReversedFund] = reversed.ToString();
+    row[kAmount] = amount.ToString();
     row[kAsOfSequence] = std::to_string(head.sequence);
     row[kAsOfHash] = DigestToHex(head.hash);
     AppendRow(out, row);
@@ -89,7 +99,8 @@ std::string RenderStatements(const std::vector<Statement>& statements,
       out += (i > 0 ? "," : "") + StatementToJson(statements[i], participants);
     }
     out += "],\"claim_count\":" + std::to_string(claims) + ",\"fund_amount\":\"" + fund.ToString() +
-           "\"}\n";
+           "\",\"reversal_count\":" + std::to_string(reversals) + ",\"reversed_fund\":\"" +
+           reversed.ToString() + "\",\"amount\":\"" + amount.ToString() + "\"}\n";
     return out;
   }
   std::string out = "Clearing statement of " + month + ": " + std::to_string(statements.size()) +
@@ -100,7 +111,9 @@ std::string RenderStatements(const std::vector<Statement>& statements,
     out += "  round " + std::to_string(statement.round) + " issued " +
            statement.issued_at.ToString() + " (" + std::string(SettlementModeName(statement.mode)) +
            "): " + std::to_string(statement.claim_count) + " claims, fund " +
-           statement.fund_amount.ToString() + ", digest " + DigestToHex(statement.claims_digest) +
+           statement.fund_amount.ToString() + ", " + std::to_string(statement.reversal_count) +
+           " reversals, fund " + statement.reversed_fund.ToString() + ", amount " +
+           statement.amount.ToString() + ", digest " + DigestToHex(statement.claims_digest) +
            "; gross " + std::to_string(statement.gross.payments) + " payments moving " +
            statement.gross.moved.ToString() + ", net " + std::to_string(statement.net.payments) +
            " moving " + statement.net.moved.ToString() + "\n";
@@ -137,6 +150,9 @@ std::string RenderStatementCsv(const Statement& statement, const Participants& p
     row[kCounterpartName] = PartyDisplayName(participants, pair.treatment);
     row[kClaimCount] = std::to_string(pair.claim_count);
     row[kFund] = pair.fund_amount.ToString();
+    row[kReversalCount] = std::to_string(pair.reversal_count);
+    row[kReversedFund] = pair.reversed_fund.ToString();
+    row[kAmount] = pair.amount.ToString();
     for (size_t c = 0; c < 4; ++c) {
       row[kFirstCategory + 2 * c] = std::to_string(pair.count_by_category[c]);
       row[kFirstCategory + 2 * c + 1] = pair.fund_by_category[c].ToString();
@@ -162,6 +178,9 @@ std::string RenderStatementCsv(const Statement& statement, const Participants& p
   control[kClaimCount] = std::to_string(statement.claim_count);
   control[kFund] = statement.fund_amount.ToString();
   control[kTotal] = statement.total_amount.ToString();
+  control[kReversalCount] = std::to_string(statement.reversal_count);
+  control[kReversedFund] = statement.reversed_fund.ToString();
+  control[kAmount] = statement.amount.ToString();
   for (size_t c = 0; c < 4; ++c) {
     control[kFirstCategory + 2 * c] = std::to_string(category_count[c]);
     control[kFirstCategory + 2 * c + 1] = category_fund[c].ToString();

@@ -50,6 +50,11 @@ Object::Ptr DeclarationReportToJson(const DeclarationReport& report) {
            report.declaration_id == 0 ? std::string() : DeclarationIdToHex(report.declaration_id));
   out->set("entry_sequence", Count(report.entry_sequence));
   out->set("digest", DigestToHex(report.digest));
+  out->set("reversals", Count(report.reversals));
+  out->set("reversed_fund", report.reversed_fund.ToString());
+  out->set("reversed_total", report.reversed_total.ToString());
+  out->set("reversal_entry_sequence", Count(report.reversal_entry_sequence));
+  out->set("reversals_digest", DigestToHex(report.reversals_digest));
   out->set("error_count", Count(report.error_count));
   Array::Ptr errors = new Array();
   for (const RowError& error : report.errors) {
@@ -79,6 +84,9 @@ Object::Ptr ClaimToJson(const ClaimRecord& claim) {
   out->set("late", claim.late);
   out->set("declaration_id", DeclarationIdToHex(claim.declaration_id));
   out->set("row", Count(claim.row));
+  // A reversal names the claim it cancels; a reversed claim names its reversal. Empty otherwise.
+  out->set("reversal_of", claim.reversal_of);
+  out->set("reversed_by", claim.reversed_by);
   return out;
 }
 

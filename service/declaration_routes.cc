@@ -55,7 +55,7 @@ std::string ClaimCsvLine(const ClaimRecord& claim) {
          std::to_string(claim.insured) + ',' + claim.settled_on.ToString() + ',' +
          std::string(CategoryName(claim.category)) + ',' + claim.total_amount.ToString() + ',' +
          claim.fund_amount.ToString() + ',' + (claim.late ? "true" : "false") + ',' +
-         DeclarationIdToHex(claim.declaration_id) + "\r\n";
+         DeclarationIdToHex(claim.declaration_id) + ',' + CsvField(claim.reversal_of) + "\r\n";
 }
 
 // GET claims: JSON pages of one pair (counterpart required, `after` cursor), or the whole side
@@ -81,14 +81,15 @@ Response ListClaims(const Request& request, Domain& domain) {
                        head](const BodySink& sink) -> Status {
       XCLEAR_RETURN_IF_ERROR(
           sink("claim_id,treatment_province,insured_province,settled_on,category,total_amount,"
-               "fund_amount,late,declaration\r\n"));
+               "fund_amount,late,declaration,reversal_of\r\n"));
       uint64_t count = 0;
       Money total, fund;
       std::string buffer;
       const auto visit = [&](const ClaimRecord& claim) -> Status {
         ++count;
-        total += claim.total_amount;
-        fund += claim.fund_amount;
+        // The control row nets reversals off: what the claims still hold.
+        total += claim.is_reversal() ? -claim.total_amount : claim.total_amount;
+        fund += claim.is_reversal() ? -claim.fund_amount : claim.fund_amount;
         buffer += ClaimCsvLine(claim);
         if (buffer.size() < (1u << 16)) return Status::Ok();
         Status status = sink(buffer);
@@ -103,7 +104,7 @@ Response ListClaims(const Request& request, Domain& domain) {
       }
       buffer += "TOTAL " + std::to_string(count) + " claims,,,,," + total.ToString() + ',' +
                 fund.ToString() + ",,ledger entry " + std::to_string(head.sequence) + " " +
-                DigestToHex(head.hash) + "\r\n";
+                DigestToHex(head.hash) + ",\r\n";
       return sink(buffer);
     };
     return response;

@@ -25,18 +25,25 @@
 namespace xclear {
 
 struct StatementPair {
-  uint32_t insured = 0;    // pays (as insured province)
-  uint32_t treatment = 0;  // is owed (as treatment province)
+  uint32_t insured = 0;    // pays (as insured province) when `amount` is positive
+  uint32_t treatment = 0;  // is owed (as treatment province) when `amount` is positive
   uint64_t claim_count = 0;
-  Money fund_amount;
+  Money fund_amount;                            // Σ fund of the claims
   std::array<uint64_t, 4> count_by_category{};  // indexed by Category − 1
   std::array<Money, 4> fund_by_category{};
+  uint64_t reversal_count = 0;  // reversals (结算撤销) settled in the month
+  Money reversed_fund;          // Σ fund of the reversals
+  std::array<uint64_t, 4> reversals_by_category{};
+  std::array<Money, 4> reversed_by_category{};
+  // The pair's amount: claims − reversals. Negative: the treatment province owes the insured
+  // province (in gross mode it pays it back).
+  Money amount;
 };
 
 struct StatementProvince {
   uint32_t province = 0;
-  Money payable;     // Σ as insured province
-  Money receivable;  // Σ as treatment province
+  Money payable;     // Σ of its positive pairs as insured and of its negative pairs as treatment
+  Money receivable;  // Σ of its positive pairs as treatment and of its negative pairs as insured
   Money net;         // receivable − payable: > 0 receives, < 0 pays
 };
 
@@ -53,14 +60,19 @@ struct Statement {
   std::string issued_by;
   SettlementMode mode = SettlementMode::kGross;  // the configured mode: which payments are due
   uint64_t claim_count = 0;
-  Money fund_amount;
-  Money total_amount;
-  // SHA-256 over the (treatment, insured, category) groups of the included claims in that
-  // order, each with its count, sums and Σ ClaimDigest mod 2^256 (see docs/clearing.md).
+  Money fund_amount;   // Σ fund of the claims
+  Money total_amount;  // Σ total of the claims
+  uint64_t reversal_count = 0;
+  Money reversed_fund;
+  Money reversed_total;
+  Money amount;  // Σ of the pairs' amounts: fund_amount − reversed_fund
+  // SHA-256 over the (treatment, insured, category) groups of the included claims and reversals
+  // in that order, each with its count, sums and Σ ClaimDigest mod 2^256 (see clearing.cc).
   Digest claims_digest{};
-  std::vector<StatementPair> pairs;          // by insured, then treatment; only pairs with claims
+  std::vector<StatementPair> pairs;  // by insured, then treatment; pairs with claims or reversals
   std::vector<StatementProvince> provinces;  // every participant, by code
-  SettlementView gross;  // each insured province pays each treatment province its pair amount
+  SettlementView gross;  // each pair's amount is paid by its insured province (by its treatment
+                         // province when negative)
   SettlementView net;    // one payment per province through the national clearing account
   std::vector<uint64_t> declarations;  // supplementary rounds: the declarations they cover
   Digest statement_hash{};             // SHA-256 of the stored statement (also in the facts log)
@@ -92,6 +104,9 @@ class Clearing {
   const Clock& clock_;
   std::mutex clear_mutex_;
 };
+
+// Whether any pair of `statement` has money to move (an amount other than zero).
+bool MovesMoney(const Statement& statement);
 
 // The canonical JSON of a statement (amounts as strings with two decimals), which is also its
 // stored form; byte-identical for identical statements.

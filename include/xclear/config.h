@@ -66,6 +66,9 @@ struct RuleConfig {
   SettlementMode settlement_mode = SettlementMode::kGross;
   Money claim_amount_max = Money::FromFen(Fen(1'000'000'000));  // 10 000 000.00 CNY
   std::map<std::string, std::string> med_type_categories;  // national med_type code → category
+  // The column of a national-header export that names the settlement a reversal cancels (the
+  // SPEC header's column is reversal_of).
+  std::string national_reversal_column = "init_setl_id";
 };
 
 struct StorageConfig {

@@ -11,6 +11,7 @@
 // that the claim-id uniqueness check and the commit see the same state.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -50,19 +51,24 @@ struct DeclarationLimits {
 
 struct DeclarationReport {
   uint32_t treatment = 0;
-  std::string source;            // file name or "api"
-  uint64_t rows = 0;             // data rows read
-  bool accepted = false;         // false: nothing was recorded (see errors)
-  uint64_t recorded = 0;         // new claims recorded
-  uint64_t duplicates = 0;       // already recorded with identical fields: no-ops
-  uint64_t late = 0;             // of the recorded ones, accepted late through an explanation
-  Money fund_amount;             // Σ fund_amount of the recorded claims
-  Money total_amount;            // Σ total_amount of the recorded claims
-  uint64_t declaration_id = 0;   // 0 when nothing was recorded
-  uint64_t entry_sequence = 0;   // the ledger entry; 0 when no fund money moved
-  Digest digest{};               // Σ ClaimDigest of the recorded claims (mod 2^256)
-  std::vector<RowError> errors;  // every bad row (up to errors_listed_max)
-  uint64_t error_count = 0;      // including those not listed
+  std::string source;       // file name or "api"
+  uint64_t rows = 0;        // data rows read
+  bool accepted = false;    // false: nothing was recorded (see errors)
+  uint64_t recorded = 0;    // new claims recorded
+  uint64_t duplicates = 0;  // already recorded with identical fields: no-ops
+  uint64_t late = 0;        // of the recorded claims and reversals, accepted late (an explanation)
+  Money fund_amount;        // Σ fund_amount of the recorded claims
+  Money total_amount;       // Σ total_amount of the recorded claims
+  uint64_t declaration_id = 0;  // 0 when nothing was recorded
+  uint64_t entry_sequence = 0;  // the claims_declared entry; 0 when no claim fund money moved
+  Digest digest{};              // Σ ClaimDigest of the recorded claims (mod 2^256)
+  uint64_t reversals = 0;       // new reversals recorded (not counted in `recorded`)
+  Money reversed_fund;          // Σ fund_amount of the recorded reversals
+  Money reversed_total;         // Σ total_amount of the recorded reversals
+  uint64_t reversal_entry_sequence = 0;    // the claim_reversal entry; 0 when none
+  Digest reversals_digest{};               // Σ ClaimDigest of the recorded reversals
+  std::vector<RowError> errors;            // every bad row (up to errors_listed_max)
+  uint64_t error_count = 0;                // including those not listed
   std::vector<std::string> duplicate_ids;  // up to duplicates_listed_max
 };
 
@@ -96,8 +102,8 @@ class Declarations {
   // The same for CSV text in memory (an HTTP body).
   Result<DeclarationReport> DeclareCsvText(uint32_t treatment, std::string_view text,
                                            const std::string& actor, const std::string& source);
-  // Claims given as field values, in the order of kClaimFields (the JSON API): row numbers in
-  // errors are 1-based positions in `rows` plus 1 (as if row 1 were a header).
+  // Claims given as field values, in the order of kClaimFields (7 values, or 8 with reversal_of):
+  // row numbers in errors are 1-based positions in `rows` plus 1 (as if row 1 were a header).
   Result<DeclarationReport> DeclareRows(uint32_t treatment,
                                         const std::vector<std::vector<std::string>>& rows,
                                         const std::string& actor, const std::string& source);
@@ -107,6 +113,7 @@ class Declarations {
   //   [{"claim_id": "A1", "treatment_province": "110000", "insured_province": "130000",
   //     "settled_on": "2026-09-03", "category": "inpatient", "total_amount": "150.00",
   //     "fund_amount": "100.00"}]
+  // A reversal also has "reversal_of": the claim it cancels.
   // Malformed JSON is a non-ok Status; an element with a missing, unknown or non-string field is
   // a row error (element i is row i + 2, as if row 1 were a header).
   Result<DeclarationReport> DeclareJson(uint32_t treatment, std::string_view json_text,
@@ -121,27 +128,33 @@ class Declarations {
   // Every explanation (of one province when treatment ≠ 0), by province and month.
   Result<std::vector<Explanation>> ListExplanations(uint32_t treatment = 0) const;
 
+  // A claim or a reversal by its id; a reversal names the claim it cancels (reversal_of), a
+  // reversed claim its reversal (reversed_by).
   Result<std::optional<ClaimRecord>> FindClaim(std::string_view claim_id) const;
   // Claims of `month` in (treatment, insured, claim_id) order; 0 means any. Stops at the first
   // non-ok Status from `visit`. With both provinces given, `after` starts strictly after that
-  // claim id (a page cursor: one seek, not a rescan).
+  // claim id (a page cursor: one seek, not a rescan). Reversals come with their claims, naming
+  // what they cancel; a claim's reversed_by is left empty (FindClaim fills it: one read more).
   Status ForEachClaim(const YearMonth& month, uint32_t treatment, uint32_t insured,
                       const std::function<Status(const ClaimRecord&)>& visit,
                       std::string_view after = {}) const;
 
   // The aggregates kept at declaration time: one group of a month's claims per (treatment,
-  // insured, category), with its count, sums and Σ ClaimDigest mod 2^256 (AddDigest).
+  // insured, category), with its count, sums and Σ ClaimDigest mod 2^256 (AddDigest); the
+  // month's reversals (by their settled_on) in groups of their own.
   struct ClaimGroup {
     uint32_t treatment = 0;
     uint32_t insured = 0;
     Category category = Category::kOutpatient;
+    bool reversal = false;  // a group of reversals: its sums are taken off the claims'
     uint64_t count = 0;
     Fen fund_fen = 0;
     Fen total_fen = 0;
     Digest digest_sum{};
   };
-  // The groups of `month`'s on-time claims (late = false) or of its late ones, in (treatment,
-  // insured, category) order: one short range scan, whatever the number of claims.
+  // The groups of `month`'s on-time claims and reversals (late = false) or of its late ones, in
+  // (treatment, insured, category, reversal) order: one short range scan, whatever the number
+  // of claims.
   Result<std::vector<ClaimGroup>> MonthGroups(const YearMonth& month, bool late) const;
   // The late claims of `month` per declaration and (treatment, insured, category): what a
   // supplementary round clears, read without a scan of the month's claims.
@@ -150,7 +163,7 @@ class Declarations {
     ClaimGroup claims;
   };
   Result<std::vector<LateGroup>> LateGroups(const YearMonth& month) const;
-  // Σ of MonthGroups: (count, fund fen).
+  // Σ of MonthGroups: (claims and reversals counted, Σ fund of the claims − Σ of the reversals).
   Result<std::pair<uint64_t, Fen>> MonthTotals(const YearMonth& month, bool late) const;
   // The service months that have at least one claim, in order (one seek per month).
   Result<std::vector<YearMonth>> MonthsWithClaims() const;
@@ -183,9 +196,16 @@ class Declarations {
   mutable std::atomic<bool> format_checked_{false};
 };
 
-// The field order of DeclareRows (and the SPEC column names of a CSV file).
+// The field order of DeclareRows (and the SPEC column names of a CSV file): seven required
+// fields, then the optional reversal_of (empty or absent for a claim; a reversal names the
+// claim it cancels).
 inline constexpr const char* kClaimFields[] = {
     "claim_id", "treatment_province", "insured_province", "settled_on",
-    "category", "total_amount",       "fund_amount"};
+    "category", "total_amount",       "fund_amount",      "reversal_of"};
+inline constexpr size_t kClaimFieldsRequired = 7;
+inline constexpr size_t kClaimFieldsAll = 8;
+inline constexpr size_t kReversalOfField = 7;
+// One row's fields in kClaimFields order, as views into the source.
+using ClaimFieldValues = std::array<std::string_view, kClaimFieldsAll>;
 
 }  // namespace xclear

@@ -29,6 +29,8 @@ enum class EntryKind : uint16_t {
   kNetting = 7,  // net settlement: a statement's pair obligations become positions against the
                  // national clearing account (novation), see docs/clearing.md
   kPaymentReturned = 8,  // the bank returned (part of) a claim_payment: its postings swapped
+  kClaimReversal = 9,  // reversals of claims (结算撤销) in a declaration: the claims' postings
+                       // mirrored (T: Dr bank / Cr receivable:I; I: Dr payable:T / Cr expense)
 };
 
 std::string_view EntryKindName(EntryKind kind);

@@ -74,6 +74,7 @@ enum class Table : uint8_t {
   kResponses,        // principal ‖ Idempotency-Key → the HTTP service's recorded response
   kClaimIndex,       // hash of claim_id → where the claim is (uniqueness, lookup by id)
   kLateAggregates,  // month ‖ declaration ‖ treatment ‖ insured ‖ category → late claims' sums
+  kClaimLinks,  // a claim and its reversal, each naming the other
   kTableCount,
 };
 

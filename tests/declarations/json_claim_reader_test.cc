@@ -25,7 +25,7 @@ struct Read {
 Read ReadAll(std::string_view text) {
   Read read;
   JsonClaimReader reader(text);
-  std::array<std::string_view, 7> fields;
+  xclear::ClaimFieldValues fields;
   uint64_t row = 0;
   while (reader.Next(fields, row, read.errors)) {
     std::array<std::string, 7> copy;

@@ -23,12 +23,20 @@ using xclear::fuzzing::Check;
 
 namespace {
 
-// Poco's reading of element `i`: its seven fields when it is a claim object, or nothing.
-bool PocoClaim(const Poco::JSON::Array& array, unsigned i, std::array<std::string, 7>& fields) {
+// Poco's reading of element `i`: its seven fields and the optional reversal_of (empty when
+// absent) when it is a claim object, or nothing.
+using Fields = std::array<std::string, xclear::kClaimFieldsAll>;
+bool PocoClaim(const Poco::JSON::Array& array, unsigned i, Fields& fields) {
   const Poco::JSON::Object::Ptr object = array.getObject(i);
-  if (!object || object->size() != 7) return false;
-  for (size_t field = 0; field < 7; ++field) {
-    if (!object->has(xclear::kClaimFields[field])) return false;
+  if (!object) return false;
+  const bool reversal = object->has(xclear::kClaimFields[xclear::kReversalOfField]);
+  if (object->size() != xclear::kClaimFieldsRequired + (reversal ? 1 : 0)) return false;
+  fields = {};
+  for (size_t field = 0; field < xclear::kClaimFieldsAll; ++field) {
+    if (!object->has(xclear::kClaimFields[field])) {
+      if (field < xclear::kClaimFieldsRequired) return false;
+      continue;
+    }
     const Poco::Dynamic::Var value = object->get(xclear::kClaimFields[field]);
     if (!value.isString()) return false;
     fields[field] = value.extract<std::string>();
@@ -71,13 +79,13 @@ std::string NumbersAsZero(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   xclear::declarations_internal::JsonClaimReader reader(text);
-  std::vector<std::pair<uint64_t, std::array<std::string, 7>>> claims;
+  std::vector<std::pair<uint64_t, Fields>> claims;
   std::vector<xclear::RowError> errors;
-  std::array<std::string_view, 7> fields;
+  xclear::ClaimFieldValues fields;
   uint64_t row = 0;
   while (reader.Next(fields, row, errors)) {
-    std::array<std::string, 7> copy;
-    for (size_t i = 0; i < 7; ++i) copy[i] = std::string(fields[i]);
+    Fields copy;
+    for (size_t i = 0; i < copy.size(); ++i) copy[i] = std::string(fields[i]);
     claims.emplace_back(row, copy);
   }
   Check(claims.size() <= reader.bytes_total() / 126 + 1, "more claims than the bytes can hold");
@@ -96,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(array->size() == reader.elements(), "the element counts differ");
   std::set<uint64_t> returned;
   for (const auto& [claim_row, claim_fields] : claims) {
-    std::array<std::string, 7> poco;
+    Fields poco;
     Check(PocoClaim(*array, static_cast<unsigned>(claim_row - 2), poco),
           "returned an element that is not a claim object");
     Check(poco == claim_fields, "a field differs from Poco's reading");
@@ -105,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<uint64_t> flagged;
   for (const xclear::RowError& error : errors) flagged.insert(error.row);
   for (unsigned i = 0; i < array->size(); ++i) {
-    std::array<std::string, 7> poco;
+    Fields poco;
     const uint64_t element_row = i + 2;
     Check(returned.count(element_row) + flagged.count(element_row) == 1,
           "an element was neither returned nor flagged, or both");

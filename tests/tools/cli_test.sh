@@ -138,7 +138,7 @@ check "deadlines of a settled province" 0 '"item_count": 0' -- run deadlines --p
 check "month overdue" 0 "^month,2026-09,0,,,,,20.50,2026-11-30,1,overdue" -- run deadlines --format csv --now 2026-12-01T00:00:00
 check "month-end before the deadline" 1 "may run only after its declaration deadline 2026-11-20" -- run month-end --month 2026-10 --out "$work/month-end" --now 2026-11-04T09:00:00
 check "month-end" 0 "month-end 2026-09: 1 statement round\(s\), 4 open obligation\(s\); reports in" -- run month-end --month 2026-09 --out "$work/month-end" --now 2026-11-04T09:00:00 --quiet
-check "month-end statement csv" 0 "^control,2026-09,0,gross,,,,,2,1220.50,1530.00,1,1200.00,0,0.00,0,0.00,1,20.50,1220.50,1220.50,0.00,,," -- cat "$work/month-end/statement-2026-09-round-0.csv"
+check "month-end statement csv" 0 "^control,2026-09,0,gross,,,,,2,1220.50,1530.00,0,0.00,1220.50,1,1200.00,0,0.00,0,0.00,1,20.50,1220.50,1220.50,0.00,,," -- cat "$work/month-end/statement-2026-09-round-0.csv"
 check "month-end deadlines csv" 0 "^total,,4,,,,,20.50," -- cat "$work/month-end/deadlines.csv"
 # XLSX: read back from the zip, not just checked for existence.
 sheet() { unzip -p "$1" "$2"; }

@@ -33,7 +33,13 @@ std::string ReportText(const DeclarationReport& report) {
   out = report.source + ": " + std::to_string(report.recorded) + " claims recorded (" +
         report.fund_amount.ToString() + " CNY fund, " + std::to_string(report.late) + " late), " +
         std::to_string(report.duplicates) + " duplicates ignored";
+  if (report.reversals > 0) {
+    out += ", " + std::to_string(report.reversals) + " reversals recorded (" +
+           report.reversed_fund.ToString() + " CNY fund)";
+  }
   if (report.entry_sequence != 0) out += "; ledger entry " + std::to_string(report.entry_sequence);
+  if (report.reversal_entry_sequence != 0)
+    out += "; reversals entry " + std::to_string(report.reversal_entry_sequence);
   return out;
 }
 
@@ -104,7 +110,9 @@ std::string ClaimText(const ClaimRecord& claim) {
   return claim.claim_id + " " + std::to_string(claim.treatment) + "<-" +
          std::to_string(claim.insured) + " " + claim.settled_on.ToString() + " " +
          std::string(CategoryName(claim.category)) + " total " + claim.total_amount.ToString() +
-         " fund " + claim.fund_amount.ToString() + (claim.late ? " late" : "");
+         " fund " + claim.fund_amount.ToString() + (claim.late ? " late" : "") +
+         (claim.reversal_of.empty() ? "" : " reversal of " + claim.reversal_of) +
+         (claim.reversed_by.empty() ? "" : " reversed by " + claim.reversed_by);
 }
 
 Status ClaimCommand(Context& context) {
@@ -129,7 +137,7 @@ Status ClaimsCsv(Context& context, const Ledger& ledger, const Declarations& dec
   const Status status = StreamReport(context, [&](const ReportSink& sink) -> Status {
     std::string buffer =
         "claim_id,treatment_province,insured_province,settled_on,category,total_amount,"
-        "fund_amount,late,declaration,row\r\n";
+        "fund_amount,late,declaration,row,reversal_of\r\n";
     Money total, fund;
     XCLEAR_RETURN_IF_ERROR(
         declarations.ForEachClaim(month, treatment, insured, [&](const ClaimRecord& claim) {
@@ -138,9 +146,10 @@ Status ClaimsCsv(Context& context, const Ledger& ledger, const Declarations& dec
                     std::string(CategoryName(claim.category)) + ',' +
                     claim.total_amount.ToString() + ',' + claim.fund_amount.ToString() + ',' +
                     (claim.late ? "late" : "") + ',' + DeclarationIdToHex(claim.declaration_id) +
-                    ',' + std::to_string(claim.row) + "\r\n";
-          total += claim.total_amount;
-          fund += claim.fund_amount;
+                    ',' + std::to_string(claim.row) + ',' + CsvField(claim.reversal_of) + "\r\n";
+          // The control row nets reversals off: what the month's claims still hold.
+          total += claim.is_reversal() ? -claim.total_amount : claim.total_amount;
+          fund += claim.is_reversal() ? -claim.fund_amount : claim.fund_amount;
           if ((++count & 0xFFFFF) == 0 && progress) {
             std::fprintf(stderr, "\r  %llu claims", static_cast<unsigned long long>(count));
           }
@@ -151,7 +160,7 @@ Status ClaimsCsv(Context& context, const Ledger& ledger, const Declarations& dec
         }));
     buffer += "total," + std::to_string(count) + " claims,,," + month.ToString() + "," +
               total.ToString() + "," + fund.ToString() + ",,entry " +
-              std::to_string(head.sequence) + "," + DigestToHex(head.hash) + "\r\n";
+              std::to_string(head.sequence) + "," + DigestToHex(head.hash) + ",\r\n";
     return sink(buffer);
   });
   if (progress) std::fprintf(stderr, "\r  %llu claims\n", static_cast<unsigned long long>(count));

@@ -1,0 +1,136 @@
+// CheckReversals: a reversal row cancels one claim of the declaring province.
+//
+// - The original is recorded (in the ledger, or as a new claim of the same declaration, in
+//   either order), is the declaring province's own, and is a claim, not a reversal.
+// - It is not reversed already: not in the ledger (its claim_links "reversed by" record), not
+//   by an earlier row of the declaration.
+// - The reversal has the original's insured province, category and amounts exactly (a partial
+//   refund is a reversal and a new claim for what remains), and its settled_on (the day of the
+//   cancellation) is not before the original's.
+// - A reversal already recorded (the declaration sent again) is a duplicate when it cancels the
+//   same claim; naming another claim is a conflict.
+#include "reversals.h"
+
+#include <unordered_map>
+
+#include "claim_codec.h"
+#include "claim_index.h"
+#include "claim_links.h"
+#include "xclear/text.h"
+
+namespace xclear::declarations_internal {
+namespace {
+
+std::string Fen2(uint64_t fen) { return Money::FromFen(Fen(fen)).ToString(); }
+
+// The field in which `reversal` differs from `original`, with the reason; empty when none does.
+RowError CompareWithOriginal(const PendingReversal& reversal, const ClaimValueView& original) {
+  const ClaimValueView ours(reversal.value);
+  const std::string of = " of the reversed claim " + QuoteText(reversal.original, 64);
+  if (ours.insured() != original.insured()) {
+    return {reversal.row, "insured_province",
+            "the reversal's insured province " + std::to_string(ours.insured()) +
+                " is not the insured province " + std::to_string(original.insured()) + of};
+  }
+  if (ours.category() != original.category()) {
+    return {reversal.row, "category",
+            "the reversal's category " + std::string(CategoryName(ours.category())) +
+                " is not the category " + std::string(CategoryName(original.category())) + of};
+  }
+  if (ours.total_fen() != original.total_fen()) {
+    return {reversal.row, "total_amount",
+            "the reversal's total_amount " + Fen2(ours.total_fen()) + " is not the total_amount " +
+                Fen2(original.total_fen()) + of +
+                " (a partial refund is a reversal and a new claim for what remains)"};
+  }
+  if (ours.fund_fen() != original.fund_fen()) {
+    return {reversal.row, "fund_amount",
+            "the reversal's fund_amount " + Fen2(ours.fund_fen()) + " is not the fund_amount " +
+                Fen2(original.fund_fen()) + of +
+                " (a partial refund is a reversal and a new claim for what remains)"};
+  }
+  if (ours.settled_on() < original.settled_on()) {
+    return {reversal.row, "settled_on",
+            "the reversal's settled_on " + ours.settled_on().ToString() +
+                " is before the settlement it cancels (" + original.settled_on().ToString() + ")"};
+  }
+  return {};
+}
+
+}  // namespace
+
+Status CheckReversals(const Ledger& ledger, RunWriter& writer, uint32_t treatment, bool refused,
+                      const std::vector<PendingReversal>& reversals, std::vector<RowError>& errors,
+                      std::vector<TableWrite>& links) {
+  std::unordered_map<std::string_view, uint64_t> reversed_here;  // original → row
+  const auto fail = [&](const PendingReversal& reversal, std::string reason) {
+    errors.push_back({reversal.row, "reversal_of", std::move(reason)});
+  };
+  for (const PendingReversal& reversal : reversals) {
+    const std::string original_id = QuoteText(reversal.original, 64);
+    // Recorded already: the declaration sent again. The claim pipeline compared the fields.
+    XCLEAR_ASSIGN_OR_RETURN(const auto itself, FindStoredClaim(ledger, reversal.id));
+    if (itself) {
+      if (itself->value.size() == kClaimValueBytes && ClaimValueView(itself->value).reversal()) {
+        XCLEAR_ASSIGN_OR_RETURN(const auto cancels, FindReversalOf(ledger, reversal.id));
+        if (cancels && *cancels != reversal.original) {
+          fail(reversal, "the reversal " + QuoteText(reversal.id, 64) +
+                             " is already recorded as cancelling " + QuoteText(*cancels, 64) +
+                             ", not " + original_id);
+        }
+      }
+      continue;
+    }
+    const auto [earlier, first] = reversed_here.emplace(reversal.original, reversal.row);
+    if (!first) {
+      fail(reversal, original_id + " is reversed twice in this declaration (also row " +
+                         std::to_string(earlier->second) + ")");
+      continue;
+    }
+    XCLEAR_ASSIGN_OR_RETURN(const auto stored, FindStoredClaim(ledger, reversal.original));
+    std::optional<std::string> value;
+    bool in_ledger = false;
+    if (stored) {
+      value = stored->value;
+      in_ledger = true;
+    } else if (!refused) {
+      XCLEAR_ASSIGN_OR_RETURN(value, writer.FindNewClaim(reversal.original));
+    }
+    if (!value) {
+      if (!refused) {
+        fail(reversal, original_id + " is not a recorded claim (nor a claim of this declaration)");
+      }
+      continue;
+    }
+    if (value->size() != kClaimValueBytes) {
+      return Status::Corruption("claim " + reversal.original + " is stored malformed");
+    }
+    const ClaimValueView original(*value);
+    if (original.treatment() != treatment) {
+      // Which province holds it is that province's business.
+      fail(reversal, original_id + " is not a claim of province " + std::to_string(treatment) +
+                         "; a province reverses only its own settlements");
+      continue;
+    }
+    if (original.reversal()) {
+      fail(reversal, original_id + " is itself a reversal; a reversal cannot be reversed");
+      continue;
+    }
+    if (in_ledger) {
+      XCLEAR_ASSIGN_OR_RETURN(const auto reversed_by, FindReversedBy(ledger, reversal.original));
+      if (reversed_by) {
+        fail(reversal, original_id + " is already reversed by " + QuoteText(*reversed_by, 64));
+        continue;
+      }
+    }
+    RowError mismatch = CompareWithOriginal(reversal, original);
+    if (mismatch.row != 0) {
+      errors.push_back(std::move(mismatch));
+      continue;
+    }
+    AddReversalLinks(reversal.original, reversal.id, links);
+  }
+  return Status::Ok();
+}
+
+}  // namespace xclear::declarations_internal
