@@ -20,7 +20,10 @@ sed 's/"allow_now_override": false/"allow_now_override": true/; s|"calendar_dir"
 xclear() { "$build"/tools/xclear --config "$out/xclear.json" --data "$out/ledger" "$@"; }
 now=2026-11-10T10:00:00
 
-"$build"/tools/xclear-generate --claims "$claims" --month "$month" --out "$out/claims" --config config/xclear.json
+# 2 % of the settlements are cancelled later in the month (结算撤销): each file carries those
+# reversals beside the claims they cancel, as provincial exports do.
+"$build"/tools/xclear-generate --claims "$claims" --month "$month" --out "$out/claims" --reversals 20 \
+  --config config/xclear.json
 xclear init
 for file in "$out"/claims/claims-*.csv; do
   province=$(basename "$file" .csv)
@@ -38,14 +41,15 @@ for file in "$out"/claims/claims-*.csv; do
     --now 2026-11-23T10:00:00 >/dev/null
 done
 # Beijing (the insured province) pays each treatment province its pair amount (gross mode),
-# read from the statement's pair rows: record,month,round,mode,insured,...,treatment,...,gross.
+# read from the statement's pair rows: record,month,round,mode,insured,...,treatment,..., and
+# the pair's amount (claims − reversals, column 14) where it is positive.
 serial=0
 while IFS=, read -r treatment amount; do
   serial=$((serial + 1))
   xclear pay --month "$month" --from 110000 --to "$treatment" --bank ICBC \
     --serial "BJ$month-$serial" --value-date 2026-11-24 --amount "$amount" \
     --actor operator/sample-for-110000 --now 2026-11-24T15:00:00 >/dev/null
-done < <(awk -F, '$1 == "pair" && $5 == "110000" && $10 != "0.00" { print $7 "," $10 }' \
+done < <(awk -F, '$1 == "pair" && $5 == "110000" && $14 != "0.00" && $14 !~ /^-/ { print $7 "," $14 }' \
   "$out/statement-$month-round-0.csv")
 echo "Beijing paid $serial treatment provinces."
 xclear verify --now 2026-11-24T16:00:00

@@ -343,3 +343,200 @@ TEST_F(ClearingTest, AMonthWithoutClaimsHasAnEmptyBalancedStatement) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// A claim or a reversal (reversal_of ≠ "") for the hand-computed digest: total = fund.
+struct HandRecord {
+  std::string id;
+  uint32_t treatment;
+  uint32_t insured;
+  Category category;
+  uint64_t fen;
+  std::string settled;
+  bool reversal;
+};
+
+// The control digest of clearing.cc, computed independently: per (treatment, insured,
+// category), the claims' record (kind = category) then the reversals' (kind = 0x80 + category),
+// each with Σ of its records' digests mod 2^256.
+std::string HandComputedDigest(const std::vector<HandRecord>& records) {
+  struct Group {
+    uint64_t count = 0, fen = 0;
+    std::array<uint8_t, 32> sum{};
+  };
+  std::map<std::tuple<uint32_t, uint32_t, int, bool>, Group> groups;
+  for (const HandRecord& record : records) {
+    std::string bytes = record.id;
+    bytes += '\0';
+    encoding::PutFixed32(bytes, record.treatment);
+    encoding::PutFixed32(bytes, record.insured);
+    encoding::PutFixed32(bytes,
+                         static_cast<uint32_t>(Date::Parse(record.settled)->days_since_epoch()));
+    bytes += static_cast<char>(record.category);
+    encoding::PutFixed64(bytes, record.fen);
+    encoding::PutFixed64(bytes, record.fen);
+    const Digest digest = Sha256Of(bytes);
+    Group& group = groups[{record.treatment, record.insured, static_cast<int>(record.category),
+                           record.reversal}];
+    ++group.count;
+    group.fen += record.fen;
+    int carry = 0;
+    for (int i = 31; i >= 0; --i) {
+      const int sum = group.sum[i] + digest[i] + carry;
+      group.sum[i] = static_cast<uint8_t>(sum % 256);
+      carry = sum / 256;
+    }
+  }
+  Sha256 expected;
+  for (const auto& [key, group] : groups) {
+    std::string bytes;
+    encoding::PutFixed32(bytes, std::get<0>(key));
+    encoding::PutFixed32(bytes, std::get<1>(key));
+    bytes += static_cast<char>((std::get<3>(key) ? 0x80 : 0) + std::get<2>(key));
+    encoding::PutFixed64(bytes, group.count);
+    encoding::PutFixed64(bytes, group.fen);
+    encoding::PutFixed64(bytes, group.fen);
+    bytes.append(reinterpret_cast<const char*>(group.sum.data()), group.sum.size());
+    expected.Update(bytes);
+  }
+  return DigestToHex(expected.Finish());
+}
+
+class ReversalClearingTest : public ClearingTest {
+ protected:
+  static std::vector<std::string> Reversal(const std::string& id, const std::string& original,
+                                           uint32_t insured, const std::string& category,
+                                           const std::string& fund, const std::string& date) {
+    std::vector<std::string> row = Claim(id, kBeijing, insured, category, fund, date);
+    row.push_back(original);
+    return row;
+  }
+  // August: Beijing treats Hebei 300.00, cleared. September (hand-computed): Beijing treats
+  // Hebei 100.00 and reverses August's 300.00 (the pair goes to −200.00); treats Shanghai 30.00
+  // and reverses it in the same batch (0.00); Hebei treats Beijing 10.00.
+  void DeclareAugustAndSeptember() {
+    clock_.Set(At("2026-08-10T09:00:00"));
+    Declare(kBeijing, {Claim("B-A", kBeijing, kHebei, "inpatient", "300.00", "2026-08-05")});
+    clock_.Set(At("2026-09-21T09:00:00"));
+    auto august = clearing_->Clear(YearMonth::Parse("2026-08").value(), "operator:alice");
+    ASSERT_TRUE(august.ok()) << august.status().ToString();
+    clock_.Set(At("2026-10-10T09:00:00"));
+    Declare(kBeijing, {Claim("B-1", kBeijing, kHebei, "inpatient", "100.00", "2026-09-10"),
+                       Reversal("R-A", "B-A", kHebei, "inpatient", "300.00", "2026-09-02"),
+                       Claim("B-2", kBeijing, kShanghai, "pharmacy", "30.00", "2026-09-10"),
+                       Reversal("R-2", "B-2", kShanghai, "pharmacy", "30.00", "2026-09-11")});
+    Declare(kHebei, {Claim("H-1", kHebei, kBeijing, "outpatient", "10.00", "2026-09-10")});
+  }
+  const StatementPair* Pair(const Statement& statement, uint32_t insured, uint32_t treatment) {
+    for (const StatementPair& pair : statement.pairs) {
+      if (pair.insured == insured && pair.treatment == treatment) return &pair;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(ReversalClearingTest, ReversalsAreClearedInTheirOwnMonthAndAPairMayGoNegative) {
+  DeclareAugustAndSeptember();
+  clock_.Set(At("2026-10-21T09:00:00"));
+  auto statements = clearing_->Clear(kSeptember, "operator:alice");
+  ASSERT_TRUE(statements.ok()) << statements.status().ToString();
+  const Statement& september = statements->front();
+  EXPECT_EQ(september.claim_count, 3u);
+  EXPECT_EQ(september.fund_amount.ToString(), "140.00");
+  EXPECT_EQ(september.reversal_count, 2u);
+  EXPECT_EQ(september.reversed_fund.ToString(), "330.00");
+  EXPECT_EQ(september.amount.ToString(), "-190.00");
+  const StatementPair* hebei = Pair(september, kHebei, kBeijing);
+  ASSERT_NE(hebei, nullptr);
+  EXPECT_EQ(hebei->claim_count, 1u);
+  EXPECT_EQ(hebei->fund_amount.ToString(), "100.00");
+  EXPECT_EQ(hebei->reversal_count, 1u);
+  EXPECT_EQ(hebei->reversed_fund.ToString(), "300.00");
+  EXPECT_EQ(hebei->reversed_by_category[0].ToString(), "300.00");  // inpatient
+  EXPECT_EQ(hebei->amount.ToString(), "-200.00");
+  const StatementPair* shanghai = Pair(september, kShanghai, kBeijing);
+  ASSERT_NE(shanghai, nullptr);
+  EXPECT_EQ(shanghai->amount.ToString(), "0.00");
+  EXPECT_EQ(Pair(september, kBeijing, kHebei)->amount.ToString(), "10.00");
+  // A negative pair is its treatment province's payable and its insured province's receivable:
+  // Beijing pays 10.00 (to Hebei, as insured) + 200.00 (back to Hebei) = 210.00.
+  EXPECT_EQ(Province(september, kBeijing).payable.ToString(), "210.00");
+  EXPECT_EQ(Province(september, kBeijing).receivable.ToString(), "0.00");
+  EXPECT_EQ(Province(september, kBeijing).net.ToString(), "-210.00");
+  EXPECT_EQ(Province(september, kHebei).receivable.ToString(), "210.00");
+  EXPECT_EQ(Province(september, kHebei).net.ToString(), "210.00");
+  EXPECT_EQ(september.gross.payments, 2u);
+  EXPECT_EQ(september.gross.moved.ToString(), "210.00");
+  EXPECT_EQ(september.net.payments, 2u);
+  EXPECT_EQ(september.net.moved.ToString(), "210.00");
+  EXPECT_EQ(DigestToHex(september.claims_digest),
+            HandComputedDigest(
+                {{"B-1", kBeijing, kHebei, Category::kInpatient, 10000, "2026-09-10", false},
+                 {"R-A", kBeijing, kHebei, Category::kInpatient, 30000, "2026-09-02", true},
+                 {"B-2", kBeijing, kShanghai, Category::kPharmacy, 3000, "2026-09-10", false},
+                 {"R-2", kBeijing, kShanghai, Category::kPharmacy, 3000, "2026-09-11", true},
+                 {"H-1", kHebei, kBeijing, Category::kOutpatient, 1000, "2026-09-10", false}}));
+  // August's statement is never changed: the correction is September's.
+  auto august = clearing_->Statements(YearMonth::Parse("2026-08").value());
+  EXPECT_EQ(august->front().amount.ToString(), "300.00");
+  EXPECT_EQ(august->front().reversal_count, 0u);
+  // Stored and read back identically; verify agrees.
+  auto stored = clearing_->Statements(kSeptember);
+  EXPECT_EQ(StatementToJson(stored->front(), config_.participants),
+            StatementToJson(september, config_.participants));
+  auto problem = clearing_->Verify();
+  ASSERT_TRUE(problem.ok());
+  EXPECT_EQ(*problem, "");
+  EXPECT_EQ(*declarations_->Verify(), "");
+  EXPECT_TRUE(ledger_->Verify()->ok);
+}
+
+TEST_F(ReversalClearingTest, InNetModeANegativePairMovesToTheNationalAccountTheOtherWay) {
+  config_.rules.settlement_mode = SettlementMode::kNet;
+  DeclareAugustAndSeptember();
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  // August's netting took the 300.00 off the pair; September's reversal (−300.00) and claim
+  // (+100.00) leave −200.00, which September's netting takes off again.
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kHebei))->ToString(), "0.00");
+  EXPECT_EQ(ledger_->CurrentBalance(AccountId::Payable(kHebei, kBeijing))->ToString(), "0.00");
+  // Beijing owes the national account 210.00 (net −210.00) on top of August's +300.00.
+  EXPECT_EQ(
+      ledger_->CurrentBalance(AccountId::Receivable(kBeijing, kNationalClearingCode))->ToString(),
+      "300.00");
+  EXPECT_EQ(
+      ledger_->CurrentBalance(AccountId::Payable(kBeijing, kNationalClearingCode))->ToString(),
+      "-210.00");
+  EXPECT_TRUE(ledger_->Verify()->ok);
+  EXPECT_EQ(*clearing_->Verify(), "");
+}
+
+TEST_F(ReversalClearingTest, ALateReversalGoesIntoASupplementaryRound) {
+  DeclareAugustAndSeptember();
+  ASSERT_TRUE(
+      declarations_
+          ->FileExplanation(kBeijing, kSeptember, "hospital refunds arrive late", "province:110000")
+          .ok());
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  clock_.Set(At("2026-10-25T09:00:00"));
+  Declare(kBeijing, {Reversal("R-1", "B-1", kHebei, "inpatient", "100.00", "2026-09-15")});
+  auto statements = clearing_->Clear(kSeptember, "operator:alice");
+  ASSERT_TRUE(statements.ok());
+  ASSERT_EQ(statements->size(), 2u);
+  const Statement& supplementary = statements->back();
+  EXPECT_EQ(supplementary.round, 1u);
+  EXPECT_EQ(supplementary.claim_count, 0u);
+  EXPECT_EQ(supplementary.reversal_count, 1u);
+  EXPECT_EQ(supplementary.amount.ToString(), "-100.00");
+  EXPECT_EQ(Province(supplementary, kHebei).receivable.ToString(), "100.00");
+  // Nothing more: a third run issues nothing.
+  EXPECT_EQ(clearing_->Clear(kSeptember, "operator:alice")->size(), 2u);
+  EXPECT_EQ(*clearing_->Verify(), "");
+  EXPECT_EQ(*declarations_->Verify(), "");
+}
+
+}  // namespace
+}  // namespace xclear

@@ -366,3 +366,45 @@ TEST_F(PrepaymentsTest, TheOperatorsCheckIssuesATopUpForEveryRedPair) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST_F(PrepaymentsTest, TheAnnualBaseNetsTheYearsReversalsAndIsNeverNegative) {
+  const auto reverse = [&](const std::string& id, const std::string& original, uint32_t insured,
+                           const char* fund, const char* settled_on) {
+    auto report =
+        declarations_->DeclareRows(kBeijing,
+                                   {{id, std::to_string(kBeijing), std::to_string(insured),
+                                     settled_on, "inpatient", fund, fund, original}},
+                                   "province:110000", "test");
+    ASSERT_TRUE(report.ok() && report->accepted)
+        << (report.ok() && !report->errors.empty() ? report->errors[0].reason : "");
+  };
+  // Hebei → Beijing: claims 1000.00 + 300.00 in 2026, 300.00 reversed in 2026: base 1000.00.
+  // Shanghai → Beijing: 600.00 in December 2025, reversed in March 2026: base −600.00 → 0.
+  clock_.Set(At("2026-01-10T09:00:00"));
+  Claim("S-1", kBeijing, kShanghai, "600.00", "2025-12-20");
+  clock_.Set(At("2026-04-10T09:00:00"));
+  Claim("A-1", kBeijing, kHebei, "1000.00", "2026-03-15");
+  Claim("A-2", kBeijing, kHebei, "300.00", "2026-03-16");
+  reverse("RA-2", "A-2", kHebei, "300.00", "2026-03-20");
+  reverse("RS-1", "S-1", kShanghai, "600.00", "2026-03-21");
+  clock_.Set(At("2027-01-25T10:00:00"));
+  auto run = prepayments_->RunAdjustment(2027, "operator:alice");
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->claim_count, 2u);  // claims of 2026; reversals are not claims
+  for (const AdjustmentLine& line : run->lines) {
+    if (line.insured == kHebei && line.treatment == kBeijing) {
+      EXPECT_EQ(line.base.ToString(), "1000.00");
+      EXPECT_EQ(line.target.ToString(), "166.67");  // 2 × 1000.00 / 12 = 166.666… → half-up
+    }
+    if (line.insured == kShanghai && line.treatment == kBeijing) {
+      EXPECT_EQ(line.base.ToString(), "0.00");
+      EXPECT_EQ(line.target.ToString(), "0.00");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace xclear

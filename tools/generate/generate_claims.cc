@@ -2,7 +2,12 @@
 // province (claims-<code>.csv), deterministic from a seed, of any size.
 //
 //   xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] [--format spec|national]
-//                   [--ids random|sequential] [--config FILE]
+//                   [--ids random|sequential] [--reversals PER_MILLE] [--config FILE]
+//
+// --reversals N follows N claims in a thousand with their reversal (结算撤销) in the same file,
+// settled the same day or later in the month, with a reversal_of column (init_setl_id in the
+// national header, where half of them write the amounts as negatives). Reversals draw from
+// their own random stream: the claims are those of the same seed without reversals.
 //
 // Claim ids (--ids): `random` (the default) are what 32 provincial settlement systems send: long,
 // with nothing of the province in them, in no useful order across or within files — 24
@@ -160,6 +165,9 @@ size_t FormatFen(char* out, uint64_t fen) {
                                           static_cast<unsigned long long>(fen % 100)));
 }
 
+// Claim numbers with this bit name the reversal of claim n (ids stay unique: n < 2^39).
+constexpr uint64_t kReversalNumber = uint64_t{1} << 39;
+
 // A random-style claim id of claim `n` of the `unit`-th treatment province into `out`: the
 // unique part (the mix of unit and n, whose top bits are the seed's) then random characters.
 size_t RandomClaimId(char* out, uint64_t seed, size_t unit, uint64_t n, bool national,
@@ -187,6 +195,7 @@ struct Options {
   uint64_t seed = 2026;
   bool national = false;
   bool sequential_ids = false;
+  uint64_t reversals_per_mille = 0;  // claims followed by their reversal, per thousand
   std::filesystem::path config = "config/xclear.json";
 };
 
@@ -208,7 +217,7 @@ int Generate(const Options& options, const Participants& units) {
     grand += share[t];
   }
   const int days = options.month.DaysInMonth();
-  uint64_t written_total = 0;
+  uint64_t written_total = 0, reversal_count = 0;
   for (size_t t = 0; t < list.size(); ++t) {
     const uint32_t treatment = list[t].code;
     uint64_t count = options.claims * share[t] / grand;
@@ -218,11 +227,15 @@ int Generate(const Options& options, const Participants& units) {
     // Ids draw from their own stream, so that both id styles describe the same claims.
     Random id_random(Mix(options.seed) ^ treatment);
     Output out(options.out / ("claims-" + std::to_string(treatment) + ".csv"));
-    const char* header = options.national ? "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_"
-                                            "time,med_type,medfee_sumamt,fund_pay_sumamt\n"
+    const bool reversals = options.reversals_per_mille > 0;
+    Random reversal_random(Mix(options.seed ^ 0x52455645) ^ treatment);  // "REVE": its own stream
+    std::string header = options.national ? "setl_id,psn_no,mdtrtarea_admvs,insuplc_admdvs,setl_"
+                                            "time,med_type,medfee_sumamt,fund_pay_sumamt"
                                           : "claim_id,treatment_province,insured_province,settled_"
-                                            "on,category,total_amount,fund_amount\n";
-    out.Append(header, std::strlen(header));
+                                            "on,category,total_amount,fund_amount";
+    if (reversals) header += options.national ? ",init_setl_id" : ",reversal_of";
+    header += '\n';
+    out.Append(header.data(), header.size());
     char line[256];
     for (uint64_t n = 1; n <= count; ++n) {
       const uint64_t pick = random.Below(cumulative[t].back());
@@ -245,23 +258,55 @@ int Generate(const Options& options, const Participants& units) {
       } else {
         RandomClaimId(id, options.seed, t, n, options.national, id_random);
       }
+      const char* extra = reversals ? "," : "";  // the empty reversal_of of a claim
       int length;
+      uint32_t city_t = 0, city_i = 0;
+      unsigned long long person = 0;
+      int hour = 0, minute = 0, second = 0;
       if (options.national) {
         // Sub-provincial area codes, as the national platform exports them.
-        const uint32_t city_t = treatment + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 1;
-        const uint32_t city_i =
-            list[insured].code + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 2;
+        city_t = treatment + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 1;
+        city_i = list[insured].code + 100 * (1 + static_cast<uint32_t>(random.Below(9))) + 2;
+        person = static_cast<unsigned long long>(random.Below(1'000'000'000));
+        hour = static_cast<int>(random.Below(24));
+        minute = static_cast<int>(random.Below(60));
+        second = static_cast<int>(random.Below(60));
         length = std::snprintf(
-            line, sizeof line, "%s,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s\n", id,
-            static_cast<unsigned long long>(random.Below(1'000'000'000)), city_t, city_i,
-            options.month.year(), options.month.month(), day, static_cast<int>(random.Below(24)),
-            static_cast<int>(random.Below(60)), static_cast<int>(random.Below(60)),
-            kCategories[category].med_type, total_text, fund_text);
+            line, sizeof line, "%s,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s,%s%s\n", id,
+            person, city_t, city_i, options.month.year(), options.month.month(), day, hour, minute,
+            second, kCategories[category].med_type, total_text, fund_text, extra);
       } else {
         length =
-            std::snprintf(line, sizeof line, "%s,%u,%u,%04d-%02d-%02d,%s,%s,%s\n", id, treatment,
+            std::snprintf(line, sizeof line, "%s,%u,%u,%04d-%02d-%02d,%s,%s,%s%s\n", id, treatment,
                           list[insured].code, options.month.year(), options.month.month(), day,
-                          kCategories[category].name, total_text, fund_text);
+                          kCategories[category].name, total_text, fund_text, extra);
+      }
+      out.Append(line, static_cast<size_t>(length));
+      // A reversal (结算撤销) of this claim, right after it (the same declaration), on the same day
+      // or later in the month; national exports write its amounts as negatives half the time.
+      if (!reversals || reversal_random.Below(1000) >= options.reversals_per_mille) continue;
+      ++reversal_count;
+      char reversal_id[48];
+      const int reversal_day =
+          day + static_cast<int>(reversal_random.Below(static_cast<uint64_t>(days - day + 1)));
+      if (options.sequential_ids) {
+        std::snprintf(reversal_id, sizeof reversal_id, "%sR", id);
+      } else {
+        RandomClaimId(reversal_id, options.seed, t, n | kReversalNumber, options.national,
+                      reversal_random);
+      }
+      const bool negative = options.national && reversal_random.Below(2) == 0;
+      if (options.national) {
+        length = std::snprintf(
+            line, sizeof line, "%s,P%llu,%u,%u,%04d-%02d-%02d %02d:%02d:%02d,%s,%s%s,%s%s,%s\n",
+            reversal_id, person, city_t, city_i, options.month.year(), options.month.month(),
+            reversal_day, hour, minute, second, kCategories[category].med_type, negative ? "-" : "",
+            total_text, negative ? "-" : "", fund_text, id);
+      } else {
+        length = std::snprintf(line, sizeof line, "%s,%u,%u,%04d-%02d-%02d,%s,%s,%s,%s\n",
+                               reversal_id, treatment, list[insured].code, options.month.year(),
+                               options.month.month(), reversal_day, kCategories[category].name,
+                               total_text, fund_text, id);
       }
       out.Append(line, static_cast<size_t>(length));
     }
@@ -271,8 +316,9 @@ int Generate(const Options& options, const Participants& units) {
       return 1;
     }
   }
-  std::printf("wrote %llu claims of %s into %s (%zu files)\n",
-              static_cast<unsigned long long>(written_total), options.month.ToString().c_str(),
+  std::printf("wrote %llu claims and %llu reversals of %s into %s (%zu files)\n",
+              static_cast<unsigned long long>(written_total),
+              static_cast<unsigned long long>(reversal_count), options.month.ToString().c_str(),
               options.out.c_str(), list.size());
   return 0;
 }
@@ -287,7 +333,8 @@ int main(int argc, char** argv) {
     if (flag == "--help") {
       std::printf(
           "usage: xclear-generate --claims N --month YYYY-MM --out DIR [--seed S] "
-          "[--format spec|national] [--ids random|sequential] [--config FILE]\n");
+          "[--format spec|national] [--ids random|sequential] [--reversals PER_MILLE] "
+          "[--config FILE]\n");
       return 0;
     }
     if (i + 1 >= argc) {
@@ -309,6 +356,10 @@ int main(int argc, char** argv) {
       options.national = value == "national";
     } else if (flag == "--ids" && (value == "random" || value == "sequential")) {
       options.sequential_ids = value == "sequential";
+    } else if (flag == "--reversals" &&
+               value.find_first_not_of("0123456789") == std::string::npos && !value.empty() &&
+               std::stoull(value) <= 1000) {
+      options.reversals_per_mille = std::stoull(value);
     } else if (flag == "--config") {
       options.config = value;
     } else {
