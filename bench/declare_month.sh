@@ -10,6 +10,7 @@
 #   bash bench/declare_month.sh CLAIMS_DIR LEDGER_DIR [--month YYYY-MM] [--no-verify]
 #
 # Input: build/tools/xclear-generate --claims 20000000 --month 2026-10 --format national --out DIR
+# (with --reversals 20 for a month in which 2 % of the settlements are cancelled)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 claims_dir=$1
@@ -36,6 +37,7 @@ xclear() { build/tools/xclear --config "$work/xclear.json" --data "$ledger" "$@"
 rm -rf "$ledger"
 xclear init >/dev/null
 total_claims=0
+total_reversals=0
 peak=0
 start=$(date +%s.%N)
 for file in "$claims_dir"/claims-*.csv; do
@@ -47,13 +49,15 @@ for file in "$claims_dir"/claims-*.csv; do
     >"$work/report.json"
   read -r seconds rss <"$work/time"
   recorded=$(grep -o '"recorded": *[0-9]*' "$work/report.json" | grep -o '[0-9]*$')
+  reversed=$(grep -o '"reversals": *[0-9]*' "$work/report.json" | grep -o '[0-9]*$')
   total_claims=$((total_claims + recorded))
+  total_reversals=$((total_reversals + reversed))
   [ "$rss" -gt "$peak" ] && peak=$rss
-  printf '  %s: %9d claims in %6.2f s, peak RSS %4d MiB (ledger then holds %d)\n' \
-    "$province" "$recorded" "$seconds" $((rss / 1024)) "$total_claims"
+  printf '  %s: %9d claims and %7d reversals in %6.2f s, peak RSS %4d MiB (ledger then holds %d)\n' \
+    "$province" "$recorded" "$reversed" "$seconds" $((rss / 1024)) "$total_claims"
 done
 seconds=$(echo "$(date +%s.%N) - $start" | bc)
-echo "declare: $total_claims claims through $(ls "$claims_dir"/claims-*.csv | wc -l) xclear declare commands in $(printf %.2f "$seconds") s ($(echo "$total_claims / $seconds" | bc) claims/s), largest peak RSS $((peak / 1024)) MiB"
+echo "declare: $total_claims claims and $total_reversals reversals through $(ls "$claims_dir"/claims-*.csv | wc -l) xclear declare commands in $(printf %.2f "$seconds") s ($(echo "$total_claims / $seconds" | bc) claims/s), largest peak RSS $((peak / 1024)) MiB"
 echo "ledger on disk: $(du -sh "$ledger" | cut -f1)"
 xclear explain --province 110000 --month "$month" --reason "bench: late claims" \
   --actor operator/bench-for-110000 --now "${next}-11T09:00:00" >/dev/null

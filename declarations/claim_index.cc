@@ -22,6 +22,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include "xclear/encoding.h"
 
 namespace xclear::declarations_internal {
@@ -80,6 +82,42 @@ Result<std::optional<StoredClaim>> FindStoredClaim(const Ledger& ledger,
     if (!locator) break;
   }
   return std::optional<StoredClaim>();
+}
+
+Result<std::vector<std::optional<std::string>>> FindStoredClaimValues(
+    const Ledger& ledger, const std::vector<std::string_view>& claim_ids) {
+  std::vector<std::optional<std::string>> out(claim_ids.size());
+  std::vector<std::pair<uint64_t, size_t>> order(claim_ids.size());
+  for (size_t i = 0; i < claim_ids.size(); ++i) order[i] = {ClaimIdHash(claim_ids[i]), i};
+  std::sort(order.begin(), order.end());
+  std::string key_bytes;
+  for (const auto& [hash, i] : order) EncodeIndexKey(hash, key_bytes);
+  std::vector<std::string_view> keys;
+  for (size_t k = 0; k < order.size(); ++k) keys.emplace_back(key_bytes.data() + 8 * k, 8);
+  std::vector<std::string> values;
+  std::vector<bool> found;
+  XCLEAR_RETURN_IF_ERROR(ledger.MultiGet(Table::kClaimIndex, keys, values, found, true));
+  std::vector<std::string> claim_keys;
+  std::vector<size_t> of_key;  // the id of each claim key
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (!found[k]) continue;
+    if (values[k].size() != kLocatorBytes)
+      return Status::Corruption("a claim index record is malformed");
+    claim_keys.push_back(values[k] + std::string(claim_ids[order[k].second]));
+    of_key.push_back(order[k].second);
+  }
+  keys.assign(claim_keys.begin(), claim_keys.end());
+  XCLEAR_RETURN_IF_ERROR(ledger.MultiGet(Table::kClaimsByMonth, keys, values, found));
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (found[k]) {
+      out[of_key[k]] = std::move(values[k]);
+      continue;
+    }
+    // Another claim holds the hash: this one, if recorded, is under hash ‖ id.
+    XCLEAR_ASSIGN_OR_RETURN(auto stored, FindStoredClaim(ledger, claim_ids[of_key[k]]));
+    if (stored) out[of_key[k]] = std::move(stored->value);
+  }
+  return out;
 }
 
 }  // namespace xclear::declarations_internal

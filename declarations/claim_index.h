@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xclear/ledger.h"
 
@@ -36,5 +37,9 @@ struct StoredClaim {
 };
 // Finds the claim recorded under `claim_id` (two or three point lookups).
 Result<std::optional<StoredClaim>> FindStoredClaim(const Ledger& ledger, std::string_view claim_id);
+// The values of the claims recorded under `claim_ids` (empty where none is): the same lookups
+// for many ids at once, as MultiGets in hash order.
+Result<std::vector<std::optional<std::string>>> FindStoredClaimValues(
+    const Ledger& ledger, const std::vector<std::string_view>& claim_ids);
 
 }  // namespace xclear::declarations_internal

@@ -101,6 +101,7 @@ bool Run::Add(std::string_view claim_id, std::string_view value) {
 }
 
 void Run::Clear() {
+  ++generation_;
   size_ = 0;
   arena_used_ = 0;
   months.clear();
@@ -534,6 +535,11 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
     }
     std::sort(earlier_duplicates_.begin(), earlier_duplicates_.end());
   }
+  for (size_t i = 0; i < run.size(); ++i) {  // reversals the ledger holds: sent again
+    if (run.states[i] == kDuplicate && ClaimValueView(run.ValueAt(i)).reversal()) {
+      recorded_reversal_rows_.insert(run.RowAt(i));
+    }
+  }
   bool errors = false;
   {
     std::lock_guard lock(results_mutex_);
@@ -557,35 +563,60 @@ Status RunWriter::Finish(Run& run, bool last, bool refused, Helper* helper) {
       if (file->records > 0) std::filesystem::remove(file->path, ignored);
     }
   }
-  if (written) earlier_.push_back(done);
+  if (written) {
+    earlier_.push_back(done);
+    written_run_ = &run;
+    written_generation_ = run.generation();
+  }
   Reset();
   XCLEAR_RETURN_IF_ERROR(index);
   return claims;
 }
 
+void RunWriter::KeepNewClaimsInMemory(const std::unordered_set<uint64_t>& hashes) {
+  // Only the one written run, and only while its records are still those it was written with.
+  if (earlier_.size() != 1 || written_claims_built_ || written_run_ == nullptr ||
+      written_run_->generation() != written_generation_) {
+    return;
+  }
+  const Run& run = *written_run_;
+  for (size_t i = 0; i < run.size(); ++i) {
+    if (run.states[i] != kNew || hashes.count(run.hashes[i]) == 0) continue;
+    written_claims_.emplace(run.IdAt(i), run.ValueAt(i));
+  }
+  written_claims_built_ = true;
+}
+
 Result<std::optional<std::string>> RunWriter::FindNewClaim(std::string_view claim_id) {
-  if (!results_.writes.empty() || earlier_.empty()) {  // a small declaration: plain writes
-    if (!written_claims_built_) {
-      for (const TableWrite& write : results_.writes) {
-        if (write.table != Table::kClaimsByMonth) continue;
-        written_claims_.emplace(ClaimIdOfMonthKey(write.key), write.value);
-      }
-      written_claims_built_ = true;
-    }
+  if (written_claims_built_) {
     const auto found = written_claims_.find(claim_id);
     if (found == written_claims_.end()) return std::optional<std::string>();
     return std::optional<std::string>(std::string(found->second));
   }
-  // Runs written as files: the id's entry in a run's index file, then its claim.
+  if (!results_.writes.empty() || earlier_.empty()) {  // a small declaration: plain writes
+    for (const TableWrite& write : results_.writes) {
+      if (write.table != Table::kClaimsByMonth) continue;
+      written_claims_.emplace(ClaimIdOfMonthKey(write.key), write.value);
+    }
+    written_claims_built_ = true;
+    return FindNewClaim(claim_id);
+  }
+  // Runs written as files: the id's entry in a run's index file, then its claim. The files are
+  // opened once (opening one reads its index and filter: milliseconds, not a per-lookup cost).
   std::string prefix;
   EncodeIndexKey(ClaimIdHash(claim_id), prefix);
-  for (const EarlierRun& earlier : earlier_) {
+  open_runs_.resize(earlier_.size());
+  for (size_t run = 0; run < earlier_.size(); ++run) {
+    const EarlierRun& earlier = earlier_[run];
     if (earlier.index.records == 0) continue;
-    XCLEAR_ASSIGN_OR_RETURN(auto index, ledger_.OpenTableFile(earlier.index));
+    auto& [index, claims] = open_runs_[run];
+    if (!index) {
+      XCLEAR_ASSIGN_OR_RETURN(index, ledger_.OpenTableFile(earlier.index));
+      XCLEAR_ASSIGN_OR_RETURN(claims, ledger_.OpenTableFile(earlier.claims));
+    }
     for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
       const std::string_view other = index->key().substr(8);
       if (!other.empty() && other != claim_id) continue;
-      XCLEAR_ASSIGN_OR_RETURN(auto claims, ledger_.OpenTableFile(earlier.claims));
       const std::string key = std::string(index->value()) + std::string(claim_id);
       claims->Seek(key);
       if (claims->Valid() && claims->key() == key) {

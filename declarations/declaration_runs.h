@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "claim_codec.h"
@@ -49,6 +50,7 @@ class Run {
   size_t size() const { return size_; }
   bool full() const { return size_ == capacity_; }
   void Clear();
+  uint64_t generation() const { return generation_; }  // advances with every Clear
 
   std::string_view IdAt(size_t i) const { return IdAtOffset(offsets_[i]); }
   std::string_view ValueAt(size_t i) const { return ValueAtOffset(offsets_[i]); }
@@ -89,6 +91,7 @@ class Run {
   std::unique_ptr<uint32_t[]> offsets_;
   size_t size_ = 0;
   size_t arena_used_ = 0;
+  uint64_t generation_ = 0;
 };
 
 // The sums of one kind of record (claims, or reversals) of a declaration.
@@ -148,6 +151,15 @@ class RunWriter {
   // reversal's original may come in the same declaration). Empty when it has none, or when the
   // declaration was refused before its claims were written.
   Result<std::optional<std::string>> FindNewClaim(std::string_view claim_id);
+  // After the last Finish, when one run holds every new claim and is still in memory: makes
+  // FindNewClaim read the new claims whose id hash is in `hashes` from it instead of from files.
+  void KeepNewClaimsInMemory(const std::unordered_set<uint64_t>& hashes);
+  // The rows of the declaration's reversals that the ledger already holds (duplicates).
+  const std::unordered_set<uint64_t>& recorded_reversal_rows() const {
+    return recorded_reversal_rows_;
+  }
+  // Closes the files FindNewClaim opened (before they are ingested or removed).
+  void CloseFoundFiles() { open_runs_.clear(); }
   // Removes the files written so far (the declaration was refused or its commit failed).
   void DiscardFiles();
 
@@ -193,6 +205,11 @@ class RunWriter {
   // FindNewClaim over plain writes: claim id → value, built on the first call.
   std::unordered_map<std::string_view, std::string_view> written_claims_;
   bool written_claims_built_ = false;
+  std::unordered_set<uint64_t> recorded_reversal_rows_;
+  const Run* written_run_ = nullptr;  // the run last written, and its generation then
+  uint64_t written_generation_ = 0;
+  // FindNewClaim over files: each earlier run's (index, claims) files, opened on first use.
+  std::vector<std::pair<std::unique_ptr<TableCursor>, std::unique_ptr<TableCursor>>> open_runs_;
 };
 
 }  // namespace xclear::declarations_internal

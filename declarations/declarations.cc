@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <deque>
 #include <thread>
+#include <unordered_set>
 
 #include "claim_codec.h"
 #include "claim_index.h"
@@ -501,8 +502,14 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
   std::vector<TableWrite> links;
   if (!reversals.empty()) {
     const bool refused = any_errors() || !results.errors.empty();
+    std::unordered_set<uint64_t> originals;
+    for (const PendingReversal& reversal : reversals) {
+      originals.insert(ClaimIdHash(reversal.original));
+    }
+    writer.KeepNewClaimsInMemory(originals);
     const Status checked =
         CheckReversals(ledger_, writer, treatment, refused, reversals, results.errors, links);
+    writer.CloseFoundFiles();
     if (!checked.ok()) {
       writer.DiscardFiles();
       return checked;

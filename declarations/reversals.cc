@@ -62,22 +62,42 @@ RowError CompareWithOriginal(const PendingReversal& reversal, const ClaimValueVi
 Status CheckReversals(const Ledger& ledger, RunWriter& writer, uint32_t treatment, bool refused,
                       const std::vector<PendingReversal>& reversals, std::vector<RowError>& errors,
                       std::vector<TableWrite>& links) {
+  // Each reversal's original: a new claim of this declaration (then nothing in the ledger can
+  // have reversed it), else a recorded one, read for all of them at once.
+  std::vector<std::optional<std::string>> originals(reversals.size());
+  std::vector<bool> in_ledger(reversals.size(), false);
+  std::vector<std::string_view> wanted;
+  std::vector<size_t> wanted_for;
+  for (size_t i = 0; i < reversals.size(); ++i) {
+    if (writer.recorded_reversal_rows().count(reversals[i].row) > 0) continue;
+    if (!refused) {
+      XCLEAR_ASSIGN_OR_RETURN(originals[i], writer.FindNewClaim(reversals[i].original));
+      if (originals[i]) continue;
+    }
+    wanted.emplace_back(reversals[i].original);
+    wanted_for.push_back(i);
+  }
+  XCLEAR_ASSIGN_OR_RETURN(auto stored, FindStoredClaimValues(ledger, wanted));
+  for (size_t k = 0; k < wanted.size(); ++k) {
+    if (!stored[k]) continue;
+    originals[wanted_for[k]] = std::move(stored[k]);
+    in_ledger[wanted_for[k]] = true;
+  }
+
   std::unordered_map<std::string_view, uint64_t> reversed_here;  // original → row
   const auto fail = [&](const PendingReversal& reversal, std::string reason) {
     errors.push_back({reversal.row, "reversal_of", std::move(reason)});
   };
-  for (const PendingReversal& reversal : reversals) {
+  for (size_t i = 0; i < reversals.size(); ++i) {
+    const PendingReversal& reversal = reversals[i];
     const std::string original_id = QuoteText(reversal.original, 64);
-    // Recorded already: the declaration sent again. The claim pipeline compared the fields.
-    XCLEAR_ASSIGN_OR_RETURN(const auto itself, FindStoredClaim(ledger, reversal.id));
-    if (itself) {
-      if (itself->value.size() == kClaimValueBytes && ClaimValueView(itself->value).reversal()) {
-        XCLEAR_ASSIGN_OR_RETURN(const auto cancels, FindReversalOf(ledger, reversal.id));
-        if (cancels && *cancels != reversal.original) {
-          fail(reversal, "the reversal " + QuoteText(reversal.id, 64) +
-                             " is already recorded as cancelling " + QuoteText(*cancels, 64) +
-                             ", not " + original_id);
-        }
+    // Recorded already: the declaration sent again (the claim pipeline compared the fields).
+    if (writer.recorded_reversal_rows().count(reversal.row) > 0) {
+      XCLEAR_ASSIGN_OR_RETURN(const auto cancels, FindReversalOf(ledger, reversal.id));
+      if (cancels && *cancels != reversal.original) {
+        fail(reversal, "the reversal " + QuoteText(reversal.id, 64) +
+                           " is already recorded as cancelling " + QuoteText(*cancels, 64) +
+                           ", not " + original_id);
       }
       continue;
     }
@@ -87,15 +107,7 @@ Status CheckReversals(const Ledger& ledger, RunWriter& writer, uint32_t treatmen
                          std::to_string(earlier->second) + ")");
       continue;
     }
-    XCLEAR_ASSIGN_OR_RETURN(const auto stored, FindStoredClaim(ledger, reversal.original));
-    std::optional<std::string> value;
-    bool in_ledger = false;
-    if (stored) {
-      value = stored->value;
-      in_ledger = true;
-    } else if (!refused) {
-      XCLEAR_ASSIGN_OR_RETURN(value, writer.FindNewClaim(reversal.original));
-    }
+    const std::optional<std::string>& value = originals[i];
     if (!value) {
       if (!refused) {
         fail(reversal, original_id + " is not a recorded claim (nor a claim of this declaration)");
@@ -116,7 +128,7 @@ Status CheckReversals(const Ledger& ledger, RunWriter& writer, uint32_t treatmen
       fail(reversal, original_id + " is itself a reversal; a reversal cannot be reversed");
       continue;
     }
-    if (in_ledger) {
+    if (in_ledger[i]) {
       XCLEAR_ASSIGN_OR_RETURN(const auto reversed_by, FindReversedBy(ledger, reversal.original));
       if (reversed_by) {
         fail(reversal, original_id + " is already reversed by " + QuoteText(*reversed_by, 64));

@@ -7,6 +7,8 @@
 #include <future>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "claim_codec.h"
 #include "claim_index.h"
@@ -18,6 +20,13 @@ namespace xclear {
 using namespace declarations_internal;
 
 namespace {
+
+// A set of claim ids that a string_view can be looked up in without a copy.
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view id) const { return std::hash<std::string_view>()(id); }
+};
+using IdSet = std::unordered_set<std::string, IdHash, std::equal_to<>>;
 
 // Σ XXH3-128(hash ‖ locator) mod 2^128: the (hash, locator) pairs as a multiset, the same
 // whichever side (claims or index) and order it is computed from.
@@ -47,7 +56,8 @@ struct Recomputed {
   Fen fund = 0;                                                 // of the claims
   uint64_t reversals = 0;
   Fen reversed_fund = 0;
-  std::vector<std::string> reversal_ids;  // every reversal, for the links' check
+  // The values of every reversal and of every claim a link names, by id, for the links' check.
+  std::unordered_map<std::string, std::string> linked;
   std::string problem;
 
   void Add(Recomputed& other) {
@@ -59,15 +69,14 @@ struct Recomputed {
     fund += other.fund;
     reversals += other.reversals;
     reversed_fund += other.reversed_fund;
-    std::move(other.reversal_ids.begin(), other.reversal_ids.end(),
-              std::back_inserter(reversal_ids));
+    linked.merge(other.linked);
     if (problem.empty()) problem = std::move(other.problem);
   }
 };
 
 // The claims of the key range [lower, upper) of claims_by_month.
 Status ScanClaims(const Ledger& ledger, const std::string& lower, const std::string& upper,
-                  Recomputed& out) {
+                  const IdSet& originals, Recomputed& out) {
   auto cursor = ledger.NewCursor(Table::kClaimsByMonth, lower, upper);
   std::string key;
   for (; cursor->Valid(); cursor->Next()) {
@@ -100,10 +109,13 @@ Status ScanClaims(const Ledger& ledger, const std::string& lower, const std::str
       pair -= claim.fund_fen();
       out.reversed_fund += claim.fund_fen();
       ++out.reversals;
-      out.reversal_ids.emplace_back(id);
+      out.linked.emplace(id, cursor->value());
     } else {
       pair += claim.fund_fen();
       out.fund += claim.fund_fen();
+      if (!originals.empty() && originals.find(id) != originals.end()) {
+        out.linked.emplace(id, cursor->value());
+      }
     }
     out.pairs.Add(ClaimIdHash(id), cursor->key().substr(0, kLocatorBytes));
     ++out.claims;
@@ -113,7 +125,7 @@ Status ScanClaims(const Ledger& ledger, const std::string& lower, const std::str
 
 // Two halves of the claims, split between two (month, treatment) ranges so that each holds
 // about half of the claims (by the aggregates' counts), scanned on two threads.
-Result<Recomputed> RecomputeFromClaims(const Ledger& ledger) {
+Result<Recomputed> RecomputeFromClaims(const Ledger& ledger, const IdSet& originals) {
   std::map<std::string, uint64_t> by_range;  // month ‖ treatment → claims (from the aggregates)
   uint64_t total = 0;
   auto cursor = ledger.NewCursor(Table::kClaimAggregates, "", "");
@@ -138,9 +150,9 @@ Result<Recomputed> RecomputeFromClaims(const Ledger& ledger) {
   Recomputed first, second;
   // Claims outside every aggregate's range are scanned too: the halves cover all keys.
   auto other = std::async(std::launch::async, [&] {
-    return middle.empty() ? Status::Ok() : ScanClaims(ledger, middle, "", second);
+    return middle.empty() ? Status::Ok() : ScanClaims(ledger, middle, "", originals, second);
   });
-  const Status scanned = ScanClaims(ledger, "", middle, first);
+  const Status scanned = ScanClaims(ledger, "", middle, originals, first);
   const Status scanned_other = other.get();
   XCLEAR_RETURN_IF_ERROR(scanned);
   XCLEAR_RETURN_IF_ERROR(scanned_other);
@@ -303,46 +315,66 @@ Result<std::string> CheckDeclarations(const Ledger& ledger, const Recomputed& ex
   return std::string();
 }
 
-// Every reversal names a recorded claim of its treatment province with its insured province,
-// category and amounts, not settled after it, which names it back; every link belongs to one.
-Result<std::string> CheckLinks(const Ledger& ledger, const Recomputed& expected) {
-  const std::set<std::string> reversals(expected.reversal_ids.begin(), expected.reversal_ids.end());
-  uint64_t reversal_links = 0;
+// The claim_links table in memory (2 records a reversal): both directions.
+struct LinkScan {
+  std::unordered_map<std::string, std::string> reversal_of;  // reversal → claim ("O" records)
+  std::unordered_map<std::string, std::string> reversed_by;  // claim → reversal ("R" records)
+  IdSet originals;
+};
+
+Result<LinkScan> ScanLinks(const Ledger& ledger) {
+  LinkScan out;
   auto cursor = ledger.NewCursor(Table::kClaimLinks, "", "");
   for (; cursor->Valid(); cursor->Next()) {
     ClaimLink link;
     if (!DecodeClaimLink(cursor->key(), cursor->value(), link))
-      return std::string("a claim link record is malformed");
-    const std::string from(link.from), to(link.to);
-    const std::string& reversal = link.reversal_of ? from : to;
-    const std::string& original = link.reversal_of ? to : from;
-    if (reversals.count(reversal) == 0) {
-      return "the claim links name " + reversal + " as a reversal, which is not recorded as one";
-    }
-    XCLEAR_ASSIGN_OR_RETURN(const auto back, link.reversal_of ? FindReversedBy(ledger, original)
-                                                              : FindReversalOf(ledger, reversal));
-    if (!back || *back != (link.reversal_of ? reversal : original)) {
+      return Status::Corruption("a claim link record is malformed");
+    (link.reversal_of ? out.reversal_of : out.reversed_by)
+        .emplace(std::string(link.from), std::string(link.to));
+    if (link.reversal_of) out.originals.emplace(link.to);
+  }
+  XCLEAR_RETURN_IF_ERROR(cursor->status());
+  return out;
+}
+
+// Every reversal names a recorded claim of its treatment province with its insured province,
+// category and amounts, not settled after it, which names it back; every link belongs to one.
+std::string CheckLinks(const LinkScan& links, const Recomputed& expected) {
+  const auto value_of = [&expected](const std::string& id) -> const std::string* {
+    const auto found = expected.linked.find(id);
+    return found == expected.linked.end() ? nullptr : &found->second;
+  };
+  for (const auto& [original, reversal] : links.reversed_by) {
+    const auto back = links.reversal_of.find(reversal);
+    if (back == links.reversal_of.end() || back->second != original) {
       return "the claim links of " + original + " and its reversal " + reversal +
              " do not name each other";
     }
-    if (!link.reversal_of) continue;
-    ++reversal_links;
-    XCLEAR_ASSIGN_OR_RETURN(const auto ours, FindStoredClaim(ledger, reversal));
-    XCLEAR_ASSIGN_OR_RETURN(const auto theirs, FindStoredClaim(ledger, original));
-    if (!ours || !theirs || theirs->value.size() != kClaimValueBytes) {
+  }
+  for (const auto& [reversal, original] : links.reversal_of) {
+    const auto back = links.reversed_by.find(original);
+    if (back == links.reversed_by.end() || back->second != reversal) {
+      return "the claim links of " + original + " and its reversal " + reversal +
+             " do not name each other";
+    }
+    const std::string* ours = value_of(reversal);
+    const std::string* theirs = value_of(original);
+    if (ours == nullptr || !ClaimValueView(*ours).reversal()) {
+      return "the claim links name " + reversal + " as a reversal, which is not recorded as one";
+    }
+    if (theirs == nullptr) {
       return "reversal " + reversal + " cancels " + original + ", which is not recorded";
     }
-    const ClaimValueView r(ours->value), o(theirs->value);
+    const ClaimValueView r(*ours), o(*theirs);
     if (o.reversal() || r.treatment() != o.treatment() || r.insured() != o.insured() ||
         r.category() != o.category() || r.total_fen() != o.total_fen() ||
         r.fund_fen() != o.fund_fen() || r.settled_on() < o.settled_on()) {
       return "reversal " + reversal + " does not match the claim " + original + " it cancels";
     }
   }
-  XCLEAR_RETURN_IF_ERROR(cursor->status());
-  if (reversal_links != expected.reversals) {
+  if (links.reversal_of.size() != expected.reversals) {
     return std::to_string(expected.reversals) + " reversals are recorded but " +
-           std::to_string(reversal_links) + " name the claim they cancel";
+           std::to_string(links.reversal_of.size()) + " name the claim they cancel";
   }
   return std::string();
 }
@@ -385,7 +417,9 @@ Result<std::string> CheckPostings(const Ledger& ledger, const Recomputed& expect
 }  // namespace
 
 Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
-  XCLEAR_ASSIGN_OR_RETURN(const Recomputed recomputed, RecomputeFromClaims(ledger_));
+  XCLEAR_ASSIGN_OR_RETURN(const LinkScan links, ScanLinks(ledger_));
+  XCLEAR_ASSIGN_OR_RETURN(const Recomputed recomputed,
+                          RecomputeFromClaims(ledger_, links.originals));
   if (claims_checked != nullptr) *claims_checked = recomputed.claims;
   std::string problem = recomputed.problem;
   if (problem.empty()) {
@@ -398,7 +432,7 @@ Result<std::string> Declarations::Verify(uint64_t* claims_checked) const {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckDeclarations(ledger_, recomputed));
   }
   if (problem.empty()) {
-    XCLEAR_ASSIGN_OR_RETURN(problem, CheckLinks(ledger_, recomputed));
+    problem = CheckLinks(links, recomputed);
   }
   if (problem.empty()) {
     XCLEAR_ASSIGN_OR_RETURN(problem, CheckPostings(ledger_, recomputed));

@@ -283,7 +283,7 @@ TEST_F(ReversalsTest, JsonAndApiRowsCarryReversalOfToo) {
   EXPECT_EQ(refused->errors[0].row, 4u);
   EXPECT_NE(refused->errors[0].reason.find("8 with reversal_of"), std::string::npos);
   auto accepted = declarations_->DeclareRows(kBeijing, {rows[0], rows[1]}, "p", "api");
-  ASSERT_TRUE(accepted->accepted);
+  ASSERT_TRUE(accepted->accepted) << accepted->errors[0].reason;
   EXPECT_EQ(Find("V2").reversal_of, "V1");
   ExpectVerified();
 }

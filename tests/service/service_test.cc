@@ -755,3 +755,52 @@ TEST(ViewCacheTest, KeepsTheNewestAnswerWithinItsBoundAndOnlyWhole200s) {
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST_F(ServiceTest, ReversalsArriveInCsvAndJsonDeclarationsAndShowWithTheirClaims) {
+  Client client = NewClient();
+  const std::string path = "/v1/provinces/110000/declarations";
+  const std::string header =
+      "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount,"
+      "reversal_of\n";
+  const Reply csv = client.Post(path, Token(110000),
+                                header + "V1,110000,130000,2026-09-03,inpatient,150.00,100.00,\n" +
+                                    "V2,110000,130000,2026-09-05,inpatient,150.00,100.00,V1\n",
+                                "r1", "text/csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.Json()->getValue<uint64_t>("recorded"), 1u);
+  EXPECT_EQ(csv.Json()->getValue<uint64_t>("reversals"), 1u);
+  EXPECT_EQ(csv.Json()->getValue<std::string>("reversed_fund"), "100.00");
+  // JSON: the optional "reversal_of" key.
+  std::string reversal = ClaimJson("V4", 110000, 130000, "2026-09-06", "100.00");
+  reversal.insert(reversal.rfind('}'), ", \"reversal_of\": \"V3\"");
+  const Reply json = client.Post(
+      path, Token(110000),
+      "[" + ClaimJson("V3", 110000, 130000, "2026-09-03", "100.00") + "," + reversal + "]", "r2");
+  ASSERT_EQ(json.status, 200) << json.body;
+  EXPECT_EQ(json.Json()->getValue<uint64_t>("reversals"), 1u);
+  // Both sides see the pair, and what each points at.
+  for (const uint32_t province : {110000u, 130000u}) {
+    const Reply original = client.Get("/v1/claims/V1", Token(province));
+    ASSERT_EQ(original.status, 200) << original.body;
+    EXPECT_EQ(original.Json()->getValue<std::string>("reversed_by"), "V2");
+    const Reply cancelling = client.Get("/v1/claims/V2", Token(province));
+    ASSERT_EQ(cancelling.status, 200);
+    EXPECT_EQ(cancelling.Json()->getValue<std::string>("reversal_of"), "V1");
+  }
+  EXPECT_EQ(client.Get("/v1/claims/V2", Token(310000)).status, 404);  // not Shanghai's
+  // A reversal of another province's claim, or of an unknown one: 400 naming reversal_of.
+  const Reply refused = client.Post(
+      path, Token(110000), header + "V9,110000,130000,2026-09-05,inpatient,150.00,100.00,NOPE\n",
+      "r3", "text/csv");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  auto errors = refused.Json()->getObject("error")->getObject("declaration")->getArray("errors");
+  ASSERT_EQ(errors->size(), 1u);
+  EXPECT_EQ(errors->getObject(0)->getValue<std::string>("field"), "reversal_of");
+  EXPECT_EQ(client.Get("/v1/claims/V9", Token(110000)).status, 404);
+}
+
+}  // namespace
+}  // namespace xclear
