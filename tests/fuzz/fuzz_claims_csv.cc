@@ -40,11 +40,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (report->accepted) {
     Check(report->errors.empty(), "an accepted declaration has no row errors");
-    Check(report->recorded + report->duplicates == report->rows, "every row is accounted for");
+    Check(report->recorded + report->reversals + report->duplicates == report->rows,
+          "every row is accounted for");
     const uint64_t head_after = world.ledger->Head().sequence;
-    Check(head_after == head_before || head_after == head_before + 1, "at most one entry");
-    Check(report->entry_sequence == 0 || report->entry_sequence == head_after,
-          "the declaration's entry is the new head");
+    // At most two entries: the claims' (claims_declared) and the reversals' (claim_reversal).
+    Check(head_after >= head_before && head_after <= head_before + 2, "at most two entries");
+    Check(report->entry_sequence == 0 || report->entry_sequence == head_before + 1,
+          "the claims' entry follows the old head");
+    Check(report->reversal_entry_sequence == 0 || report->reversal_entry_sequence == head_after,
+          "the reversals' entry is the new head");
+    Check(static_cast<uint64_t>(report->entry_sequence != 0) +
+                  static_cast<uint64_t>(report->reversal_entry_sequence != 0) ==
+              head_after - head_before,
+          "every new entry is the declaration's");
   } else {
     Check(!report->errors.empty() || report->error_count > 0, "a refusal lists its rows");
     for (const auto& error : report->errors) {
