@@ -222,5 +222,26 @@ check "compact" 0 "^claim index: [0-9]+ sorted run\(s\) merged into [01] in [0-9
 check "a province may not compact" 1 "the province role may not administer" -- run compact --actor province:110000/clerk
 check "verify after compact" 0 "control accounts against their records: ok" -- run verify --now 2027-01-06T10:00:00
 
+# Reversals (结算撤销), in a ledger of their own: declared beside the claims they cancel, shown
+# both ways, refused with the row and field, cleared with a negative pair.
+fresh() { "$xclear" "$@" --config "$config" --data "$work/reversals"; }
+cat >"$work/reversals.csv" <<'CSV'
+claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount,reversal_of
+RV-1,110000,130000,2026-09-03,inpatient,1500.00,1200.00,
+RV-2,110000,130000,2026-09-20,inpatient,1500.00,1200.00,RV-1
+RV-3,110000,130000,2026-09-21,inpatient,300.00,200.00,
+CSV
+printf 'claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount,reversal_of\nRV-9,110000,130000,2026-09-22,inpatient,300.00,150.00,RV-3\n' >"$work/partial.csv"
+check "reversals: init" 0 "ledger ready" -- fresh init
+check "reversals: declare" 0 "2 claims recorded \(1400.00 CNY fund, 0 late\), 0 duplicates ignored, 1 reversals recorded \(1200.00 CNY fund\); ledger entry 1; reversals entry 2" -- fresh declare "$work/reversals.csv" --province 110000 --now 2026-10-10T09:00:00
+check "reversals: the claim names its reversal" 0 "^RV-1 .* reversed by RV-2$" -- fresh claim RV-1
+check "reversals: the reversal names its claim" 0 '"reversal_of":"RV-1"' -- fresh claim RV-2 --json
+check "reversals: a partial reversal is refused" 1 "row 2 fund_amount: the reversal's fund_amount 150.00 is not the fund_amount 200.00" -- fresh declare "$work/partial.csv" --province 110000 --now 2026-10-10T09:00:00
+check "reversals: balance" 0 "^110000:receivable:130000 200.00 " -- fresh balance 110000:receivable:130000
+check "reversals: month claims csv" 0 "^RV-2,110000,130000,2026-09-20,inpatient,1500.00,1200.00,,[0-9a-f]{16},3,RV-1" -- fresh claims --month 2026-09 --format csv
+check "reversals: clear" 0 "2 claims, fund 1400.00 CNY, total 1800.00 CNY; 1 reversals, fund 1200.00 CNY; amount 200.00 CNY" -- fresh clear --month 2026-09 --now 2026-10-21T09:00:00
+check "reversals: statement csv" 0 "^pair,2026-09,0,gross,130000,[^,]*,110000,[^,]*,2,1400.00,,1,1200.00,200.00," -- fresh statement --month 2026-09 --format csv
+check "reversals: verify" 0 " 3 claims, 1 statements.*: ok" -- fresh verify --now 2026-10-21T10:00:00
+
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

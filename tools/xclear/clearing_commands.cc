@@ -12,6 +12,8 @@ std::string StatementText(const Statement& statement) {
          std::string(SettlementModeName(statement.mode)) + " settlement)\n  " +
          std::to_string(statement.claim_count) + " claims, fund " +
          statement.fund_amount.ToString() + " CNY, total " + statement.total_amount.ToString() +
+         " CNY; " + std::to_string(statement.reversal_count) + " reversals, fund " +
+         statement.reversed_fund.ToString() + " CNY; amount " + statement.amount.ToString() +
          " CNY, digest " + DigestToHex(statement.claims_digest) +
          "\n  gross: " + std::to_string(statement.gross.payments) + " payments moving " +
          statement.gross.moved.ToString() + "; net: " + std::to_string(statement.net.payments) +
