@@ -2,7 +2,7 @@
 //
 // return fact := "payment-return:<YYYY-MM>:<round>:<payer>:<payee>:<bank>:<serial>:<return serial>"
 //                → {"month","round","payer","payee","bank","serial","return_serial","value_date",
-//                   "amount"} (canonical JSON)
+//                   "amount"[,"owed_back":true]} (canonical JSON)
 // serial fact  := "serial:<bank>:<return serial>" → the return fact's key (one serial space with
 //                 payments: a serial settles one payment or one return)
 // entry        := kind payment_returned, idempotency key "payment:<bank>:<return serial>",
@@ -35,6 +35,7 @@ std::string ReturnToJson(const PaymentReturn& payment_return) {
   object->set("return_serial", payment_return.return_serial);
   object->set("value_date", payment_return.value_date.ToString());
   object->set("amount", payment_return.amount.ToString());
+  if (payment_return.owed_back) object->set("owed_back", true);
   return JsonToString(object);
 }
 
@@ -75,6 +76,7 @@ Result<PaymentReturn> ReturnFromFact(const Fact& fact) {
     XCLEAR_ASSIGN_OR_RETURN(out.value_date,
                             Date::Parse(object.getValue<std::string>("value_date")));
     XCLEAR_ASSIGN_OR_RETURN(out.amount, Money::Parse(object.getValue<std::string>("amount")));
+    out.owed_back = object.has("owed_back") && object.getValue<bool>("owed_back");
     out.actor = fact.actor;
     out.recorded_at = fact.recorded_at;
     return out;
@@ -83,12 +85,13 @@ Result<PaymentReturn> ReturnFromFact(const Fact& fact) {
   }
 }
 
-Result<std::map<std::pair<uint32_t, uint32_t>, Money>> ReturnedByPair(const Ledger& ledger,
-                                                                      const std::string& prefix) {
-  std::map<std::pair<uint32_t, uint32_t>, Money> out;
+Result<std::map<PaymentDirection, Money>> ReturnedByPair(const Ledger& ledger,
+                                                         const std::string& prefix) {
+  std::map<PaymentDirection, Money> out;
   XCLEAR_RETURN_IF_ERROR(ledger.ForEachFact(prefix, [&](const Fact& fact) {
     XCLEAR_ASSIGN_OR_RETURN(const PaymentReturn payment_return, ReturnFromFact(fact));
-    out[{payment_return.payer, payment_return.payee}] += payment_return.amount;
+    out[{payment_return.payer, payment_return.payee, payment_return.owed_back}] +=
+        payment_return.amount;
     return Status::Ok();
   }));
   return out;
@@ -98,6 +101,7 @@ std::vector<Posting> ReturnPostings(const PaymentReturn& payment_return) {
   PaymentDraft payment;
   payment.payer = payment_return.payer;
   payment.payee = payment_return.payee;
+  payment.owed_back = payment_return.owed_back;
   payment.amount = payment_return.amount;
   std::vector<Posting> postings = PaymentPostings(payment);
   for (Posting& posting : postings)
@@ -141,6 +145,7 @@ Result<PaymentReturn> Settlement::RecordReturn(const PaymentReturnDraft& draft,
   out.round = payment.round;
   out.payer = payment.payer;
   out.payee = payment.payee;
+  out.owed_back = payment.owed_back;
   const std::string key = ReturnKey(out);
   const std::string payload = ReturnToJson(out);
   XCLEAR_ASSIGN_OR_RETURN(
@@ -222,7 +227,8 @@ Result<std::string> Settlement::VerifyReturns(std::set<std::string>& keys,
       return fail("returns no payment");
     XCLEAR_ASSIGN_OR_RETURN(const Payment payment, PaymentFromFact(*payment_fact));
     if (payment.payer != payment_return.payer || payment.payee != payment_return.payee ||
-        payment.month != payment_return.month || payment.round != payment_return.round)
+        payment.owed_back != payment_return.owed_back || payment.month != payment_return.month ||
+        payment.round != payment_return.round)
       return fail("names another pair or statement than its payment");
     returned[payment_fact->key] += payment_return.amount;
     if (returned[payment_fact->key] > payment.amount)

@@ -42,9 +42,12 @@ std::string PaymentPrefix(const YearMonth& month, uint32_t round) {
   return "payment:" + RoundName(month, round) + ":";
 }
 
+// A negative pair's payment (owed back) has "back:" before its bank: a bank holds no ':', so
+// the two directions of one payer and payee never share a key.
 std::string PaymentKey(const PaymentDraft& payment) {
   return PaymentPrefix(payment.month, payment.round) + std::to_string(payment.payer) + ":" +
-         std::to_string(payment.payee) + ":" + payment.bank + ":" + payment.serial;
+         std::to_string(payment.payee) + ":" + (payment.owed_back ? "back:" : "") + payment.bank +
+         ":" + payment.serial;
 }
 
 std::string PaymentIdempotencyKey(const PaymentDraft& payment) {
@@ -59,6 +62,14 @@ std::string PartyName(uint32_t code) {
 // The postings of a payment from `payer` to `payee` (SPEC §5): the payer settles its payable
 // from its bank account, the payee's bank receives and its receivable shrinks.
 std::vector<Posting> PaymentPostings(const PaymentDraft& payment) {
+  if (payment.owed_back) {  // the treatment province pays back: its receivable was negative
+    return {
+        {AccountId::Receivable(payment.payer, payment.payee), Side::kDebit, payment.amount},
+        {AccountId::Bank(payment.payer), Side::kCredit, payment.amount},
+        {AccountId::Bank(payment.payee), Side::kDebit, payment.amount},
+        {AccountId::Payable(payment.payee, payment.payer), Side::kCredit, payment.amount},
+    };
+  }
   return {
       {AccountId::Payable(payment.payer, payment.payee), Side::kDebit, payment.amount},
       {AccountId::Bank(payment.payer), Side::kCredit, payment.amount},
@@ -70,30 +81,33 @@ std::vector<Posting> PaymentPostings(const PaymentDraft& payment) {
 // The payments a statement expects under its mode, by payer then payee.
 std::vector<PaymentObligation> ExpectedPayments(const Statement& statement) {
   std::vector<PaymentObligation> out;
-  const auto add = [&](uint32_t payer, uint32_t payee, const Money& owed) {
+  const auto add = [&](uint32_t payer, uint32_t payee, const Money& owed, bool owed_back) {
     PaymentObligation obligation;
     obligation.month = statement.month;
     obligation.round = statement.round;
     obligation.mode = statement.mode;
     obligation.payer = payer;
     obligation.payee = payee;
+    obligation.owed_back = owed_back;
     obligation.owed = owed;
     out.push_back(std::move(obligation));
   };
   if (statement.mode == SettlementMode::kGross) {
     for (const StatementPair& pair : statement.pairs) {
-      // A negative pair (more reversed than claimed) is owed back by the treatment province;
-      // recording those payments is not built yet (issue 17's notes), so none is expected.
-      if (pair.amount.is_positive()) add(pair.insured, pair.treatment, pair.amount);
+      if (pair.amount.is_positive()) add(pair.insured, pair.treatment, pair.amount, false);
+      // A negative pair (more reversed than claimed) is paid back by its treatment province.
+      if (pair.amount.is_negative()) add(pair.treatment, pair.insured, -pair.amount, true);
     }
   } else {
     for (const StatementProvince& province : statement.provinces) {
-      if (province.net.is_negative()) add(province.province, kNationalClearingCode, -province.net);
-      if (province.net.is_positive()) add(kNationalClearingCode, province.province, province.net);
+      if (province.net.is_negative())
+        add(province.province, kNationalClearingCode, -province.net, false);
+      if (province.net.is_positive())
+        add(kNationalClearingCode, province.province, province.net, false);
     }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.payer, a.payee) < std::tie(b.payer, b.payee);
+    return std::tie(a.payer, a.payee, a.owed_back) < std::tie(b.payer, b.payee, b.owed_back);
   });
   return out;
 }
@@ -276,6 +290,7 @@ std::string PaymentToJson(const PaymentDraft& payment) {
   object->set("serial", payment.serial);
   object->set("value_date", payment.value_date.ToString());
   object->set("amount", payment.amount.ToString());
+  if (payment.owed_back) object->set("owed_back", true);  // absent: the usual direction
   return JsonToString(object);
 }
 
@@ -294,6 +309,7 @@ Result<PaymentDraft> PaymentFromJson(std::string_view json) {
     XCLEAR_ASSIGN_OR_RETURN(payment.value_date,
                             Date::Parse(object->getValue<std::string>("value_date")));
     XCLEAR_ASSIGN_OR_RETURN(payment.amount, Money::Parse(object->getValue<std::string>("amount")));
+    payment.owed_back = object->has("owed_back") && object->getValue<bool>("owed_back");
     return payment;
   } catch (const std::exception& error) {
     return Status::Corruption(std::string("a stored payment is malformed: ") + error.what());
@@ -321,9 +337,9 @@ Result<RoundStatus> Settlement::LoadRound(const Statement& statement) const {
         round.confirmations.push_back(std::move(confirmation));
         return Status::Ok();
       }));
-  std::map<std::pair<uint32_t, uint32_t>, PaymentObligation*> by_pair;
+  std::map<PaymentDirection, PaymentObligation*> by_pair;
   for (PaymentObligation& obligation : round.obligations) {
-    by_pair[{obligation.payer, obligation.payee}] = &obligation;
+    by_pair[{obligation.payer, obligation.payee, obligation.owed_back}] = &obligation;
     // Who confirms for this payment: the paying province, or for a disbursement the receiver.
     const uint32_t confirming =
         obligation.payer == kNationalClearingCode ? obligation.payee : obligation.payer;
@@ -350,7 +366,7 @@ Result<RoundStatus> Settlement::LoadRound(const Statement& statement) const {
   XCLEAR_RETURN_IF_ERROR(
       ledger_.ForEachFact(PaymentPrefix(statement.month, statement.round), [&](const Fact& fact) {
         XCLEAR_ASSIGN_OR_RETURN(const Payment payment, PaymentFromFact(fact));
-        const auto found = by_pair.find({payment.payer, payment.payee});
+        const auto found = by_pair.find({payment.payer, payment.payee, payment.owed_back});
         if (found == by_pair.end()) {
           return Status::Corruption("payment \"" + fact.key + "\" settles nothing the statement " +
                                     RoundName(statement.month, statement.round) + " expects");
@@ -434,7 +450,8 @@ Result<Confirmation> Settlement::Confirm(const YearMonth& month, uint32_t round,
   return confirmation;
 }
 
-Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::string& actor) {
+Result<Payment> Settlement::RecordPayment(const PaymentDraft& given, const std::string& actor) {
+  PaymentDraft draft = given;
   const std::string name = RoundName(draft.month, draft.round);
   XCLEAR_RETURN_IF_ERROR(CheckPaymentFields(draft.bank, draft.serial, draft.amount));
   for (const uint32_t party : {draft.payer, draft.payee}) {
@@ -446,6 +463,30 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   }
   if (draft.payer == draft.payee) {
     return Status::InvalidArgument("payer and payee are both " + std::to_string(draft.payer));
+  }
+  Clearing clearing(ledger_, config_, clock_);
+  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements,
+                          clearing.Statements(draft.month));
+  const auto statement =
+      std::find_if(statements.begin(), statements.end(),
+                   [&draft](const Statement& s) { return s.round == draft.round; });
+  if (statement == statements.end()) {
+    return Status::NotFound("no clearing statement " + name + " has been issued");
+  }
+  // Only this pair's obligation and the payer's confirmation are needed: no round status (which
+  // would read every payment of the round, making each payment cost O(payments)).
+  const std::vector<PaymentObligation> obligations = ExpectedPayments(*statement);
+  const auto find_obligation = [&](bool owed_back) {
+    return std::find_if(obligations.begin(), obligations.end(), [&](const auto& o) {
+      return o.payer == draft.payer && o.payee == draft.payee && o.owed_back == owed_back;
+    });
+  };
+  // The direction is the statement's when it expects one payment from payer to payee; when it
+  // expects both (pair (payer, payee) and the negative pair (payee, payer)), the usual one
+  // unless the payment says it is owed back.
+  if (!draft.owed_back && find_obligation(false) == obligations.end() &&
+      find_obligation(true) != obligations.end()) {
+    draft.owed_back = true;
   }
   const std::string payment_key = PaymentKey(draft);
   const std::string payload = PaymentToJson(draft);
@@ -463,34 +504,21 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
     return payment;
   }
 
-  Clearing clearing(ledger_, config_, clock_);
-  XCLEAR_ASSIGN_OR_RETURN(const std::vector<Statement> statements,
-                          clearing.Statements(draft.month));
-  const auto statement =
-      std::find_if(statements.begin(), statements.end(),
-                   [&draft](const Statement& s) { return s.round == draft.round; });
-  if (statement == statements.end()) {
-    return Status::NotFound("no clearing statement " + name + " has been issued");
-  }
   XCLEAR_RETURN_IF_ERROR(CheckValueDate(draft.value_date, clock_.Now().CstDate(),
                                         statement->issued_at.CstDate(), "statement " + name));
-  // Only this pair's obligation and the payer's confirmation are needed: no round status (which
-  // would read every payment of the round, making each payment cost O(payments)).
-  const std::vector<PaymentObligation> obligations = ExpectedPayments(*statement);
-  const auto obligation = std::find_if(
-      obligations.begin(), obligations.end(),
-      [&draft](const auto& o) { return o.payer == draft.payer && o.payee == draft.payee; });
+  const auto obligation = find_obligation(draft.owed_back);
   if (obligation == obligations.end()) {
     std::string owed;
     for (const PaymentObligation& o : obligations) {
       if (o.payer != draft.payer) continue;
-      owed += (owed.empty() ? "" : ", ") + PartyName(o.payee) + " (" + o.remaining().ToString() +
-              " remaining)";
+      owed += (owed.empty() ? "" : ", ") + PartyName(o.payee) + (o.owed_back ? " back" : "") +
+              " (" + o.remaining().ToString() + " remaining)";
     }
     return Status::Refused(
         "wrong counterpart: statement " + name + " (" +
-        std::string(SettlementModeName(statement->mode)) + " settlement) expects no payment from " +
-        PartyName(draft.payer) + " to " + PartyName(draft.payee) + "; " + PartyName(draft.payer) +
+        std::string(SettlementModeName(statement->mode)) + " settlement) expects no payment " +
+        (draft.owed_back ? "back " : "") + "from " + PartyName(draft.payer) + " to " +
+        PartyName(draft.payee) + "; " + PartyName(draft.payer) +
         (owed.empty() ? " owes nothing in it" : " owes " + owed) +
         (statement->mode == SettlementMode::kNet
              ? " (in net settlement every payment goes through the national clearing account)"
@@ -513,8 +541,8 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
   entry.actor = actor;
   entry.idempotency_key = PaymentIdempotencyKey(draft);
   entry.source_reference = draft.bank + " " + draft.serial;
-  entry.memo =
-      "statement " + name + ": " + PartyName(draft.payer) + " pays " + PartyName(draft.payee);
+  entry.memo = "statement " + name + ": " + PartyName(draft.payer) +
+               (draft.owed_back ? " pays back " : " pays ") + PartyName(draft.payee);
   entry.postings = PaymentPostings(draft);
   request.entries.push_back(std::move(entry));
   request.facts.push_back({FactKind::kPayment, payment_key, actor, payload});
@@ -531,7 +559,10 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
     }
     XCLEAR_RETURN_IF_ERROR(ledger_.ForEachFact(prefix, [&](const Fact& fact) {
       XCLEAR_ASSIGN_OR_RETURN(const PaymentDraft payment, PaymentFromJson(fact.payload));
-      if (payment.payer == checked.payer && payment.payee == checked.payee) paid += payment.amount;
+      if (payment.payer == checked.payer && payment.payee == checked.payee &&
+          payment.owed_back == checked.owed_back) {
+        paid += payment.amount;
+      }
       if (payment.payee == kNationalClearingCode) received += payment.amount;
       if (payment.payer == kNationalClearingCode) disbursed += payment.amount;
       return Status::Ok();
@@ -542,9 +573,11 @@ Result<Payment> Settlement::RecordPayment(const PaymentDraft& draft, const std::
         prefix.substr(PaymentPrefix(checked.month, checked.round).size());
     XCLEAR_ASSIGN_OR_RETURN(const auto returns, ReturnedByPair(ledger_, return_prefix));
     for (const auto& [pair, amount] : returns) {
-      if (pair.first == checked.payer && pair.second == checked.payee) paid -= amount;
-      if (pair.second == kNationalClearingCode) received -= amount;
-      if (pair.first == kNationalClearingCode) disbursed -= amount;
+      const auto& [payer, payee, owed_back] = pair;
+      if (payer == checked.payer && payee == checked.payee && owed_back == checked.owed_back)
+        paid -= amount;
+      if (payee == kNationalClearingCode) received -= amount;
+      if (payer == kNationalClearingCode) disbursed -= amount;
     }
     if (paid + checked.amount > owed) {
       return Status::Refused("overpayment: " + PartyName(checked.payer) + " owes " +

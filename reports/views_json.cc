@@ -117,6 +117,7 @@ Object::Ptr PaymentRecordToJson(const Payment& payment) {
   out->set("month", payment.month.ToString());
   out->set("round", Count(payment.round));
   SetPaymentRecord(*out, payment);
+  out->set("owed_back", payment.owed_back);
   return out;
 }
 

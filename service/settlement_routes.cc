@@ -92,6 +92,11 @@ Response RecordPayment(const Request& request, Domain& domain) {
   draft.serial = std::move(record.serial);
   draft.value_date = record.value_date;
   draft.amount = record.amount;
+  if (body->has("owed_back")) {  // a negative pair's payment back (settlement.h)
+    if (!body->get("owed_back").isBoolean())
+      return ErrorResponse(400, "invalid_argument", "owed_back: true or false expected");
+    draft.owed_back = body->getValue<bool>("owed_back");
+  }
   XCLEAR_HTTP_ASSIGN(const Payment payment,
                      domain.settlement.RecordPayment(draft, request.principal.Actor()));
   return JsonResponse(200, PaymentRecordToJson(payment));

@@ -3,7 +3,8 @@
 //
 // Each province with a part in a statement (a pair as insured or as treatment province) confirms
 // it, due within `rules.confirmation_working_days` working days of issue. Then the payers pay:
-//   gross mode: each insured province pays each treatment province its pair amount;
+//   gross mode: each insured province pays each treatment province its pair amount; a negative
+//               pair (more reversed than claimed) is paid back by its treatment province;
 //   net mode:   each province with a negative net pays it into the national clearing account
 //               (kNationalClearingCode), which pays each province with a positive net.
 // A payment is due within `rules.payment_working_days` working days of the paying province's
@@ -57,6 +58,11 @@ struct PaymentDraft {
   std::string serial;  // the bank transaction serial number: 1–64 of [A-Za-z0-9_-]
   Date value_date;     // not before the statement's issue date, not in the future
   Money amount;        // > 0
+  // Gross mode: the payment of a negative pair (more reversed than claimed), from its treatment
+  // province (payer) back to its insured province (payee). Found by RecordPayment when the
+  // statement expects only that payment from payer to payee; needed only when it expects both
+  // (pair (payee, payer) negative and pair (payer, payee) positive).
+  bool owed_back = false;
 };
 
 struct Payment : PaymentDraft {
@@ -85,6 +91,7 @@ struct PaymentReturn : PaymentReturnDraft {
   uint32_t round = 0;
   uint32_t payer = 0;
   uint32_t payee = 0;
+  bool owed_back = false;  // the returned payment's direction (PaymentDraft::owed_back)
   std::string actor;
   Instant recorded_at;
   uint64_t entry_sequence = 0;  // the payment_returned journal entry
@@ -98,6 +105,7 @@ struct PaymentObligation {
   SettlementMode mode = SettlementMode::kGross;
   uint32_t payer = 0;
   uint32_t payee = 0;
+  bool owed_back = false;  // a negative pair's amount, owed by its treatment province (payer)
   Money owed;
   Money paid;  // payments less what the banks returned of them
   Money remaining() const { return owed - paid; }

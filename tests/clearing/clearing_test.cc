@@ -9,6 +9,7 @@
 #include "../test_support.h"
 #include "xclear/declarations.h"
 #include "xclear/encoding.h"
+#include "xclear/settlement.h"
 
 namespace xclear {
 namespace {
@@ -536,6 +537,121 @@ TEST_F(ReversalClearingTest, ALateReversalGoesIntoASupplementaryRound) {
   EXPECT_EQ(clearing_->Clear(kSeptember, "operator:alice")->size(), 2u);
   EXPECT_EQ(*clearing_->Verify(), "");
   EXPECT_EQ(*declarations_->Verify(), "");
+}
+
+}  // namespace
+}  // namespace xclear
+
+namespace xclear {
+namespace {
+
+// Gross mode, September above: Beijing owes Hebei 10.00 as insured (pair Beijing←Hebei) and
+// 200.00 back as treatment province (the negative pair Hebei←Beijing): two payments from
+// Beijing to Hebei, each to its own accounts.
+TEST_F(ReversalClearingTest, ANegativePairIsPaidBackByItsTreatmentProvinceInGrossMode) {
+  DeclareAugustAndSeptember();
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  const WorkingCalendar calendar = WorkingCalendar::LoadDirectory(config_.calendar_dir).value();
+  Settlement settlement(*ledger_, config_, calendar, clock_);
+  auto status = settlement.StatusOf(kSeptember);
+  ASSERT_TRUE(status.ok());
+  const auto& obligations = status->rounds[0].obligations;
+  ASSERT_EQ(obligations.size(), 2u);
+  EXPECT_EQ(obligations[0].payer, kBeijing);
+  EXPECT_EQ(obligations[0].payee, kHebei);
+  EXPECT_FALSE(obligations[0].owed_back);
+  EXPECT_EQ(obligations[0].owed.ToString(), "10.00");
+  EXPECT_TRUE(obligations[1].owed_back);
+  EXPECT_EQ(obligations[1].owed.ToString(), "200.00");
+  ASSERT_TRUE(settlement.Confirm(kSeptember, 0, kBeijing, "province:110000").ok());
+  clock_.Set(At("2026-10-22T09:00:00"));
+  const auto pay = [&](const char* serial, const char* amount, bool owed_back) {
+    PaymentDraft draft;
+    draft.month = kSeptember;
+    draft.payer = kBeijing;
+    draft.payee = kHebei;
+    draft.bank = "ICBC";
+    draft.serial = serial;
+    draft.value_date = Date::Parse("2026-10-22").value();
+    draft.amount = Money::Parse(amount).value();
+    draft.owed_back = owed_back;
+    return settlement.RecordPayment(draft, "province:110000");
+  };
+  const auto balance = [&](const AccountId& account) {
+    return ledger_->CurrentBalance(account)->ToString();
+  };
+  ASSERT_TRUE(pay("S1", "10.00", false).ok());
+  // Without the flag the usual direction is meant, and it is paid in full.
+  const auto over = pay("S2", "150.00", false);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("overpayment"), std::string::npos);
+  auto back = pay("S2", "150.00", true);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->owed_back);
+  // Paid back: Beijing's receivable from Hebei rises from 100.00 (300 + 100 − 300) by 150.00;
+  // Hebei's payable to Beijing mirrors it.
+  EXPECT_EQ(balance(AccountId::Receivable(kBeijing, kHebei)), "250.00");
+  EXPECT_EQ(balance(AccountId::Payable(kHebei, kBeijing)), "-250.00");
+  EXPECT_EQ(balance(AccountId::Payable(kBeijing, kHebei)), "0.00");  // the 10.00, paid
+  const auto too_much = pay("S3", "60.00", true);
+  ASSERT_FALSE(too_much.ok());
+  EXPECT_NE(too_much.status().message().find("owes 130000 50.00"), std::string::npos)
+      << too_much.status().message();
+  ASSERT_TRUE(pay("S3", "50.00", true).ok());
+  EXPECT_TRUE(pay("S3", "50.00", true)->replayed);
+  status = settlement.StatusOf(kSeptember);
+  EXPECT_TRUE(status->rounds[0].settled());
+  // The bank returns the last 50.00: the payment back is open again by that much.
+  PaymentReturnDraft returned{"ICBC", "S3", "S3-R", Date::Parse("2026-10-23").value(),
+                              Money::Parse("50.00").value()};
+  clock_.Set(At("2026-10-23T09:00:00"));
+  auto recorded = settlement.RecordReturn(returned, Actor::Province(kBeijing, "clerk"));
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_TRUE(recorded->owed_back);
+  EXPECT_EQ(balance(AccountId::Receivable(kBeijing, kHebei)), "250.00");
+  status = settlement.StatusOf(kSeptember);
+  EXPECT_EQ(status->rounds[0].obligations[1].remaining().ToString(), "50.00");
+  auto problem = settlement.Verify();
+  ASSERT_TRUE(problem.ok());
+  EXPECT_EQ(*problem, "");
+  EXPECT_TRUE(ledger_->Verify()->ok);
+}
+
+TEST_F(ReversalClearingTest, APaymentBackIsFoundWithoutTheFlagWhenItIsTheOnlyOne) {
+  // Only Beijing's reversal: the pair Hebei←Beijing is −200.00 and Beijing owes nothing else.
+  clock_.Set(At("2026-08-10T09:00:00"));
+  Declare(kBeijing, {Claim("B-A", kBeijing, kHebei, "inpatient", "300.00", "2026-08-05")});
+  clock_.Set(At("2026-10-10T09:00:00"));
+  Declare(kBeijing, {Claim("B-1", kBeijing, kHebei, "inpatient", "100.00", "2026-09-10"),
+                     Reversal("R-A", "B-A", kHebei, "inpatient", "300.00", "2026-09-02")});
+  clock_.Set(At("2026-10-21T09:00:00"));
+  ASSERT_TRUE(clearing_->Clear(kSeptember, "operator:alice").ok());
+  const WorkingCalendar calendar = WorkingCalendar::LoadDirectory(config_.calendar_dir).value();
+  Settlement settlement(*ledger_, config_, calendar, clock_);
+  ASSERT_TRUE(settlement.Confirm(kSeptember, 0, kBeijing, "province:110000").ok());
+  PaymentDraft draft;
+  draft.month = kSeptember;
+  draft.payer = kBeijing;
+  draft.payee = kHebei;
+  draft.bank = "ICBC";
+  draft.serial = "B1";
+  draft.value_date = Date::Parse("2026-10-21").value();
+  draft.amount = Money::Parse("200.00").value();
+  auto paid = settlement.RecordPayment(draft, "province:110000");
+  ASSERT_TRUE(paid.ok()) << paid.status().ToString();
+  EXPECT_TRUE(paid->owed_back);
+  EXPECT_TRUE(settlement.RecordPayment(draft, "province:110000")->replayed);
+  // Hebei owes Beijing nothing in September: a payment from Hebei is the wrong counterpart.
+  draft.payer = kHebei;
+  draft.payee = kBeijing;
+  draft.serial = "H1";
+  ASSERT_TRUE(settlement.Confirm(kSeptember, 0, kHebei, "province:130000").ok());
+  auto wrong = settlement.RecordPayment(draft, "province:130000");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("wrong counterpart"), std::string::npos);
+  EXPECT_TRUE(settlement.StatusOf(kSeptember)->rounds[0].settled());
+  EXPECT_EQ(*settlement.Verify(), "");
 }
 
 }  // namespace

@@ -139,6 +139,7 @@ Status Pay(Context& context) {
   XCLEAR_ASSIGN_OR_RETURN(draft.month, MonthArgument(context));
   XCLEAR_ASSIGN_OR_RETURN(draft.round, RoundArgument(context));
   XCLEAR_RETURN_IF_ERROR(ReadPaymentRecord(context, draft));
+  draft.owed_back = context.args->Has("owed-back");
   XCLEAR_ASSIGN_OR_RETURN(auto ledger, context.OpenLedger());
   XCLEAR_ASSIGN_OR_RETURN(const WorkingCalendar calendar, context.LoadCalendar());
   Settlement settlement(*ledger, context.config, calendar, *context.clock);
@@ -342,11 +343,13 @@ std::vector<Command> SettlementCommands() {
        "  Net mode: payers pay the national clearing account (--to national), which pays the\n"
        "  receivers (--from national). Partial payments add up; an overpayment, a wrong\n"
        "  counterpart or a bank serial number already used is refused. Posts the claim_payment\n"
-       "  journal entry.\n"
+       "  journal entry. A negative pair (more reversed than claimed) is paid back by its\n"
+       "  treatment province: --from T --to I finds it; --owed-back says so when the statement\n"
+       "  also expects T's own payment to I (pair I→T and pair T→I both owed by T).\n"
        "  With --notice: a payment of a prepayment notice (see `xclear notices`), which posts\n"
        "  prepayment_paid (or prepayment_refunded for a refund) and moves the prepayment.",
        {"month", "round", "notice", "from", "to", "bank", "serial", "value-date", "amount"},
-       {},
+       {"owed-back"},
        Pay},
       {"pay-return",
        "record that the bank returned (part of) a statement payment",
