@@ -1,4 +1,4 @@
-// A SIGKILL during a large declaration leaves all of it or none of it.
+// A SIGKILL during a large declaration (claims and reversals) leaves all of it or none of it.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,13 +15,19 @@ constexpr int kClaimsPerFile = 150'000;
 void WriteFile(const std::filesystem::path& path, int round) {
   std::ofstream out(path);
   out << "claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_"
-         "amount\n";
+         "amount,reversal_of\n";
   const uint32_t insured[] = {130000, 310000, 440000, 510000};
+  // Every 50th row reverses the claim before it (the same fields, its own id): the crash must
+  // leave reversals and their links all there or none.
   for (int i = 0; i < kClaimsPerFile; ++i) {
-    const int day = 1 + i % 28;
-    out << "K" << round << "-" << i << ",110000," << insured[i % 4] << ",2026-09-"
-        << (day < 10 ? "0" : "") << day << ",outpatient," << (100 + i % 900) << ".00,"
-        << (50 + i % 50) << ".25\n";
+    const bool reversal = i % 50 == 49;
+    const int of = reversal ? i - 1 : i;
+    const int day = 1 + of % 28;
+    out << "K" << round << "-" << (reversal ? "R" : "") << i << ",110000," << insured[of % 4]
+        << ",2026-09-" << (day < 10 ? "0" : "") << day << ",outpatient," << (100 + of % 900)
+        << ".00," << (50 + of % 50) << ".25,";
+    if (reversal) out << "K" << round << "-" << of;
+    out << "\n";
   }
 }
 
@@ -59,6 +65,11 @@ TEST(DeclarationCrash, SigkillDuringALargeDeclarationLeavesAllOrNothing) {
                     .ok());
     ASSERT_TRUE(found == 0 || found == kClaimsPerFile)
         << "round " << round << ": " << found << " claims";
+    if (found == static_cast<uint64_t>(kClaimsPerFile)) {
+      auto reversed = declarations.FindClaim(prefix + "48");
+      ASSERT_TRUE(reversed.ok() && reversed->has_value());
+      EXPECT_EQ((*reversed)->reversed_by, prefix + "R49");
+    }
     if (!run.killed) {
       ASSERT_EQ(run.exit_code, 0);
       ASSERT_EQ(found, static_cast<uint64_t>(kClaimsPerFile))
