@@ -167,6 +167,7 @@ Object::Ptr MonthStatusToJson(const MonthStatus& status) {
       auto line = NewJsonObject();
       line->set("payer", std::to_string(obligation.payer));
       line->set("payee", std::to_string(obligation.payee));
+      line->set("owed_back", obligation.owed_back);  // a negative pair, paid back by T
       line->set("owed", obligation.owed.ToString());
       line->set("paid", obligation.paid.ToString());
       line->set("remaining", obligation.remaining().ToString());

@@ -804,3 +804,76 @@ TEST_F(ServiceTest, ReversalsArriveInCsvAndJsonDeclarationsAndShowWithTheirClaim
 
 }  // namespace
 }  // namespace xclear
+
+namespace xclear {
+namespace {
+
+TEST_F(ServiceTest, ANegativePairIsPaidBackOverHttpWithOwedBackWhenBothDirectionsAreDue) {
+  clock_.Set(At("2026-08-10T09:00:00+08:00"));
+  Client client = NewClient();
+  const std::string path = "/v1/provinces/110000/declarations";
+  ASSERT_EQ(client
+                .Post(path, Token(110000),
+                      "[" + ClaimJson("P1", 110000, 130000, "2026-08-05", "300.00") + "]", "n1")
+                .status,
+            200);
+  clock_.Set(At("2026-09-21T09:00:00+08:00"));
+  ASSERT_EQ(client.Post("/v1/jobs/clearing", operator_, R"({"month":"2026-08"})", "n2").status,
+            200);
+  // September: Beijing reverses August's 300.00 and claims 100.00 (Hebei←Beijing: −200.00);
+  // Hebei treats a Beijing insured person for 10.00 (Beijing←Hebei: +10.00). Beijing owes Hebei
+  // twice: 10.00 as insured, 200.00 back as treatment province.
+  clock_.Set(At("2026-10-10T09:00:00+08:00"));
+  std::string reversal = ClaimJson("PR1", 110000, 130000, "2026-09-02", "300.00");
+  reversal.insert(reversal.rfind('}'), ",\"reversal_of\":\"P1\"");
+  ASSERT_EQ(client
+                .Post(path, Token(110000),
+                      "[" + reversal + "," +
+                          ClaimJson("P2", 110000, 130000, "2026-09-10", "100.00") + "]",
+                      "n3")
+                .status,
+            200);
+  ASSERT_EQ(client
+                .Post("/v1/provinces/130000/declarations", Token(130000),
+                      "[" + ClaimJson("H1", 130000, 110000, "2026-09-10", "10.00") + "]", "n4")
+                .status,
+            200);
+  clock_.Set(At("2026-10-21T09:00:00+08:00"));
+  ASSERT_EQ(client.Post("/v1/jobs/clearing", operator_, R"({"month":"2026-09"})", "n5").status,
+            200);
+  Reply statement = client.Get("/v1/months/2026-09/statements", Token(110000));
+  ASSERT_EQ(statement.status, 200);
+  EXPECT_NE(statement.body.find("\"amount\":\"-200.00\""), std::string::npos) << statement.body;
+  ASSERT_EQ(
+      client.Post("/v1/months/2026-09/statements/0/confirmations", Token(110000), "", "n6").status,
+      200);
+  const auto payment = [](const std::string& serial, const std::string& amount,
+                          const std::string& extra) {
+    return R"({"month":"2026-09","payee":"130000","bank":"ICBC","serial":")" + serial +
+           R"(","value_date":"2026-10-21","amount":")" + amount + "\"" + extra + "}";
+  };
+  // Without owed_back the usual direction is meant: 150.00 overpays its 10.00.
+  Reply over = client.Post("/v1/payments", Token(110000), payment("B1", "150.00", ""), "n7");
+  EXPECT_EQ(over.status, 422) << over.body;
+  EXPECT_NE(over.body.find("overpayment"), std::string::npos) << over.body;
+  Reply bad = client.Post("/v1/payments", Token(110000),
+                          payment("B1", "150.00", R"(,"owed_back":"yes")"), "n8");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  Reply back = client.Post("/v1/payments", Token(110000),
+                           payment("B1", "150.00", R"(,"owed_back":true)"), "n9");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_TRUE(back.Json()->getValue<bool>("owed_back"));
+  Reply own = client.Post("/v1/payments", Token(110000), payment("B2", "10.00", ""), "n10");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_FALSE(own.Json()->getValue<bool>("owed_back"));
+  // What remains: 50.00 back.
+  Reply settlement = client.Get("/v1/months/2026-09/settlement", Token(110000));
+  ASSERT_EQ(settlement.status, 200);
+  EXPECT_NE(settlement.body.find("\"owed_back\":true,\"owed\":\"200.00\",\"paid\":\"150.00\","
+                                 "\"remaining\":\"50.00\""),
+            std::string::npos)
+      << settlement.body;
+}
+
+}  // namespace
+}  // namespace xclear
