@@ -242,6 +242,18 @@ check "reversals: month claims csv" 0 "^RV-2,110000,130000,2026-09-20,inpatient,
 check "reversals: clear" 0 "2 claims, fund 1400.00 CNY, total 1800.00 CNY; 1 reversals, fund 1200.00 CNY; amount 200.00 CNY" -- fresh clear --month 2026-09 --now 2026-10-21T09:00:00
 check "reversals: statement csv" 0 "^pair,2026-09,0,gross,130000,[^,]*,110000,[^,]*,2,1400.00,,1,1200.00,200.00," -- fresh statement --month 2026-09 --format csv
 check "reversals: verify" 0 " 3 claims, 1 statements.*: ok" -- fresh verify --now 2026-10-21T10:00:00
+# October: RV-3 (September's 200.00) is cancelled; the pair Hebei←Beijing is −200.00, which
+# Beijing pays back to Hebei.
+printf 'claim_id,treatment_province,insured_province,settled_on,category,total_amount,fund_amount,reversal_of\nRV-4,110000,130000,2026-10-02,inpatient,300.00,200.00,RV-3\n' >"$work/october.csv"
+check "reversals: a reversal of last month's claim" 0 "1 reversals recorded \(200.00 CNY fund\)" -- fresh declare "$work/october.csv" --province 110000 --now 2026-11-10T09:00:00
+check "reversals: october is negative" 0 "0 claims, fund 0.00 CNY, total 0.00 CNY; 1 reversals, fund 200.00 CNY; amount -200.00 CNY" -- fresh clear --month 2026-10 --now 2026-11-21T09:00:00
+check "reversals: beijing confirms" 0 "110000 confirmed 2026-10" -- fresh confirm --month 2026-10 --province 110000 --now 2026-11-23T09:00:00
+check "reversals: hebei owes nothing back" 1 "wrong counterpart" -- fresh pay --month 2026-10 --from 130000 --to 110000 --bank ICBC --serial RB-0 --value-date 2026-11-23 --amount 200.00 --now 2026-11-23T10:00:00
+check "reversals: beijing pays back" 0 "110000 -> 130000 150.00 CNY paid back, ICBC RB-1" -- fresh pay --month 2026-10 --from 110000 --to 130000 --bank ICBC --serial RB-1 --value-date 2026-11-23 --amount 150.00 --now 2026-11-23T10:00:00
+check "reversals: --owed-back says it" 0 "110000 -> 130000 50.00 CNY paid back" -- fresh pay --month 2026-10 --from 110000 --to 130000 --owed-back --bank ICBC --serial RB-2 --value-date 2026-11-23 --amount 50.00 --now 2026-11-23T10:00:00
+check "reversals: paid back in full" 1 "overpayment" -- fresh pay --month 2026-10 --from 110000 --to 130000 --bank ICBC --serial RB-3 --value-date 2026-11-23 --amount 0.01 --now 2026-11-23T10:00:00
+check "reversals: September's 200.00 is what Hebei still owes" 0 "^110000:receivable:130000 200.00 " -- fresh balance 110000:receivable:130000
+check "reversals: verify after paying back" 0 "control accounts against their records: ok" -- fresh verify --now 2026-11-23T11:00:00
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]
