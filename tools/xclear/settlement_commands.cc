@@ -51,9 +51,9 @@ std::string PaymentText(const Payment& payment) {
   return payment.month.ToString() + " round " + std::to_string(payment.round) + ": " +
          std::to_string(payment.payer) + " -> " + std::to_string(payment.payee) + " " +
          payment.amount.ToString() + " CNY" + (payment.owed_back ? " paid back" : "") + ", " +
-         payment.bank + " " + payment.serial +
-         ", value date " + payment.value_date.ToString() + ", entry " +
-         std::to_string(payment.entry_sequence) + (payment.replayed ? " (already recorded)" : "");
+         payment.bank + " " + payment.serial + ", value date " + payment.value_date.ToString() +
+         ", entry " + std::to_string(payment.entry_sequence) +
+         (payment.replayed ? " (already recorded)" : "");
 }
 
 Status Confirm(Context& context) {
