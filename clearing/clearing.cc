@@ -129,10 +129,9 @@ class RoundAccumulator {
       statement.reversed_fund += pair.reversed_fund;
       statement.amount += pair.amount;
       // A negative pair is owed by its treatment province to its insured province.
-      const bool owed_back = pair.amount.is_negative();
-      const Money owed = owed_back ? -pair.amount : pair.amount;
-      provinces[owed_back ? pair.treatment : pair.insured].payable += owed;
-      provinces[owed_back ? pair.insured : pair.treatment].receivable += owed;
+      const Money owed = pair.owed();
+      provinces[pair.owed_back() ? pair.treatment : pair.insured].payable += owed;
+      provinces[pair.owed_back() ? pair.insured : pair.treatment].receivable += owed;
       if (!owed.is_zero()) {
         ++statement.gross.payments;
         statement.gross.moved += owed;
@@ -195,12 +194,10 @@ EntryDraft NettingEntry(const Statement& statement, const std::string& actor, co
   for (const StatementPair& pair : statement.pairs) {
     if (pair.amount.is_zero()) continue;
     // A negative pair (T owes I) moves the other way: I: Cr payable:T, T: Dr receivable:I.
-    const bool owed_back = pair.amount.is_negative();
-    const Money owed = owed_back ? -pair.amount : pair.amount;
     draft.postings.push_back({AccountId::Payable(pair.insured, pair.treatment),
-                              owed_back ? Side::kCredit : Side::kDebit, owed});
+                              pair.owed_back() ? Side::kCredit : Side::kDebit, pair.owed()});
     draft.postings.push_back({AccountId::Receivable(pair.treatment, pair.insured),
-                              owed_back ? Side::kDebit : Side::kCredit, owed});
+                              pair.owed_back() ? Side::kDebit : Side::kCredit, pair.owed()});
   }
   for (const StatementProvince& province : statement.provinces) {
     if (province.net.is_positive()) {
@@ -290,7 +287,7 @@ Result<std::vector<Statement>> Clearing::Clear(const YearMonth& month, const std
   XCLEAR_ASSIGN_OR_RETURN(const auto late, declarations.MonthTotals(month, true));
   uint64_t late_covered = 0;
   for (const Statement& statement : statements) {
-    if (statement.round > 0) late_covered += statement.claim_count + statement.reversal_count;
+    if (statement.round > 0) late_covered += statement.record_count();
   }
   if (late.first > late_covered) {
     // The late claims of the declarations no round covers, from their groups: no claim is read.
@@ -367,7 +364,7 @@ Result<std::string> Clearing::Verify(uint64_t* checked) const {
       }
       month_late = {statement->month, 0, Fen(0), Fen(0)};
     } else if (std::get<0>(month_late) == statement->month) {
-      std::get<1>(month_late) += statement->claim_count + statement->reversal_count;
+      std::get<1>(month_late) += statement->record_count();
       std::get<2>(month_late) += statement->fund_amount.fen();
       std::get<3>(month_late) += statement->reversed_fund.fen();
       XCLEAR_ASSIGN_OR_RETURN(const auto groups, declarations.MonthGroups(statement->month, true));

@@ -62,19 +62,19 @@ std::string PartyName(uint32_t code) {
 // The postings of a payment from `payer` to `payee` (SPEC §5): the payer settles its payable
 // from its bank account, the payee's bank receives and its receivable shrinks.
 std::vector<Posting> PaymentPostings(const PaymentDraft& payment) {
-  if (payment.owed_back) {  // the treatment province pays back: its receivable was negative
-    return {
-        {AccountId::Receivable(payment.payer, payment.payee), Side::kDebit, payment.amount},
-        {AccountId::Bank(payment.payer), Side::kCredit, payment.amount},
-        {AccountId::Bank(payment.payee), Side::kDebit, payment.amount},
-        {AccountId::Payable(payment.payee, payment.payer), Side::kCredit, payment.amount},
-    };
-  }
+  // Paid back (a negative pair), the treatment province's receivable was negative and the
+  // insured province's payable positive: the same movement on the pair's other accounts.
+  const AccountId payer_side = payment.owed_back
+                                   ? AccountId::Receivable(payment.payer, payment.payee)
+                                   : AccountId::Payable(payment.payer, payment.payee);
+  const AccountId payee_side = payment.owed_back
+                                   ? AccountId::Payable(payment.payee, payment.payer)
+                                   : AccountId::Receivable(payment.payee, payment.payer);
   return {
-      {AccountId::Payable(payment.payer, payment.payee), Side::kDebit, payment.amount},
+      {payer_side, Side::kDebit, payment.amount},
       {AccountId::Bank(payment.payer), Side::kCredit, payment.amount},
       {AccountId::Bank(payment.payee), Side::kDebit, payment.amount},
-      {AccountId::Receivable(payment.payee, payment.payer), Side::kCredit, payment.amount},
+      {payee_side, Side::kCredit, payment.amount},
   };
 }
 
@@ -94,9 +94,13 @@ std::vector<PaymentObligation> ExpectedPayments(const Statement& statement) {
   };
   if (statement.mode == SettlementMode::kGross) {
     for (const StatementPair& pair : statement.pairs) {
-      if (pair.amount.is_positive()) add(pair.insured, pair.treatment, pair.amount, false);
+      if (pair.amount.is_zero()) continue;
       // A negative pair (more reversed than claimed) is paid back by its treatment province.
-      if (pair.amount.is_negative()) add(pair.treatment, pair.insured, -pair.amount, true);
+      if (pair.owed_back()) {
+        add(pair.treatment, pair.insured, pair.owed(), true);
+      } else {
+        add(pair.insured, pair.treatment, pair.owed(), false);
+      }
     }
   } else {
     for (const StatementProvince& province : statement.provinces) {
@@ -665,9 +669,7 @@ Result<MonthStatus> Settlement::StatusOf(const YearMonth& month) const {
   // Late claims that no round covers yet keep the month open.
   uint64_t cleared_late = 0;
   for (const RoundStatus& round : status.rounds) {
-    if (round.statement.round > 0) {
-      cleared_late += round.statement.claim_count + round.statement.reversal_count;
-    }
+    if (round.statement.round > 0) cleared_late += round.statement.record_count();
   }
   status.settled = cleared_late == late.first;
   for (const RoundStatus& round : status.rounds) {

@@ -116,6 +116,7 @@ RunWriter::RunWriter(Ledger& ledger, uint32_t treatment, const DeclarationLimits
 RunWriter::~RunWriter() = default;
 
 void RunWriter::DiscardFiles() {
+  CloseFoundFiles();
   for (const TableFile& file : results_.files) {
     std::error_code ignored;
     if (file.records > 0) std::filesystem::remove(file.path, ignored);
@@ -264,29 +265,41 @@ Status RunWriter::LookUpInLedger(Run& run, const std::vector<uint32_t>& records)
 // collision of two ids (both fine). Rare, so it reads the earlier runs' files.
 Status RunWriter::CheckAgainstEarlierRuns(const Run& run, size_t record, bool& repeated) {
   const std::string_view id = run.IdAt(record);
+  XCLEAR_ASSIGN_OR_RETURN(const auto earlier, FindInEarlierRuns(id));
+  if (!earlier) return Status::Ok();
+  repeated = true;
+  index_errors_.push_back(RepeatedIdError(run.RowAt(record), id, ClaimValueView(*earlier).row()));
+  return Status::Ok();
+}
+
+// The id's entry in an earlier run's index file, then its claim in that run's claims file. The
+// files are opened once (opening one reads its index and filter: milliseconds, not a per-lookup
+// cost) and stay open until CloseFoundFiles or DiscardFiles.
+Result<std::optional<std::string>> RunWriter::FindInEarlierRuns(std::string_view claim_id) {
   std::string prefix;
-  EncodeIndexKey(run.hashes[record], prefix);
-  for (const EarlierRun& earlier : earlier_) {
+  EncodeIndexKey(ClaimIdHash(claim_id), prefix);
+  open_runs_.resize(earlier_.size());
+  for (size_t run = 0; run < earlier_.size(); ++run) {
+    const EarlierRun& earlier = earlier_[run];
     if (earlier.index.records == 0) continue;
-    XCLEAR_ASSIGN_OR_RETURN(auto index, ledger_.OpenTableFile(earlier.index));
+    auto& [index, claims] = open_runs_[run];
+    if (!index) {
+      XCLEAR_ASSIGN_OR_RETURN(index, ledger_.OpenTableFile(earlier.index));
+      XCLEAR_ASSIGN_OR_RETURN(claims, ledger_.OpenTableFile(earlier.claims));
+    }
     for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
       const std::string_view other = index->key().substr(8);
-      if (!other.empty() && other != id) continue;
-      XCLEAR_ASSIGN_OR_RETURN(auto claims, ledger_.OpenTableFile(earlier.claims));
-      const std::string key = std::string(index->value()) + std::string(id);
+      if (!other.empty() && other != claim_id) continue;
+      const std::string key = std::string(index->value()) + std::string(claim_id);
       claims->Seek(key);
-      if (!claims->Valid() || claims->key() != key) {
-        XCLEAR_RETURN_IF_ERROR(claims->status());
-        continue;
+      if (claims->Valid() && claims->key() == key) {
+        return std::optional<std::string>(std::string(claims->value()));
       }
-      repeated = true;
-      index_errors_.push_back(
-          RepeatedIdError(run.RowAt(record), id, ClaimValueView(claims->value()).row()));
-      return Status::Ok();
+      XCLEAR_RETURN_IF_ERROR(claims->status());
     }
     XCLEAR_RETURN_IF_ERROR(index->status());
   }
-  return Status::Ok();
+  return std::optional<std::string>();
 }
 
 // The locator (claims_by_month key prefix) of each (month slot, insured code) group of the run.
@@ -601,32 +614,7 @@ Result<std::optional<std::string>> RunWriter::FindNewClaim(std::string_view clai
     written_claims_built_ = true;
     return FindNewClaim(claim_id);
   }
-  // Runs written as files: the id's entry in a run's index file, then its claim. The files are
-  // opened once (opening one reads its index and filter: milliseconds, not a per-lookup cost).
-  std::string prefix;
-  EncodeIndexKey(ClaimIdHash(claim_id), prefix);
-  open_runs_.resize(earlier_.size());
-  for (size_t run = 0; run < earlier_.size(); ++run) {
-    const EarlierRun& earlier = earlier_[run];
-    if (earlier.index.records == 0) continue;
-    auto& [index, claims] = open_runs_[run];
-    if (!index) {
-      XCLEAR_ASSIGN_OR_RETURN(index, ledger_.OpenTableFile(earlier.index));
-      XCLEAR_ASSIGN_OR_RETURN(claims, ledger_.OpenTableFile(earlier.claims));
-    }
-    for (index->Seek(prefix); index->Valid() && index->key().starts_with(prefix); index->Next()) {
-      const std::string_view other = index->key().substr(8);
-      if (!other.empty() && other != claim_id) continue;
-      const std::string key = std::string(index->value()) + std::string(claim_id);
-      claims->Seek(key);
-      if (claims->Valid() && claims->key() == key) {
-        return std::optional<std::string>(std::string(claims->value()));
-      }
-      XCLEAR_RETURN_IF_ERROR(claims->status());
-    }
-    XCLEAR_RETURN_IF_ERROR(index->status());
-  }
-  return std::optional<std::string>();
+  return FindInEarlierRuns(claim_id);  // runs written as files
 }
 
 void RunWriter::Reset() {

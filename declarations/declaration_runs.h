@@ -158,7 +158,7 @@ class RunWriter {
   const std::unordered_set<uint64_t>& recorded_reversal_rows() const {
     return recorded_reversal_rows_;
   }
-  // Closes the files FindNewClaim opened (before they are ingested or removed).
+  // Closes the earlier runs' files that the lookups opened (before they are ingested).
   void CloseFoundFiles() { open_runs_.clear(); }
   // Removes the files written so far (the declaration was refused or its commit failed).
   void DiscardFiles();
@@ -171,6 +171,7 @@ class RunWriter {
   };
   Status LookUpInLedger(Run& run, const std::vector<uint32_t>& records);
   Status CheckAgainstEarlierRuns(const Run& run, size_t record, bool& repeated);
+  Result<std::optional<std::string>> FindInEarlierRuns(std::string_view claim_id);
   Status WriteIndex(const Run& run, bool checks_only, bool as_writes);
   Status WriteClaims(const Run& run, bool as_writes);
   void Fold(Run& run);
@@ -208,7 +209,7 @@ class RunWriter {
   std::unordered_set<uint64_t> recorded_reversal_rows_;
   const Run* written_run_ = nullptr;  // the run last written, and its generation then
   uint64_t written_generation_ = 0;
-  // FindNewClaim over files: each earlier run's (index, claims) files, opened on first use.
+  // FindInEarlierRuns: each earlier run's (index, claims) files, opened on first use.
   std::vector<std::pair<std::unique_ptr<TableCursor>, std::unique_ptr<TableCursor>>> open_runs_;
 };
 

@@ -293,12 +293,12 @@ Result<DeclarationReport> Declarations::Declare(uint32_t treatment, RowSource& s
     writer.KeepNewClaimsInMemory(originals);
     const Status checked =
         CheckReversals(ledger_, writer, treatment, refused, reversals, results.errors, links);
-    writer.CloseFoundFiles();
     if (!checked.ok()) {
       writer.DiscardFiles();
       return checked;
     }
   }
+  writer.CloseFoundFiles();  // the lookups are done: the files may be ingested or removed
   // The run's errors (any rows) join the first rows read; sorted, the first listed are kept.
   errors.insert(errors.end(), results.errors.begin(), results.errors.end());
   report.error_count = errors.size() + errors_dropped;

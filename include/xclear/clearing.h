@@ -38,6 +38,9 @@ struct StatementPair {
   // The pair's amount: claims − reversals. Negative: the treatment province owes the insured
   // province (in gross mode it pays it back).
   Money amount;
+
+  bool owed_back() const { return amount.is_negative(); }        // the treatment province owes
+  Money owed() const { return owed_back() ? -amount : amount; }  // by whoever owes it
 };
 
 struct StatementProvince {
@@ -66,6 +69,7 @@ struct Statement {
   Money reversed_fund;
   Money reversed_total;
   Money amount;  // Σ of the pairs' amounts: fund_amount − reversed_fund
+  uint64_t record_count() const { return claim_count + reversal_count; }
   // SHA-256 over the (treatment, insured, category) groups of the included claims and reversals
   // in that order, each with its count, sums and Σ ClaimDigest mod 2^256 (see clearing.cc).
   Digest claims_digest{};

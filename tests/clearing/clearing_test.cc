@@ -36,31 +36,41 @@ const std::vector<HandClaim> kTheMonth = {{"B-2", kBeijing, kHebei, Category::kI
                                           {"S-2", kShanghai, kHebei, Category::kChronic, 2000},
                                           {"H-1", kHebei, kBeijing, Category::kOutpatient, 1000}};
 
-// The control digest of docs/clearing.md, computed independently of the library: each claim's
-// digest is SHA-256(id ‖ 0 ‖ treatment ‖ insured ‖ settled days ‖ category ‖ total ‖ fund);
-// each (treatment, insured, category) group contributes, in that order, its record with the
-// sum of its claims' digests mod 2^256.
-std::string HandComputedDigest(const std::vector<HandClaim>& claims) {
+// A claim or (reversal = true) a reversal for the hand-computed digest: total = fund.
+struct HandRecord {
+  std::string id;
+  uint32_t treatment;
+  uint32_t insured;
+  Category category;
+  uint64_t fen;
+  std::string settled;
+  bool reversal;
+};
+
+// The control digest of clearing.cc, computed independently: per (treatment, insured,
+// category), the claims' record (kind = category) then the reversals' (kind = 0x80 + category),
+// each with Σ of its records' digests mod 2^256.
+std::string HandComputedRecordsDigest(const std::vector<HandRecord>& records) {
   struct Group {
-    uint64_t count = 0, total = 0, fund = 0;
+    uint64_t count = 0, fen = 0;
     std::array<uint8_t, 32> sum{};
   };
-  std::map<std::tuple<uint32_t, uint32_t, int>, Group> groups;
-  for (const HandClaim& claim : claims) {
-    std::string bytes = claim.id;
+  std::map<std::tuple<uint32_t, uint32_t, int, bool>, Group> groups;
+  for (const HandRecord& record : records) {
+    std::string bytes = record.id;
     bytes += '\0';
-    encoding::PutFixed32(bytes, claim.treatment);
-    encoding::PutFixed32(bytes, claim.insured);
+    encoding::PutFixed32(bytes, record.treatment);
+    encoding::PutFixed32(bytes, record.insured);
     encoding::PutFixed32(bytes,
-                         static_cast<uint32_t>(Date::Parse("2026-09-10")->days_since_epoch()));
-    bytes += static_cast<char>(claim.category);
-    encoding::PutFixed64(bytes, claim.fen);
-    encoding::PutFixed64(bytes, claim.fen);
+                         static_cast<uint32_t>(Date::Parse(record.settled)->days_since_epoch()));
+    bytes += static_cast<char>(record.category);
+    encoding::PutFixed64(bytes, record.fen);
+    encoding::PutFixed64(bytes, record.fen);
     const Digest digest = Sha256Of(bytes);
-    Group& group = groups[{claim.treatment, claim.insured, static_cast<int>(claim.category)}];
+    Group& group = groups[{record.treatment, record.insured, static_cast<int>(record.category),
+                           record.reversal}];
     ++group.count;
-    group.total += claim.fen;
-    group.fund += claim.fen;
+    group.fen += record.fen;
     int carry = 0;
     for (int i = 31; i >= 0; --i) {
       const int sum = group.sum[i] + digest[i] + carry;
@@ -70,17 +80,27 @@ std::string HandComputedDigest(const std::vector<HandClaim>& claims) {
   }
   Sha256 expected;
   for (const auto& [key, group] : groups) {
-    std::string record;
-    encoding::PutFixed32(record, std::get<0>(key));
-    encoding::PutFixed32(record, std::get<1>(key));
-    record += static_cast<char>(std::get<2>(key));
-    encoding::PutFixed64(record, group.count);
-    encoding::PutFixed64(record, group.total);
-    encoding::PutFixed64(record, group.fund);
-    record.append(reinterpret_cast<const char*>(group.sum.data()), group.sum.size());
-    expected.Update(record);
+    std::string bytes;
+    encoding::PutFixed32(bytes, std::get<0>(key));
+    encoding::PutFixed32(bytes, std::get<1>(key));
+    bytes += static_cast<char>((std::get<3>(key) ? 0x80 : 0) + std::get<2>(key));
+    encoding::PutFixed64(bytes, group.count);
+    encoding::PutFixed64(bytes, group.fen);
+    encoding::PutFixed64(bytes, group.fen);
+    bytes.append(reinterpret_cast<const char*>(group.sum.data()), group.sum.size());
+    expected.Update(bytes);
   }
   return DigestToHex(expected.Finish());
+}
+
+// The same for claims of DeclareTheMonth (all settled on 2026-09-10, no reversals).
+std::string HandComputedDigest(const std::vector<HandClaim>& claims) {
+  std::vector<HandRecord> records;
+  for (const HandClaim& claim : claims) {
+    records.push_back(
+        {claim.id, claim.treatment, claim.insured, claim.category, claim.fen, "2026-09-10", false});
+  }
+  return HandComputedRecordsDigest(records);
 }
 
 class ClearingTest : public testing::Test {
@@ -348,63 +368,6 @@ TEST_F(ClearingTest, AMonthWithoutClaimsHasAnEmptyBalancedStatement) {
 namespace xclear {
 namespace {
 
-// A claim or a reversal (reversal_of ≠ "") for the hand-computed digest: total = fund.
-struct HandRecord {
-  std::string id;
-  uint32_t treatment;
-  uint32_t insured;
-  Category category;
-  uint64_t fen;
-  std::string settled;
-  bool reversal;
-};
-
-// The control digest of clearing.cc, computed independently: per (treatment, insured,
-// category), the claims' record (kind = category) then the reversals' (kind = 0x80 + category),
-// each with Σ of its records' digests mod 2^256.
-std::string HandComputedDigest(const std::vector<HandRecord>& records) {
-  struct Group {
-    uint64_t count = 0, fen = 0;
-    std::array<uint8_t, 32> sum{};
-  };
-  std::map<std::tuple<uint32_t, uint32_t, int, bool>, Group> groups;
-  for (const HandRecord& record : records) {
-    std::string bytes = record.id;
-    bytes += '\0';
-    encoding::PutFixed32(bytes, record.treatment);
-    encoding::PutFixed32(bytes, record.insured);
-    encoding::PutFixed32(bytes,
-                         static_cast<uint32_t>(Date::Parse(record.settled)->days_since_epoch()));
-    bytes += static_cast<char>(record.category);
-    encoding::PutFixed64(bytes, record.fen);
-    encoding::PutFixed64(bytes, record.fen);
-    const Digest digest = Sha256Of(bytes);
-    Group& group = groups[{record.treatment, record.insured, static_cast<int>(record.category),
-                           record.reversal}];
-    ++group.count;
-    group.fen += record.fen;
-    int carry = 0;
-    for (int i = 31; i >= 0; --i) {
-      const int sum = group.sum[i] + digest[i] + carry;
-      group.sum[i] = static_cast<uint8_t>(sum % 256);
-      carry = sum / 256;
-    }
-  }
-  Sha256 expected;
-  for (const auto& [key, group] : groups) {
-    std::string bytes;
-    encoding::PutFixed32(bytes, std::get<0>(key));
-    encoding::PutFixed32(bytes, std::get<1>(key));
-    bytes += static_cast<char>((std::get<3>(key) ? 0x80 : 0) + std::get<2>(key));
-    encoding::PutFixed64(bytes, group.count);
-    encoding::PutFixed64(bytes, group.fen);
-    encoding::PutFixed64(bytes, group.fen);
-    bytes.append(reinterpret_cast<const char*>(group.sum.data()), group.sum.size());
-    expected.Update(bytes);
-  }
-  return DigestToHex(expected.Finish());
-}
-
 class ReversalClearingTest : public ClearingTest {
  protected:
   static std::vector<std::string> Reversal(const std::string& id, const std::string& original,
@@ -473,7 +436,7 @@ TEST_F(ReversalClearingTest, ReversalsAreClearedInTheirOwnMonthAndAPairMayGoNega
   EXPECT_EQ(september.net.payments, 2u);
   EXPECT_EQ(september.net.moved.ToString(), "210.00");
   EXPECT_EQ(DigestToHex(september.claims_digest),
-            HandComputedDigest(
+            HandComputedRecordsDigest(
                 {{"B-1", kBeijing, kHebei, Category::kInpatient, 10000, "2026-09-10", false},
                  {"R-A", kBeijing, kHebei, Category::kInpatient, 30000, "2026-09-02", true},
                  {"B-2", kBeijing, kShanghai, Category::kPharmacy, 3000, "2026-09-10", false},
